@@ -1,0 +1,5 @@
+"""``python -m nixeval`` is ``ci-eval``."""
+
+from .cli import entry_point
+
+entry_point()

@@ -1,0 +1,1 @@
+"""The work behind each ci-eval command; `nixeval.cli` only parses arguments."""

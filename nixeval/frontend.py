@@ -1,0 +1,71 @@
+"""Reading Nix sources and turning them into checked ASTs, with diagnostics for failures.
+
+This is what ``nix-instantiate --parse`` does: parse, then bind variables, and report an
+undefined variable as an error. Syntax errors stop at the first (the parser cannot go
+on); undefined variables are all reported.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import diagnostics as diag
+from .diagnostics import Diagnostic, Label
+from .resolve import undefined_variables
+from .syntax import Source, SyntaxFailure, parse_source
+from .syntax.nodes import Expr, Span
+
+
+class InputError(Exception):
+    """The input cannot be read at all (missing file, unreadable, a directory without
+    default.nix)."""
+
+
+def read_source(path: str) -> Source:
+    """A file as a Source; a directory means its default.nix, as in Nix."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "default.nix"
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"cannot read '{p}': no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"cannot read '{p}': it is a directory") from None
+    except OSError as e:
+        raise InputError(f"cannot read '{p}': {e.strerror or e}") from None
+    # Nix works on bytes; undecodable ones survive as surrogate escapes, so nothing is lost.
+    return Source(str(path if p == Path(path) else p), data.decode("utf-8", "surrogateescape"))
+
+
+def parse_checked(source: Source) -> tuple[Expr | None, list[Diagnostic]]:
+    """Parse and resolve names: the expression, or None and the errors."""
+    try:
+        expr = parse_source(source)
+    except SyntaxFailure as failure:
+        issue = failure.issue
+        labels = [Label(span, text) for span, text in issue.related]
+        notes = [f"help: {issue.hint}"] if issue.hint else []
+        return None, [diag.error(issue.code, issue.message, source, issue.span, labels, notes)]
+    problems = [
+        diag.error(
+            "E006",
+            f"undefined variable '{u.name}'",
+            source,
+            u.span,
+            notes=[f"help: did you mean '{u.suggestion}'?"] if u.suggestion else [],
+        )
+        for u in undefined_variables(expr)
+    ]
+    return (None if problems else expr), problems
+
+
+def internal_error(source: Source, exc: BaseException) -> Diagnostic:
+    """A bug of ours, reported against the file it happened on instead of a traceback."""
+    return diag.error(
+        "E999",
+        f"internal error: {type(exc).__name__}: {exc}",
+        source,
+        Span(0, 0),
+        notes=["this is a bug in ci-eval; run again with --debug for the traceback"],
+    )

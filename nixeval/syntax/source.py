@@ -1,0 +1,56 @@
+"""A source text with its name, and line/column arithmetic for diagnostics."""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A 1-based line and column (columns count characters)."""
+
+    line: int
+    column: int
+
+
+@dataclass(eq=False, slots=True)
+class Source:
+    """The text of one Nix file (or ``-E`` expression) and the name to show for it."""
+
+    name: str
+    text: str
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def _starts(self) -> list[int]:
+        if not self._line_starts:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i >= 0:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._line_starts.extend(starts)
+        return self._line_starts
+
+    def position(self, offset: int) -> Position:
+        """The line and column of a character offset (clamped to the text)."""
+        offset = max(0, min(offset, len(self.text)))
+        starts = self._starts()
+        line = bisect.bisect_right(starts, offset) - 1
+        return Position(line + 1, offset - starts[line] + 1)
+
+    def line_text(self, line: int) -> str:
+        """The text of a 1-based line, without its line break."""
+        starts = self._starts()
+        if not 1 <= line <= len(starts):
+            return ""
+        end = starts[line] - 1 if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1] : end].rstrip("\r")
+
+    def utf16_column(self, offset: int) -> int:
+        """The 0-based UTF-16 column of an offset, as the Language Server Protocol counts."""
+        pos = self.position(offset)
+        start = self._starts()[pos.line - 1]
+        prefix = self.text[start : start + pos.column - 1]
+        return len(prefix.encode("utf-16-le", "surrogatepass")) // 2
