@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
-from .lexer import EOF, Token
+from .lexer import EOF, KEYWORDS, Token
 from .nodes import Span
 from .source import Source
 
@@ -94,7 +94,9 @@ def describe_unexpected(
     hint: str | None = None
     value = tok.value if isinstance(tok.value, str) else None
 
-    if value in _COMPARISONS and value not in expected:
+    if tok.type in KEYWORDS and tok.type != "or" and "ID" in expected:
+        hint = f"'{value}' is a keyword; as an attribute name, quote it: \"{value}\""
+    elif value in _COMPARISONS and value not in expected:
         hint = "comparisons do not chain: write `a < b && b < c`"
     elif value == "," and opener is not None and opener.value == "[":
         hint = "list elements are separated by white space, not commas: [ a b c ]"

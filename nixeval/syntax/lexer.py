@@ -20,7 +20,9 @@ parser maps texts to the grammar's terminal names.
 
 from __future__ import annotations
 
+import math
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -135,7 +137,8 @@ class Lexer:
     """Turns a `Source` into `Token`s, ending with one of type EOF."""
 
     def __init__(self, source: Source) -> None:
-        self.text = source.text
+        # Nix's scanner runs on a C string: a NUL byte ends the input.
+        self.text = source.text.partition("\0")[0]
         self.pos = 0
         self.modes: list[int] = [EXPR]
         # Where each open "…", ''…'' and ${ began: for "unterminated …" messages.
@@ -289,7 +292,7 @@ class Lexer:
                 raise LexError(f"invalid integer '{text[start:end]}'", start, end)
             value = number
         elif kind == FLOAT:
-            value = float(text[start:end])
+            value = _float(text[start:end], start, end)
         elif kind in (PATH, HPATH):
             # A path may go on with ${…}; one ending in '/' must.
             self.modes.append(INPATH_SLASH if text[end - 1] == "/" else INPATH)
@@ -406,6 +409,17 @@ class Lexer:
         return Token(IND_STR, IndStr(value, raw), start, end)
 
 
+def _float(literal: str, start: int, end: int) -> float:
+    """strtod's value; like Nix, reject what strtod flags ERANGE: overflow, and underflow
+    to zero or below the smallest normal double."""
+    value = float(literal)
+    mantissa = literal.lower().partition("e")[0]
+    underflow = abs(value) < sys.float_info.min and any(c in "123456789" for c in mantissa)
+    if math.isinf(value) or underflow:
+        raise LexError(f"invalid float '{literal}'", start, end)
+    return value
+
+
 def _unterminated(what: str, at: int, text: str) -> tuple[str, int, int, str]:
     if what == '"':
         return ("unterminated string", at, at + 1, "this string has no closing '\"'")
@@ -418,7 +432,8 @@ def _unterminated(what: str, at: int, text: str) -> tuple[str, int, int, str]:
 
 def _unexpected_char(text: str, pos: int) -> LexError:
     c = text[pos]
-    shown = repr(c)[1:-1] if c.isprintable() else f"\\u{ord(c):04x}"
+    shown = c if c.isprintable() else f"\\u{ord(c):04x}"
+    quote = '"' if c == "'" else "'"
     hint = None
     if c == "'":
         hint = "indented strings start with two single quotes: ''…''"
@@ -426,7 +441,7 @@ def _unexpected_char(text: str, pos: int) -> LexError:
         hint = "interpolation is written ${…}"
     elif c in "&|":
         hint = f"the operator is '{c}{c}'"
-    return LexError(f"unexpected character '{shown}'", pos, pos + 1, hint)
+    return LexError(f"unexpected character {quote}{shown}{quote}", pos, pos + 1, hint)
 
 
 def tokenize(source: Source) -> Iterator[Token]:

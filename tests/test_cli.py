@@ -1,0 +1,198 @@
+"""The ci-eval command line: output, exit statuses, formats, no tracebacks."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from nixeval import diagnostics
+from nixeval.cli import main
+from nixeval.diagnostics import Diagnostic, Label, Severity, render_human, use_colour
+from nixeval.syntax import Source
+from nixeval.syntax.nodes import Span
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = json.loads((ROOT / "schemas" / "diagnostics.schema.json").read_text())
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(list(args))
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_parse_expression_prints_it_back(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "--parse", "-E", "{ a.b = 1; }") == (0, "{ a = { b = 1; }; }\n", "")
+
+
+def test_parse_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    f = tmp_path / "x.nix"
+    f.write_text("let a = 1; in a + 1\n")
+    assert run(capsys, "--parse", str(f)) == (0, "let a = 1; in a + 1\n", "")
+
+
+def test_parse_directory_reads_default_nix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "default.nix").write_text("[ 1 ]")
+    assert run(capsys, "--parse", str(tmp_path))[:2] == (0, "[ 1 ]\n")
+
+
+def test_parse_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr(sys, "stdin", io.StringIO("x: x"))
+    assert run(capsys, "--parse", "-")[:2] == (0, "x: x\n")
+
+
+def test_syntax_error_exits_1_with_a_located_diagnostic(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "ci.nix"
+    f.write_text("{\n  a = [ 1, 2 ];\n}\n")
+    status, out, err = run(capsys, "--parse", str(f))
+    assert status == 1 and out == ""
+    assert f"--> {f}:2:10" in err
+    assert "error[E002]: unexpected ',', expected ']' or an expression" in err
+    assert "  a = [ 1, 2 ];\n  |          ^" in err
+    assert "help: list elements are separated by white space" in err
+
+
+def test_every_undefined_variable_is_reported(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--parse", "--format", "gcc", "-E", "x: [ y z ]")
+    assert status == 1
+    assert err.splitlines()[0] == "«string»:1:6: error[E006]: undefined variable 'y'"
+    assert "«string»:1:8: error[E006]: undefined variable 'z'" in err
+
+
+def test_gcc_format(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--parse", "--format", "gcc", "-E", "{ a = 1; a = 2; }")
+    assert status == 1
+    assert err.splitlines() == [
+        "«string»:1:10: error[E003]: attribute 'a' already defined",
+        "«string»:1:3: note: first defined here",
+    ]
+
+
+def test_json_format_validates_and_counts_utf16(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--parse", "--format", "json", "-E", '"🙂" + [ 1, 2 ]')
+    assert status == 1
+    data = json.loads(err)
+    jsonschema.validate(data, SCHEMA)
+    [d] = data
+    # Before the comma stand 9 characters but 10 UTF-16 code units (the emoji takes two).
+    assert d["range"] == {
+        "start": {"line": 0, "character": 10},
+        "end": {"line": 0, "character": 11},
+    }
+    assert d["code"] == "E002"
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--parse", "/nonexistent/ci.nix")
+    assert status == 1
+    assert "error[E007]: cannot read '/nonexistent/ci.nix': no such file" in err
+
+
+def test_several_inputs_all_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    good, bad = tmp_path / "good.nix", tmp_path / "bad.nix"
+    good.write_text("1")
+    bad.write_text("[")
+    status, out, err = run(capsys, "--parse", "--format", "gcc", str(bad), str(good))
+    assert status == 1 and out == "1\n" and f"{bad}:1:2: error" in err
+
+
+def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--parse", "--frobnicate", "x.nix")
+    assert status == 2
+    assert err.startswith("usage: ci-eval")
+    assert "unrecognized arguments: --frobnicate" in err
+
+
+def test_evaluation_is_not_there_yet(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "ci.nix")
+    assert status == 2 and "only --parse is implemented" in err
+
+
+def test_internal_error_is_a_diagnostic_naming_the_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import nixeval.commands.parse as command
+
+    def broken(source: Source) -> object:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(command, "parse_checked", broken)
+    f = tmp_path / "ci.nix"
+    f.write_text("1")
+    status, _, err = run(capsys, "--parse", str(f))
+    assert status == 1
+    assert f"--> {f}:1:1" in err and "error[E999]: internal error: ValueError: boom" in err
+    assert "Traceback" not in err
+    with pytest.raises(ValueError, match="boom"):
+        # --debug lets the exception (and so its traceback) through.
+        from nixeval.commands.parse import run_parse
+
+        run_parse(
+            [str(f)],
+            expressions=False,
+            diagnostics_format="human",
+            debug=True,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+
+
+def test_no_traceback_for_odd_input_in_a_real_process(tmp_path: Path) -> None:
+    for data in [b"\xff\xfe{", b"\x00", b"''${", b"{" * 5000, b"./a/${"]:
+        f = tmp_path / "odd.nix"
+        f.write_bytes(data)
+        proc = subprocess.run(
+            [sys.executable, "-m", "nixeval", "--parse", str(f)], capture_output=True, text=True
+        )
+        assert proc.returncode in (0, 1)
+        assert "Traceback" not in proc.stderr
+
+
+class _Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_colour_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert not use_colour(io.StringIO())
+    assert use_colour(_Tty())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_colour(_Tty())
+
+
+def test_human_rendering_with_labels_and_colour() -> None:
+    source = Source("ci.nix", "{\n  a = 1;\n  a = 2;\n}\n")
+    d = Diagnostic(
+        Severity.ERROR,
+        "E003",
+        "attribute 'a' already defined",
+        source,
+        Span(13, 14),
+        (Label(Span(4, 5), "first defined here"),),
+        ("help: rename one",),
+    )
+    plain = render_human([d])
+    assert plain == (
+        "error[E003]: attribute 'a' already defined\n"
+        " --> ci.nix:3:3\n"
+        "  |\n"
+        "2 |   a = 1;\n"
+        "  |   - first defined here\n"
+        "3 |   a = 2;\n"
+        "  |   ^\n"
+        "  = help: rename one\n\n"
+    )
+    coloured = render_human([d], colour=True)
+    assert "\x1b[1;31merror[E003]" in coloured
+    assert diagnostics.CODES["E003"]
