@@ -29,6 +29,8 @@ class Rule:
 
     callback: the lowering method to call (the alias, else the rule name), or None when the
     rule only passes a lone child through (`?rule`) or splices its children (`_rule`).
+    splice_children: some child may be a splice to flatten (known from the grammar, so the
+    parser need not look for one on every reduction).
     """
 
     origin: str
@@ -36,6 +38,7 @@ class Rule:
     callback: str | None
     expand1: bool
     splice: bool
+    splice_children: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,13 +93,15 @@ def analyse(text: str) -> Tables:
         key=lambda r: (r.origin.name, [s.name for s in r.expansion], r.alias or ""),
     )
     rule_index = {rule: i for i, rule in enumerate(ordered_rules)}
+    splicing = {str(r.origin.name) for r in ordered_rules if _splices(r)}
     rules = tuple(
         Rule(
             origin=str(rule.origin.name),
             size=len(rule.expansion),
             callback=_callback_name(rule),
             expand1=bool(rule.options.expand1),
-            splice=rule.alias is None and rule.origin.name.startswith("_"),
+            splice=_splices(rule),
+            splice_children=any(str(sym.name) in splicing for sym in rule.expansion),
         )
         for rule in ordered_rules
     )
@@ -129,6 +134,10 @@ def analyse(text: str) -> Tables:
     )
 
 
+def _splices(rule: Any) -> bool:
+    return rule.alias is None and str(rule.origin.name).startswith("_")
+
+
 def _callback_name(rule: object) -> str | None:
     """The alias, else the rule's name, except for pass-through and splicing rules."""
     alias = getattr(rule, "alias", None)
@@ -142,7 +151,9 @@ def _callback_name(rule: object) -> str | None:
 
 def render(tables: Tables) -> str:
     """The Python source of _lalr_tables.py for these tables."""
-    rules = [(r.origin, r.size, r.callback, r.expand1, r.splice) for r in tables.rules]
+    rules = [
+        (r.origin, r.size, r.callback, r.expand1, r.splice, r.splice_children) for r in tables.rules
+    ]
     return (
         '"""Generated from grammar/nix.lark by ``python -m nixeval.syntax.regenerate``.'
         ' Do not edit."""\n\n'

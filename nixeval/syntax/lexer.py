@@ -41,7 +41,7 @@ URI = "URI"
 PATH_END = "PATH_END"
 IND_STRING_OPEN = "IND_STRING_OPEN"
 IND_STRING_CLOSE = "IND_STRING_CLOSE"
-EOF = "$END"
+EOF = "$END"  # the grammar's end-of-input terminal
 
 KEYWORDS = frozenset(["if", "then", "else", "assert", "with", "let", "in", "rec", "inherit", "or"])
 
@@ -100,6 +100,7 @@ _RE_INPATH = re.compile(rf"(?:{_PATH_CHAR}*(?:/{_PATH_CHAR}+)+/?)|(?:{_PATH_CHAR
 
 # Two- and three-character operators, longest first; flex lists them before ID.
 _OPERATORS = ("...", "==", "!=", "<=", ">=", "&&", "||", "->", "//", "++")
+_OPERATORS_BY_CHAR = {c: tuple(op for op in _OPERATORS if op[0] == c) for c in ".=!<>&|-/+"}
 _PUNCTUATION = frozenset("(){}[];:,.=?@+-*/<>!")
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
@@ -153,9 +154,7 @@ class Lexer:
             if mode == EXPR:
                 tok = self._expr_token()
                 if tok is None:
-                    if self.pos >= n:
-                        break
-                    continue
+                    break
             elif mode == STRING:
                 tok = self._string_token()
             elif mode == IND_STRING:
@@ -169,32 +168,35 @@ class Lexer:
 
     # --- EXPR ------------------------------------------------------------------------------
 
+    def _skip_blanks(self) -> None:
+        """Past white space and comments."""
+        text, pos = self.text, self.pos
+        n = len(text)
+        while pos < n:
+            c = text[pos]
+            if c in " \t\r\n":
+                m = _RE_WS.match(text, pos)
+            elif c == "#":
+                m = _RE_LINE_COMMENT.match(text, pos)
+            elif c == "/" and text.startswith("/*", pos):
+                m = _RE_BLOCK_COMMENT.match(text, pos)
+                if m is None:
+                    raise LexError(
+                        "unterminated comment", pos, pos + 2, "a '/*' comment must end with '*/'"
+                    )
+            else:
+                break
+            assert m is not None
+            pos = m.end()
+        self.pos = pos
+
     def _expr_token(self) -> Token | None:
-        """The next token in Nix code, or None after skipping white space or a comment."""
+        """The next token in Nix code, or None at the end of the text."""
+        self._skip_blanks()
         text, pos = self.text, self.pos
         if pos >= len(text):
             return None
         c = text[pos]
-
-        # White space and comments.
-        if c in " \t\r\n":
-            m = _RE_WS.match(text, pos)
-            assert m is not None
-            self.pos = m.end()
-            return None
-        if c == "#":
-            m = _RE_LINE_COMMENT.match(text, pos)
-            assert m is not None
-            self.pos = m.end()
-            return None
-        if c == "/" and text.startswith("/*", pos):
-            m = _RE_BLOCK_COMMENT.match(text, pos)
-            if m is None:
-                raise LexError(
-                    "unterminated comment", pos, pos + 2, "a '/*' comment must end with '*/'"
-                )
-            self.pos = m.end()
-            return None
 
         # Longest match among the rules that can start with c; earlier rule wins a tie.
         best_type, best_end = "", pos
@@ -240,7 +242,7 @@ class Lexer:
             return self._finish_long(best_type, pos, best_end)
 
         # Operators and single characters (all shorter than or tied with the above).
-        for op in _OPERATORS:
+        for op in _OPERATORS_BY_CHAR.get(c, ()):
             if text.startswith(op, pos):
                 if len(op) >= best_end - pos:
                     self.pos = pos + len(op)

@@ -65,18 +65,36 @@ def tables() -> Tables:
     return _tables
 
 
+# How a reduction shapes its children (see the module docstring).
+_UNIT, _SPLICE, _CALL, _PASS = range(4)
+
+
 def parse_source(source: Source) -> n.Expr:
     """Parse one Nix expression; raise SyntaxFailure on the first error, as Nix does."""
     t = tables()
-    actions, rules, literals = t.actions, t.rules, t.literals
+    actions, literals, end_state = t.actions, t.literals, t.end_state
     lowering = Lowering()
-    callbacks = {name: getattr(lowering, name) for name in {r.callback for r in rules} if name}
+    plan = [
+        (
+            r.origin,
+            r.size,
+            _UNIT
+            if r.expand1 and r.size == 1 and r.callback is None
+            else _SPLICE
+            if r.splice
+            else _CALL
+            if r.callback is not None
+            else _PASS,
+            getattr(lowering, r.callback) if r.callback else None,
+            r.splice_children,
+        )
+        for r in t.rules
+    ]
     states: list[int] = [t.start_state]
     values: list[Any] = []
-    tokens = tokenize(source)
     try:
-        for tok in tokens:
-            kind = literals.get(tok.type, tok.type) if tok.type != EOF else EOF
+        for tok in tokenize(source):
+            kind = literals.get(tok.type, tok.type)
             while True:
                 action = actions[states[-1]].get(kind)
                 if action is None:
@@ -85,33 +103,35 @@ def parse_source(source: Source) -> n.Expr:
                     states.append(action)
                     values.append(tok)
                     break
-                rule = rules[-1 - action]
-                if rule.size:
-                    children = values[-rule.size :]
-                    del values[-rule.size :]
-                    del states[-rule.size :]
+                origin, size, mode, callback, flatten = plan[-1 - action]
+                if mode == _UNIT:
+                    # `?rule` with one child: the value stays, only the state changes. Most
+                    # reductions are these (the precedence levels), so they are kept cheap.
+                    del states[-1]
+                    goto = actions[states[-1]][origin]
+                    states.append(goto)
                 else:
-                    children = []
-                if any(type(c) is _Splice for c in children):
-                    flat: list[Any] = []
-                    for c in children:
-                        if type(c) is _Splice:
-                            flat.extend(c)
-                        else:
-                            flat.append(c)
-                    children = flat
-                if rule.splice:
-                    value: Any = _Splice(children)
-                elif rule.callback is not None:
-                    value = callbacks[rule.callback](children)
-                elif rule.expand1 and len(children) == 1:
-                    value = children[0]
-                else:  # pragma: no cover - the grammar gives every other rule an alias
-                    raise AssertionError(f"rule {rule.origin} has no callback")
-                goto = actions[states[-1]][rule.origin]
-                states.append(goto)
-                values.append(value)
-                if kind == EOF and goto == t.end_state:
+                    if size:
+                        children = values[-size:]
+                        del values[-size:]
+                        del states[-size:]
+                    else:
+                        children = []
+                    if flatten:
+                        children = _flatten(children)
+                    if mode == _SPLICE:
+                        value: Any = _Splice(children)
+                    elif mode == _CALL:
+                        assert callback is not None
+                        value = callback(children)
+                    elif len(children) == 1:
+                        value = children[0]
+                    else:  # pragma: no cover - the grammar names every other rule
+                        raise AssertionError(f"rule {origin} has no callback")
+                    goto = actions[states[-1]][origin]
+                    states.append(goto)
+                    values.append(value)
+                if kind == EOF and goto == end_state:
                     result: n.Expr = values[-1]
                     return result
     except LexError as e:
@@ -123,6 +143,16 @@ def parse_source(source: Source) -> n.Expr:
             source, ParseIssue(_problem_code(e.message), e.message, e.span, e.related)
         ) from None
     raise AssertionError("the token stream ended without an end-of-file token")
+
+
+def _flatten(children: list[Any]) -> list[Any]:
+    flat: list[Any] = []
+    for c in children:
+        if type(c) is _Splice:
+            flat.extend(c)
+        else:
+            flat.append(c)
+    return flat
 
 
 def _problem_code(message: str) -> str:
