@@ -10,9 +10,8 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
-import traceback
 from collections.abc import Sequence
-from typing import IO, NoReturn
+from typing import NoReturn
 
 from . import __version__
 
@@ -116,7 +115,3 @@ def _main(argv: list[str]) -> int:
         stdout=sys.stdout,
         stderr=sys.stderr,
     )
-
-
-def debug_traceback(stream: IO[str]) -> None:
-    traceback.print_exc(file=stream)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from .builtins.names import BASE_ENV
+from .spelling import closest
 from .syntax import nodes as n
 from .syntax.nodes import Span
 
@@ -56,8 +57,6 @@ def _visible(scope: _Scope | None) -> Iterator[str]:
 
 
 def _suggest(name: str, scope: _Scope) -> str | None:
-    from .spelling import closest
-
     return closest(name, (v for v in _visible(scope) if not v.startswith("__")))
 
 

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from typing import IO
 
-from ..diagnostics import RENDERERS, Diagnostic, render_human, use_colour
+from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
 from ..frontend import InputError, internal_error, parse_checked, read_source
 from ..syntax import Source
 from ..syntax.nodes import Span
@@ -34,8 +34,6 @@ def run_parse(
             try:
                 source = read_source(item)
             except InputError as e:
-                from ..diagnostics import error
-
                 source = Source(item, "")
                 diagnostics.append(error("E007", str(e), source, Span(0, 0)))
         if not diagnostics:

@@ -22,10 +22,14 @@ from .nodes import AttrKind, BinaryOp, Span
 
 
 class SyntaxProblem(Exception):
-    """A parse-time error that is not a grammar error (duplicate attribute, …)."""
+    """A parse-time error that is not a grammar error: E003 an attribute defined twice,
+    E004 a duplicate formal argument, E005 a dynamic attribute name where Nix forbids one."""
 
-    def __init__(self, message: str, span: Span, related: Sequence[tuple[Span, str]] = ()) -> None:
+    def __init__(
+        self, code: str, message: str, span: Span, related: Sequence[tuple[Span, str]] = ()
+    ) -> None:
         super().__init__(message)
+        self.code = code
         self.message = message
         self.span = span
         self.related = tuple(related)
@@ -170,6 +174,7 @@ class Lowering:
             seen.setdefault(f.name, f)
         if duplicate is not None:
             raise SyntaxProblem(
+                "E004",
                 f"duplicate formal function argument '{duplicate.name}'",
                 duplicate.span,
                 [(seen[duplicate.name].span, "first declared here")],
@@ -177,6 +182,7 @@ class Lowering:
         if at is not None and at in seen:
             assert at_span is not None
             raise SyntaxProblem(
+                "E004",
                 f"duplicate formal function argument '{at}'",
                 at_span,
                 [(seen[at].span, "also declared here")],
@@ -195,7 +201,9 @@ class Lowering:
     def let_in(self, c: list[Any]) -> n.LetIn:
         attrs = self._build_attrs(Span(_start(c[0]), _end(c[-2])), False, c[1:-2])
         if attrs.dynamic:
-            raise SyntaxProblem("dynamic attributes not allowed in let", attrs.dynamic[0][0])
+            raise SyntaxProblem(
+                "E005", "dynamic attributes not allowed in let", attrs.dynamic[0][0]
+            )
         frozen = attrs.freeze()
         return n.LetIn(_span(c), frozen.attrs, c[-1])
 
@@ -359,7 +367,10 @@ def _merge(parts: Sequence[str | n.Expr]) -> tuple[str | n.Expr, ...]:
 
 def _dup(names: Sequence[n.AttrName], span: Span, first: Span) -> SyntaxProblem:
     return SyntaxProblem(
-        f"attribute '{_show_path(names)}' already defined", span, [(first, "first defined here")]
+        "E003",
+        f"attribute '{_show_path(names)}' already defined",
+        span,
+        [(first, "first defined here")],
     )
 
 
@@ -415,7 +426,7 @@ def _add_attr(attrs: _Attrs, path: _AttrPath, value: n.Expr) -> None:
 def _add_inherit(attrs: _Attrs, inherit: _Inherit) -> None:
     for name in inherit.names:
         if isinstance(name, n.DynamicAttr):
-            raise SyntaxProblem("dynamic attributes not allowed in inherit", name.span)
+            raise SyntaxProblem("E005", "dynamic attributes not allowed in inherit", name.span)
         existing = attrs.attrs.get(name.name)
         if existing is not None:
             raise _dup([name], name.span, existing.span)

@@ -139,9 +139,7 @@ def parse_source(source: Source) -> n.Expr:
             source, ParseIssue("E001", e.message, Span(e.start, e.end), hint=e.hint)
         ) from None
     except SyntaxProblem as e:
-        raise SyntaxFailure(
-            source, ParseIssue(_problem_code(e.message), e.message, e.span, e.related)
-        ) from None
+        raise SyntaxFailure(source, ParseIssue(e.code, e.message, e.span, e.related)) from None
     raise AssertionError("the token stream ended without an end-of-file token")
 
 
@@ -153,14 +151,6 @@ def _flatten(children: list[Any]) -> list[Any]:
         else:
             flat.append(c)
     return flat
-
-
-def _problem_code(message: str) -> str:
-    if message.startswith("attribute"):
-        return "E003"
-    if message.startswith("duplicate formal"):
-        return "E004"
-    return "E005"
 
 
 def _unexpected(
