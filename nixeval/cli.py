@@ -24,8 +24,8 @@ _RECURSION_LIMIT = 1_000_000
 
 _DESCRIPTION = """\
 Evaluate Hercules CI ci.nix files offline, without a Nix store or network.
-So far: --parse, which checks a Nix expression as `nix-instantiate --parse` does and prints
-it back as Nix text."""
+So far: --parse (check a Nix expression as `nix-instantiate --parse` does and print it back)
+and --eval (evaluate it as `nix-instantiate --eval` does)."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,14 +37,52 @@ class _Parser(argparse.ArgumentParser):
 def _arguments() -> argparse.ArgumentParser:
     p = _Parser(prog="ci-eval", description=_DESCRIPTION)
     p.add_argument("inputs", nargs="*", metavar="FILE", help="Nix files ('-' for stdin)")
-    p.add_argument(
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument(
         "--parse", action="store_true", help="parse the input and print it back as Nix text"
+    )
+    mode.add_argument(
+        "--eval", action="store_true", help="evaluate and print, as nix-instantiate --eval"
     )
     p.add_argument(
         "-E",
         "--expr",
         action="store_true",
         help="the arguments are Nix expressions, not files (as in nix-instantiate)",
+    )
+    p.add_argument("--strict", action="store_true", help="evaluate the result deeply")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument(
+        "-A", "--attr", action="append", default=[], metavar="ATTRPATH", help="select an attribute"
+    )
+    p.add_argument(
+        "--arg",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "EXPR"),
+        help="pass a Nix expression to the top-level function",
+    )
+    p.add_argument(
+        "--argstr",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="pass a string to the top-level function",
+    )
+    p.add_argument(
+        "-I",
+        dest="include",
+        action="append",
+        default=[],
+        metavar="[NAME=]PATH",
+        help="add to the search path for <name> lookups (before $NIX_PATH)",
+    )
+    p.add_argument("--show-trace", action="store_true", help="show the whole evaluation trace")
+    # Accepted for nix-instantiate compatibility: ci-eval never writes to a store anyway.
+    p.add_argument(
+        "--readonly-mode", "--read-write-mode", action="store_true", help=argparse.SUPPRESS
     )
     p.add_argument(
         "--format",
@@ -91,11 +129,10 @@ def _main(argv: list[str]) -> int:
         args = _arguments().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error
         return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
-    if not args.parse:
+    if not args.parse and not args.eval:
         _arguments().print_usage(sys.stderr)
         print(
-            "ci-eval: error: only --parse is implemented so far "
-            "(evaluation and effect descriptions are not yet)",
+            "ci-eval: error: effect descriptions are not implemented yet; use --parse or --eval",
             file=sys.stderr,
         )
         return EXIT_USAGE
@@ -105,13 +142,30 @@ def _main(argv: list[str]) -> int:
         _arguments().print_usage(sys.stderr)
         print("ci-eval: error: -E needs an expression", file=sys.stderr)
         return EXIT_USAGE
-    from .commands.parse import run_parse
+    if args.parse:
+        from .commands.parse import run_parse
 
-    return run_parse(
-        args.inputs,
+        return run_parse(
+            args.inputs,
+            expressions=args.expr,
+            diagnostics_format=args.format,
+            debug=args.debug,
+            stdout=sys.stdout,
+            stderr=sys.stderr,
+        )
+    from .commands.eval import EvalOptions, run_eval
+
+    options = EvalOptions(
+        inputs=args.inputs,
         expressions=args.expr,
+        strict=args.strict,
+        json=args.json,
+        attr_paths=args.attr,
+        args=[tuple(a) for a in args.arg],
+        argstrs=[tuple(a) for a in args.argstr],
+        include=args.include,
+        show_trace=args.show_trace,
         diagnostics_format=args.format,
         debug=args.debug,
-        stdout=sys.stdout,
-        stderr=sys.stderr,
     )
+    return run_eval(options, sys.stdout, sys.stderr)

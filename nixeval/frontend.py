@@ -38,8 +38,11 @@ def read_source(path: str) -> Source:
     return Source(str(path if p == Path(path) else p), data.decode("utf-8", "surrogateescape"))
 
 
-def parse_checked(source: Source) -> tuple[Expr | None, list[Diagnostic]]:
-    """Parse and resolve names: the expression, or None and the errors."""
+def parse_checked(
+    source: Source, extra_names: frozenset[str] = frozenset()
+) -> tuple[Expr | None, list[Diagnostic]]:
+    """Parse and resolve names (the base environment, plus `extra_names` for
+    scopedImport): the expression, or None and the errors."""
     try:
         expr = parse_source(source)
     except SyntaxFailure as failure:
@@ -55,7 +58,7 @@ def parse_checked(source: Source) -> tuple[Expr | None, list[Diagnostic]]:
             u.span,
             notes=[f"help: did you mean '{u.suggestion}'?"] if u.suggestion else [],
         )
-        for u in undefined_variables(expr)
+        for u in undefined_variables(expr, extra_names)
     ]
     return (None if problems else expr), problems
 

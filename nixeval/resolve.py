@@ -41,10 +41,14 @@ class _Scope:
 _BASE = _Scope(BASE_ENV, None)
 
 
-def undefined_variables(expr: n.Expr) -> list[UndefinedVariable]:
-    """Every variable of `expr` that Nix would reject as undefined, in source order."""
+def undefined_variables(
+    expr: n.Expr, extra_names: frozenset[str] = frozenset()
+) -> list[UndefinedVariable]:
+    """Every variable of `expr` that Nix would reject as undefined, in source order.
+
+    `extra_names` are bound around the expression (the scope of a scopedImport)."""
     found: list[tuple[str, Span, _Scope]] = []
-    _walk(expr, _BASE, found)
+    _walk(expr, _Scope(extra_names, _BASE) if extra_names else _BASE, found)
     found.sort(key=lambda f: f[1].start)
     return [UndefinedVariable(name, span, _suggest(name, scope)) for name, span, scope in found]
 

@@ -113,9 +113,9 @@ def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert "unrecognized arguments: --frobnicate" in err
 
 
-def test_evaluation_is_not_there_yet(capsys: pytest.CaptureFixture[str]) -> None:
+def test_effect_descriptions_are_not_there_yet(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "ci.nix")
-    assert status == 2 and "only --parse is implemented" in err
+    assert status == 2 and "effect descriptions are not implemented yet" in err
 
 
 def test_internal_error_is_a_diagnostic_naming_the_file(

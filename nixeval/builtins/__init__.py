@@ -1,1 +1,61 @@
-"""Nix's builtins. So far only the names of the base environment (`names.BASE_ENV`)."""
+"""Nix's builtins, registered in one table (`registry.BUILTINS`), one module per theme.
+
+`make_base_env` builds, for one evaluation, the base environment every file sees: the
+global names of `names.BASE_ENV` and the ``builtins`` set.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any
+
+from ..values import Attrs, PrimOp, Thunk, thunk_of
+
+# Each module registers its builtins when imported.
+from . import attrs as attrs
+from . import context as context
+from . import control as control
+from . import derivations as derivations
+from . import lists as lists
+from . import math as math
+from . import paths as paths
+from . import strings as strings
+from . import types as types
+from .names import BASE_ENV
+from .registry import BUILTINS
+
+if TYPE_CHECKING:
+    from ..eval.machine import Machine
+
+
+def make_base_env(machine: Machine) -> tuple[dict[str, Any], Attrs]:
+    """The global variables and the ``builtins`` set of one evaluation."""
+    members: dict[str, Any] = {}
+    for name, b in BUILTINS.items():
+        if b.arity == 0:
+            members[name] = thunk_of(functools.partial(b.fn, machine))
+        else:
+            members[name] = PrimOp(name, b.arity, functools.partial(b.fn, machine))
+    builtins_set = Attrs(members)
+    members["builtins"] = builtins_set
+    env: dict[str, Any] = {}
+    for name in BASE_ENV:
+        plain = name[2:] if name.startswith("__") else name
+        item = members.get(plain)
+        if item is not None:
+            env[name] = item
+    env["builtins"] = builtins_set
+    return env, builtins_set
+
+
+def missing_builtins() -> list[str]:
+    """Names of Nix 2.8's base environment that no module implements yet."""
+    missing = []
+    for name in sorted(BASE_ENV):
+        plain = name[2:] if name.startswith("__") else name
+        if plain not in BUILTINS and plain != "builtins":
+            missing.append(name)
+    return missing
+
+
+__all__ = ["BUILTINS", "Thunk", "make_base_env", "missing_builtins"]

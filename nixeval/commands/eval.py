@@ -1,0 +1,271 @@
+"""``ci-eval --eval``: what ``nix-instantiate --eval`` prints, for the same command line.
+
+The steps are nix-instantiate's: evaluate the file or expression; for each ``-A`` path walk
+it with findAlongAttrPath (auto-calling functions on the way); call the result with the
+``--arg``/``--argstr`` values if any were given; force deeply with ``--strict``; print the
+value (printValue) or its JSON (``--json``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
+from ..eval import errors as E
+from ..eval.machine import Machine, force
+from ..frontend import InputError, internal_error, parse_checked
+from ..printing import force_deep, print_value, to_json_text
+from ..syntax import Source
+from ..syntax.nodes import Span
+from ..values import Attrs, Closure
+
+SHORT_TRACE = 3
+
+
+@dataclass
+class EvalOptions:
+    inputs: list[str]
+    expressions: bool = False
+    strict: bool = False
+    json: bool = False
+    attr_paths: list[str] = field(default_factory=list)
+    args: list[tuple[str, str]] = field(default_factory=list)  # --arg NAME EXPR
+    argstrs: list[tuple[str, str]] = field(default_factory=list)  # --argstr NAME VALUE
+    include: list[str] = field(default_factory=list)  # -I
+    show_trace: bool = False
+    diagnostics_format: str = "human"
+    debug: bool = False
+
+
+def search_path(include: Sequence[str], nix_path: str | None) -> list[tuple[str, str]]:
+    """-I entries, then $NIX_PATH's, as (prefix, path) pairs."""
+    entries = list(include) + (_split_nix_path(nix_path) if nix_path else [])
+    result = []
+    for entry in entries:
+        prefix, eq, path = entry.partition("=")
+        result.append((prefix, path) if eq else ("", entry))
+    return result
+
+
+def _split_nix_path(text: str) -> list[str]:
+    """Nix's parseNixPath: ':' separates entries, except after a URL scheme."""
+    entries: list[str] = []
+    p, n = 0, len(text)
+    while p < n:
+        start = value_start = p
+        while p < n and text[p] != ":":
+            if text[p] == "=":
+                value_start = p + 1
+            p += 1
+        if p == n:
+            if p != start:
+                entries.append(text[start:p])
+            break
+        value = text[value_start:]
+        if _is_pseudo_url(value) or value.startswith("flake:"):
+            p += 1
+            while p < n and text[p] != ":":
+                p += 1
+        entries.append(text[start:p])
+        p += 1
+    return entries
+
+
+def _is_pseudo_url(text: str) -> bool:
+    if text.startswith("channel:"):
+        return True
+    scheme, sep, _ = text.partition("://")
+    return bool(sep) and scheme in ("http", "https", "file", "channel", "git", "s3", "ssh")
+
+
+def run_eval(options: EvalOptions, stdout: IO[str], stderr: IO[str]) -> int:
+    machine = Machine(
+        search_path=search_path(options.include, os.environ.get("NIX_PATH")),
+    )
+    failed = False
+    for item in options.inputs:
+        source: Source | None = None
+        try:
+            source, value = _evaluate_input(machine, item, options.expressions)
+            for attr_path in options.attr_paths or [""]:
+                selected = find_along_attr_path(machine, attr_path, value, options)
+                stdout.write(_output(machine, selected, options) + "\n")
+        except E.ParseFailed as err:
+            failed = True
+            _report(err.diagnostics, options, stderr)  # type: ignore[arg-type]
+        except E.EvalError as err:
+            failed = True
+            _report([eval_diagnostic(err, source, options.show_trace)], options, stderr)
+        except RecursionError:
+            failed = True
+            overflow = E.StackOverflow("stack overflow (possible infinite recursion)")
+            _report([eval_diagnostic(overflow, source, options.show_trace)], options, stderr)
+        except InputError as err:
+            failed = True
+            _report([error("E007", str(err), Source(item, ""), Span(0, 0))], options, stderr)
+        except Exception as exc:
+            if options.debug:
+                raise
+            failed = True
+            _report([internal_error(source or Source(item, ""), exc)], options, stderr)
+    stdout.flush()
+    return 1 if failed else 0
+
+
+def _evaluate_input(machine: Machine, item: str, expressions: bool) -> tuple[Source, Any]:
+    from ..builtins.paths import import_file
+
+    if expressions or item == "-":
+        text = sys.stdin.read() if item == "-" and not expressions else item
+        source = Source("«string»" if expressions else "«stdin»", text)
+        expr, problems = parse_checked(source)
+        if expr is None:
+            raise E.ParseFailed(problems)
+        return source, machine.eval(expr, machine.file_env(source, os.getcwd()))
+    path = os.path.abspath(item)
+    if not os.path.exists(path):
+        raise InputError(f"cannot read '{item}': no such file")
+    source = Source(item, "")
+    return source, import_file(machine, path)
+
+
+def _auto_args(machine: Machine, options: EvalOptions) -> dict[str, Any]:
+    from ..values import Thunk
+
+    args: dict[str, Any] = {}
+    for name, text in options.args:
+        source = Source(f"«--arg {name}»", text)
+        expr, problems = parse_checked(source)
+        if expr is None:
+            raise E.ParseFailed(problems)
+        args[name] = Thunk(expr, machine.file_env(source, os.getcwd()))
+    for name, value in options.argstrs:
+        args[name] = value
+    return args
+
+
+def auto_call(machine: Machine, args: dict[str, Any], fn: Any) -> Any:
+    """Nix's autoCallFunction: call a function with formals from the automatic arguments."""
+    fn = force(fn)
+    if type(fn) is Attrs and "__functor" in fn.items:
+        return auto_call(machine, args, machine.call(force(fn.items["__functor"]), fn))
+    if type(fn) is not Closure or fn.lam.formals is None:
+        return fn
+    formals = fn.lam.formals
+    given: dict[str, Any] = {}
+    if formals.ellipsis:
+        given.update(args)
+    else:
+        for f in formals.entries:
+            if f.name in args:
+                given[f.name] = args[f.name]
+            elif f.default is None:
+                raise E.BadArgument(
+                    f"cannot evaluate a function that has an argument without a value ('{f.name}')",
+                    fn.env.ctx.source,
+                    f.span,
+                    hint="pass it with --arg or --argstr",
+                )
+    return machine.call(fn, Attrs(given))
+
+
+def find_along_attr_path(machine: Machine, path: str, root: Any, options: EvalOptions) -> Any:
+    args = _auto_args(machine, options)
+    value = root
+    for name in _parse_attr_path(path):
+        value = force(auto_call(machine, args, value))
+        if name.isdigit():
+            if type(value) is not list:
+                raise E.TypeMismatch(
+                    f"the expression selected by the selection path '{path}' should be a list "
+                    f"but is {_show(value)}"
+                )
+            index = int(name)
+            if index >= len(value):
+                raise E.MissingAttribute(
+                    f"list index {index} in selection path '{path}' is out of range"
+                )
+            value = value[index]
+            continue
+        if type(value) is not Attrs:
+            raise E.TypeMismatch(
+                f"the expression selected by the selection path '{path}' should be a set "
+                f"but is {_show(value)}"
+            )
+        if not name:
+            raise E.EvalError(f"empty attribute name in selection path '{path}'")
+        if name not in value.items:
+            from ..spelling import closest
+
+            suggestion = closest(name, value.items)
+            raise E.MissingAttribute(
+                f"attribute '{name}' in selection path '{path}' not found",
+                hint=f"did you mean '{suggestion}'?" if suggestion else None,
+            )
+        value = value.items[name]
+    value = force(value)
+    return auto_call(machine, args, value) if args else value
+
+
+def _parse_attr_path(path: str) -> list[str]:
+    """Nix's parseAttrPath: '.'-separated, with "…" quoting."""
+    if not path:
+        return []
+    names: list[str] = []
+    current: list[str] = []
+    quoted = False
+    for c in path:
+        if c == "." and not quoted:
+            names.append("".join(current))
+            current = []
+        elif c == '"':
+            quoted = not quoted
+        else:
+            current.append(c)
+    if quoted:
+        raise E.EvalError(f"missing closing quote in selection path '{path}'")
+    names.append("".join(current))
+    return names
+
+
+def _show(value: Any) -> str:
+    from ..values import show_type
+
+    return show_type(value)
+
+
+def _output(machine: Machine, value: Any, options: EvalOptions) -> str:
+    if options.json:
+        return to_json_text(machine, value, set())
+    if options.strict:
+        force_deep(machine, value)
+    return print_value(value)
+
+
+def eval_diagnostic(err: E.EvalError, fallback: Source | None, show_trace: bool) -> Diagnostic:
+    source = err.source or fallback or Source("«unknown»", "")
+    span = err.span or Span(0, 0)
+    notes = []
+    if err.hint:
+        notes.append(f"help: {err.hint}")
+    frames = err.trace if show_trace else err.trace[:SHORT_TRACE]
+    for frame in frames:
+        where = ""
+        if frame.source is not None and frame.span is not None:
+            pos = frame.source.position(frame.span.start)
+            where = f" (at {frame.source.name}:{pos.line}:{pos.column})"
+        notes.append(f"{frame.message}{where}")
+    if not show_trace and len(err.trace) > SHORT_TRACE:
+        notes.append(f"… {len(err.trace) - SHORT_TRACE} more; use '--show-trace' to see them all")
+    return error(err.code, err.message, source, span, notes=notes)
+
+
+def _report(diagnostics: list[Diagnostic], options: EvalOptions, stderr: IO[str]) -> None:
+    if options.diagnostics_format == "human":
+        stderr.write(render_human(diagnostics, colour=use_colour(stderr)))
+    else:
+        stderr.write(RENDERERS[options.diagnostics_format](diagnostics))

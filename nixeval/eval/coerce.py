@@ -1,0 +1,200 @@
+"""Coercion to strings, and string/path concatenation, as Nix 2.8 does them.
+
+`coerce_to_string` is Nix's coerceToString: strings keep their context; paths become the
+store path they would be copied to (when `copy_to_store`) or their own text; sets go
+through ``__toString`` or ``outPath``; with `coerce_more` (``toString``, derivation
+attributes) also booleans, integers, floats, null and lists. `concat_strings` is
+``ExprConcatStrings``: ``"a${b}"``, ``a + b`` on strings and paths, ``./a/${b}``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..syntax import nodes as n
+from ..values import CStr, NixPath, context_of, show_type, string_with_context
+from . import errors as E
+from .env import Env
+
+if TYPE_CHECKING:
+    from .machine import Machine
+
+
+def canon_path(path: str) -> str:
+    """Nix's canonPath: absolute, no ``.``/``..`` components, no repeated or final slash."""
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def resolve_path_literal(text: str, env: Env) -> NixPath:
+    """The path a literal denotes: relative to the file's directory, ``~`` to $HOME."""
+    if text.startswith("~"):
+        home = env.ctx.machine.environ.get("HOME", os.path.expanduser("~"))
+        path = home + text[1:]
+    elif text.startswith("/"):
+        path = text
+    else:
+        path = env.ctx.base_dir + "/" + text
+    result = canon_path(path)
+    if text.endswith("/") and len(text) > 1:
+        result += "/"  # only the first piece of an interpolated path keeps its slash
+    return NixPath(result)
+
+
+def copy_to_store(machine: Machine, path: str) -> str:
+    """The store path `path` would be copied to (nothing is copied), with its context."""
+    from pathlib import Path
+
+    from ..store import StoreError, source_path
+
+    p = Path(path)
+    if not os.path.lexists(path):
+        raise E.EvalError(f"getting status of '{path}': No such file or directory")
+    try:
+        store_path = source_path(p, os.path.basename(path.rstrip("/")) or "source")
+    except StoreError as err:
+        raise E.EvalError(err.message) from None
+    return CStr(store_path, frozenset([store_path]))
+
+
+def coerce_to_string(
+    machine: Machine,
+    value: Any,
+    ctx: set[str],
+    coerce_more: bool = False,
+    copy_to_store_: bool = True,
+) -> str:
+    """The text of a value, adding its context to `ctx`; EvalError if it has none."""
+    from .machine import force
+
+    v = force(value)
+    t = type(v)
+    if t is str:
+        return v  # type: ignore[no-any-return]
+    if t is CStr:
+        ctx.update(v.ctx)
+        return str(v)
+    if t is NixPath:
+        if copy_to_store_:
+            stored = copy_to_store(machine, v.path)
+            ctx.update(context_of(stored))
+            return str(stored)
+        return v.path  # type: ignore[no-any-return]
+    from ..values import Attrs
+
+    if t is Attrs:
+        to_string = v.items.get("__toString")
+        if to_string is not None:
+            result = machine.call(force(to_string), v)
+            return coerce_to_string(machine, result, ctx, coerce_more, copy_to_store_)
+        out_path = v.items.get("outPath")
+        if out_path is not None:
+            return coerce_to_string(machine, out_path, ctx, coerce_more, copy_to_store_)
+        raise E.TypeMismatch("cannot coerce a set to a string")
+    if coerce_more:
+        if t is bool:
+            return "1" if v else ""
+        if t is int:
+            return str(v)
+        if t is float:
+            return f"{v:f}"  # std::to_string(double)
+        if v is None:
+            return ""
+        if t is list:
+            pieces: list[str] = []
+            last = len(v) - 1
+            for i, element in enumerate(v):
+                pieces.append(coerce_to_string(machine, element, ctx, coerce_more, copy_to_store_))
+                # Nix's own "not quite correct" rule: no space after an empty list.
+                if i < last:
+                    forced = force(element)
+                    if type(forced) is not list or forced:
+                        pieces.append(" ")
+            return "".join(pieces)
+    raise E.TypeMismatch(f"cannot coerce {show_type(v)} to a string")
+
+
+def concat_strings(
+    machine: Machine,
+    parts: list[tuple[Any, Any]],
+    force_string: bool,
+    env: Env,
+    span: n.Span,
+) -> Any:
+    """Nix's ExprConcatStrings over already evaluated parts ``(value, node)``.
+
+    The first part decides the result: a number sums, a path gives a path (the rest is
+    appended as text, and may not refer to the store), anything else gives a string.
+    """
+    from .machine import force
+
+    ctx: set[str] = set()
+    first_type = "string"
+    total_int = 0
+    total_float = 0.0
+    texts: list[str] = []
+    source = env.ctx.source
+    for index, (value, node) in enumerate(parts):
+        v = force(value)
+        where = node.span if node is not None and not isinstance(node, str) else span
+        if index == 0 and not force_string:
+            t = type(v)
+            if t is int:
+                first_type = "int"
+            elif t is float:
+                first_type = "float"
+            elif t is NixPath:
+                first_type = "path"
+        if first_type == "int":
+            if type(v) is int:
+                total_int = wrap(total_int + v)
+                continue
+            if type(v) is float:
+                first_type = "float"
+                total_float = float(total_int) + v
+                continue
+            raise E.TypeMismatch(f"cannot add {show_type(v)} to an integer").at(source, where)
+        if first_type == "float":
+            if type(v) is int or type(v) is float:
+                total_float += v
+                continue
+            raise E.TypeMismatch(f"cannot add {show_type(v)} to a float").at(source, where)
+        try:
+            texts.append(
+                coerce_to_string(machine, v, ctx, False, copy_to_store_=first_type == "string")
+            )
+        except E.EvalError as err:
+            raise err.at(source, where) from None
+    if first_type == "int":
+        return total_int
+    if first_type == "float":
+        return total_float
+    if first_type == "path":
+        if ctx:
+            raise E.EvalError(
+                "a string that refers to a store path cannot be appended to a path"
+            ).at(source, span)
+        text = "".join(texts)
+        return NixPath(canon_path(text))
+    return string_with_context("".join(texts), ctx)
+
+
+_INT_MASK = (1 << 64) - 1
+_INT_SIGN = 1 << 63
+
+
+def wrap(value: int) -> int:
+    """Nix integers are 64-bit; arithmetic that overflows wraps around (as it does in C++)."""
+    if -_INT_SIGN <= value < _INT_SIGN:
+        return value
+    value &= _INT_MASK
+    return value - (1 << 64) if value & _INT_SIGN else value

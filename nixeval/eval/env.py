@@ -1,0 +1,54 @@
+"""Environments: the variables in scope, lexical first, then ``with`` sets inside-out.
+
+An `Env` holds the variables one construct binds (a ``let``, a ``rec`` set, a function's
+arguments) and points to the enclosing one; a ``with`` is an `Env` of its own whose
+variables are the attributes of a set, looked up only when no lexical binding exists
+anywhere further out (Nix's rule: a lexical binding always wins over ``with``).
+Every env knows the file it belongs to (`FileContext`), for relative paths and errors.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..syntax.source import Source
+    from .machine import Machine
+
+
+class FileContext:
+    """The file an expression comes from: its source, its directory, its evaluator."""
+
+    __slots__ = ("base_dir", "machine", "source")
+
+    def __init__(self, machine: Machine, source: Source, base_dir: str) -> None:
+        self.machine = machine
+        self.source = source
+        self.base_dir = base_dir
+
+
+class Env:
+    """One scope: `vars` maps names to items; `with_` is the set item of a ``with``."""
+
+    __slots__ = ("ctx", "up", "vars", "with_")
+
+    def __init__(
+        self, vars: dict[str, Any], up: Env | None, ctx: FileContext, with_: Any = None
+    ) -> None:
+        self.vars = vars
+        self.up = up
+        self.ctx = ctx
+        self.with_ = with_
+
+
+MISSING: Any = object()
+
+
+def lookup_lexical(env: Env | None, name: str) -> Any:
+    """The item a lexical binding gives `name`, or MISSING."""
+    while env is not None:
+        item = env.vars.get(name, MISSING)
+        if item is not MISSING:
+            return item
+        env = env.up
+    return MISSING

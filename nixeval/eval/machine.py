@@ -1,0 +1,564 @@
+"""The evaluator: expressions to values, lazily, with Nix 2.8's semantics.
+
+`Machine.eval` takes an expression and an environment to a value in weak head normal form
+(never a thunk); `force` runs a thunk once and remembers the value; `Machine.call` applies a
+function (lambda, builtin, or set with ``__functor``) to an argument item.
+
+What becomes a thunk is decided in `Machine.item` alone, as Nix's ``maybeThunk`` decides it:
+integer, float, plain string and plain path literals are values; a variable shares the item
+it names (unless it comes from a ``with``); anything else is a new thunk. Attribute values,
+``let`` bindings, list elements and function arguments all go through it.
+
+Python recursion follows Nix recursion; the command line runs evaluation in a thread with a
+large stack and recursion limit, and a RecursionError becomes a clean `StackOverflow`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from ..syntax import nodes as n
+from ..syntax.nodes import AttrKind, BinaryOp
+from ..syntax.source import Source
+from ..values import (
+    BLACKHOLE,
+    EVALUATED,
+    SUSPENDED,
+    Attrs,
+    Closure,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    show_type,
+)
+from . import errors as E
+from .env import MISSING, Env, FileContext
+
+
+def force(item: Any) -> Any:
+    """The value of an item: run a thunk (once), or return the value itself."""
+    if type(item) is not Thunk:
+        return item
+    state = item.state
+    if state == EVALUATED:
+        return item.value
+    if state == BLACKHOLE:
+        code, env = item.code, item.env
+        error = E.InfiniteRecursion("infinite recursion encountered")
+        if env is not None:
+            error.at(env.ctx.source, code.span)
+        raise error
+    item.state = BLACKHOLE
+    try:
+        env = item.env
+        value = force(item.code()) if env is None else env.ctx.machine.eval(item.code, env)
+    except BaseException:
+        item.state = SUSPENDED
+        raise
+    item.value = value
+    item.state = EVALUATED
+    item.code = item.env = None
+    return value
+
+
+class Machine:
+    """One evaluation: its options, import cache, search path and base environment."""
+
+    def __init__(
+        self,
+        search_path: list[tuple[str, str]] | None = None,
+        environ: dict[str, str] | None = None,
+        pure: bool = False,
+    ) -> None:
+        from ..builtins import make_base_env
+
+        self.search_path = list(search_path or [])
+        self.environ = dict(os.environ if environ is None else environ)
+        self.pure = pure
+        self.import_cache: dict[str, Any] = {}
+        # What the store-free store knows: text of files builtins.toFile made, and the
+        # source each computed source path was made from, so reading them back works.
+        self.store_texts: dict[str, str] = {}
+        self.store_files: dict[str, str] = {}
+        # Nix names a function after the attribute or let binding it is defined in.
+        self.lambda_names: dict[int, str] = {}
+        self._derivations: Any = None
+        self.base_vars, self.builtins = make_base_env(self)
+        self._dispatch: dict[type, Callable[[Any, Env], Any]] = {
+            n.Int: _literal,
+            n.Float: _literal,
+            n.Str: self._eval_str,
+            n.Path: self._eval_path,
+            n.SearchPath: self._eval_search_path,
+            n.Uri: _uri,
+            n.Var: self._eval_var,
+            n.CurPos: _cur_pos,
+            n.Select: self._eval_select,
+            n.HasAttr: self._eval_has_attr,
+            n.Lambda: _lambda,
+            n.Apply: self._eval_apply,
+            n.BinOp: self._eval_binop,
+            n.Not: self._eval_not,
+            n.Negate: self._eval_negate,
+            n.List: self._eval_list,
+            n.AttrSet: self._eval_attrset,
+            n.LetIn: self._eval_let,
+            n.LegacyLet: self._eval_legacy_let,
+            n.With: self._eval_with,
+            n.Assert: self._eval_assert,
+            n.If: self._eval_if,
+        }
+
+    @property
+    def derivations(self) -> Any:
+        """The derivations computed in this evaluation (for hashDerivationModulo)."""
+        if self._derivations is None:
+            from ..store import DerivationStore
+
+            self._derivations = DerivationStore()
+        return self._derivations
+
+    # --- entry points ---------------------------------------------------------------------
+
+    def file_env(self, source: Source, base_dir: str, extra: dict[str, Any] | None = None) -> Env:
+        """The environment a file's top expression is evaluated in."""
+        ctx = FileContext(self, source, base_dir)
+        base = Env(self.base_vars, None, ctx)
+        return Env(extra, base, ctx) if extra else base
+
+    def eval(self, e: n.Expr, env: Env) -> Any:
+        """The value of `e` in `env`, in weak head normal form."""
+        return self._dispatch[type(e)](e, env)
+
+    def item(self, e: n.Expr, env: Env) -> Any:
+        """What a binding of `e` holds: Nix's maybeThunk."""
+        t = type(e)
+        if t is n.Int or t is n.Float:
+            return e.value  # type: ignore[union-attr]
+        if t is n.Str:
+            parts = e.parts  # type: ignore[union-attr]
+            if not parts:
+                return ""
+            if len(parts) == 1 and type(parts[0]) is str:
+                return parts[0]
+        elif t is n.Path:
+            if len(e.parts) == 1:  # type: ignore[union-attr]
+                return self._eval_path(e, env)  # type: ignore[arg-type]
+        elif t is n.Var:
+            item = _lookup_lexical_or_missing(env, e.name)  # type: ignore[union-attr]
+            if item is not MISSING:
+                return item
+        return Thunk(e, env)
+
+    # --- errors ---------------------------------------------------------------------------
+
+    @staticmethod
+    def type_error(
+        value: Any, expected: str, env: Env | None = None, span: n.Span | None = None
+    ) -> E.EvalError:
+        err = E.TypeMismatch(f"value is {show_type(value)} while {expected} was expected")
+        if env is not None:
+            err.at(env.ctx.source, span)
+        return err
+
+    def force_attrs(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> Attrs:
+        v = force(item)
+        if type(v) is not Attrs:
+            raise self.type_error(v, "a set", env, span)
+        return v
+
+    def force_list(
+        self, item: Any, env: Env | None = None, span: n.Span | None = None
+    ) -> list[Any]:
+        v = force(item)
+        if type(v) is not list:
+            raise self.type_error(v, "a list", env, span)
+        return v
+
+    def force_bool(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> bool:
+        v = force(item)
+        if type(v) is not bool:
+            raise self.type_error(v, "a Boolean", env, span)
+        return v
+
+    def force_string(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> str:
+        v = force(item)
+        if not isinstance(v, str):
+            raise self.type_error(v, "a string", env, span)
+        return v
+
+    def force_string_no_ctx(
+        self, item: Any, env: Env | None = None, span: n.Span | None = None
+    ) -> str:
+        from ..values import CStr, context_path
+
+        v = self.force_string(item, env, span)
+        if type(v) is CStr:
+            err = E.EvalError(
+                f"the string '{v}' is not allowed to refer to a store path "
+                f"(such as '{context_path(sorted(v.ctx)[0])}')"
+            )
+            if env is not None:
+                err.at(env.ctx.source, span)
+            raise err
+        return v
+
+    # --- variables ------------------------------------------------------------------------
+
+    def _eval_var(self, e: n.Var, env: Env) -> Any:
+        item = _lookup_lexical_or_missing(env, e.name)
+        if item is MISSING:
+            item = self._lookup_with(e, env)
+        return force(item)
+
+    def _lookup_with(self, e: n.Var, env: Env) -> Any:
+        scope: Env | None = env
+        while scope is not None:
+            if scope.with_ is not None:
+                attrs = self.force_attrs(scope.with_, env, e.span)
+                item = attrs.items.get(e.name, MISSING)
+                if item is not MISSING:
+                    return item
+            scope = scope.up
+        raise E.UndefinedVariable(f"undefined variable '{e.name}'").at(env.ctx.source, e.span)
+
+    # --- strings and paths ----------------------------------------------------------------
+
+    def _eval_str(self, e: n.Str, env: Env) -> Any:
+        parts = e.parts
+        if not parts:
+            return ""
+        if len(parts) == 1 and type(parts[0]) is str:
+            return parts[0]
+        from .coerce import concat_strings
+
+        values: list[tuple[Any, Any]] = [
+            (p, None) if isinstance(p, str) else (self.eval(p, env), p) for p in parts
+        ]
+        return concat_strings(self, values, True, env, e.span)
+
+    def _eval_path(self, e: n.Path, env: Env) -> Any:
+        from .coerce import concat_strings, resolve_path_literal
+
+        first = resolve_path_literal(e.parts[0], env)  # type: ignore[arg-type]
+        if len(e.parts) == 1:
+            return first
+        items: list[tuple[Any, Any]] = [(first, None)] + [
+            (p, None) if isinstance(p, str) else (self.eval(p, env), p) for p in e.parts[1:]
+        ]
+        return concat_strings(self, items, False, env, e.span)
+
+    def _eval_search_path(self, e: n.SearchPath, env: Env) -> Any:
+        # <p> is `__findFile __nixPath "p"`, with whatever those two names are bound to.
+        find = self._eval_var(n.Var(e.span, "__findFile"), env)
+        nix_path = self.item(n.Var(e.span, "__nixPath"), env)
+        partial = self.call(find, nix_path, env, e.span)
+        return self.call(partial, e.name, env, e.span)
+
+    # --- attribute access -----------------------------------------------------------------
+
+    def attr_name(self, a: n.AttrName, env: Env) -> str:
+        if type(a) is n.StaticAttr:
+            return a.name
+        return self.force_string_no_ctx(self.eval(a.expr, env), env, a.span)  # type: ignore[union-attr]
+
+    def _eval_select(self, e: n.Select, env: Env) -> Any:
+        value = self.eval(e.expr, env)
+        for a in e.path:
+            name = self.attr_name(a, env)
+            if type(value) is not Attrs:
+                if e.default is not None:
+                    return self.eval(e.default, env)
+                raise self.type_error(value, "a set", env, e.span)
+            item = value.items.get(name, MISSING)
+            if item is MISSING:
+                if e.default is not None:
+                    return self.eval(e.default, env)
+                raise self.missing_attribute(name, value, env, e.span)
+            try:
+                value = force(item)
+            except E.EvalError as err:
+                err.note(
+                    f"while evaluating the attribute '{_show_path(e.path)}'",
+                    *self._position_of(value, name, env, e.span),
+                )
+                raise
+        return value
+
+    def missing_attribute(self, name: str, attrs: Attrs, env: Env, span: n.Span) -> E.EvalError:
+        from ..spelling import closest
+
+        suggestion = closest(name, attrs.items)
+        err = E.MissingAttribute(
+            f"attribute '{name}' missing",
+            hint=f"did you mean '{suggestion}'?" if suggestion else None,
+        )
+        return err.at(env.ctx.source, span)
+
+    def _position_of(self, attrs: Any, name: str, env: Env, span: n.Span) -> tuple[Source, n.Span]:
+        where = attrs.position(name) if type(attrs) is Attrs else None
+        return where if where is not None else (env.ctx.source, span)
+
+    def _eval_has_attr(self, e: n.HasAttr, env: Env) -> bool:
+        value = self.eval(e.expr, env)
+        for i, a in enumerate(e.path):
+            if i:
+                value = force(value)
+            name = self.attr_name(a, env)
+            if type(value) is not Attrs:
+                return False
+            item = value.items.get(name, MISSING)
+            if item is MISSING:
+                return False
+            value = item
+        return True
+
+    # --- functions ------------------------------------------------------------------------
+
+    def _eval_apply(self, e: n.Apply, env: Env) -> Any:
+        fn = self.eval(e.fn, env)
+        return self.call(fn, self.item(e.arg, env), env, e.span)
+
+    def call(self, fn: Any, arg: Any, env: Env | None = None, span: n.Span | None = None) -> Any:
+        """Apply a function value to an argument item."""
+        t = type(fn)
+        if t is Closure:
+            return self._call_lambda(fn, arg, env, span)
+        if t is PrimOp:
+            if fn.arity == 1:
+                return self._call_primop(fn, (arg,), env, span)
+            return PrimOpApp(fn, (arg,))
+        if t is PrimOpApp:
+            args = (*fn.args, arg)
+            if len(args) == fn.primop.arity:
+                return self._call_primop(fn.primop, args, env, span)
+            return PrimOpApp(fn.primop, args)
+        if t is Attrs and "__functor" in fn.items:
+            functor = force(fn.items["__functor"])
+            return self.call(self.call(functor, fn, env, span), arg, env, span)
+        err = E.TypeMismatch(
+            f"attempt to call something which is not a function but {show_type(fn)}"
+        )
+        if env is not None:
+            err.at(env.ctx.source, span)
+        raise err
+
+    def _call_primop(
+        self, op: PrimOp, args: tuple[Any, ...], env: Env | None, span: n.Span | None
+    ) -> Any:
+        try:
+            return op.fn(*args)
+        except E.EvalError as err:
+            if env is not None:
+                err.at(env.ctx.source, span)
+            raise
+
+    def _call_lambda(self, fn: Closure, arg: Any, env: Env | None, span: n.Span | None) -> Any:
+        lam = fn.lam
+        formals = lam.formals
+        closure_env = fn.env
+        if formals is None:
+            new_env = Env({lam.param: arg}, closure_env, closure_env.ctx)  # type: ignore[dict-item]
+            return self.eval(lam.body, new_env)
+        attrs = self.force_attrs(arg, env, span)
+        bound: dict[str, Any] = {}
+        new_env = Env(bound, closure_env, closure_env.ctx)
+        if lam.param is not None:
+            bound[lam.param] = arg
+        used = 0
+        given = attrs.items
+        for f in formals.entries:
+            item = given.get(f.name, MISSING)
+            if item is MISSING:
+                if f.default is None:
+                    raise E.BadArgument(
+                        f"{_function_name(self, lam)} called without required argument '{f.name}'"
+                    ).at(*_call_site(env, span, closure_env, lam))
+                bound[f.name] = self.item(f.default, new_env)
+            else:
+                used += 1
+                bound[f.name] = item
+        if not formals.ellipsis and used != len(given):
+            names = {f.name for f in formals.entries}
+            for name in attrs.names():
+                if name not in names:
+                    from ..spelling import closest
+
+                    suggestion = closest(name, names)
+                    raise E.BadArgument(
+                        f"{_function_name(self, lam)} called with unexpected argument '{name}'",
+                        hint=f"did you mean '{suggestion}'?" if suggestion else None,
+                    ).at(*_call_site(env, span, closure_env, lam))
+        return self.eval(lam.body, new_env)
+
+    # --- operators ------------------------------------------------------------------------
+
+    def _eval_binop(self, e: n.BinOp, env: Env) -> Any:
+        from . import ops
+
+        op = e.op
+        if op is BinaryOp.AND:
+            return self.force_bool(self.eval(e.left, env), env, e.left.span) and self.force_bool(
+                self.eval(e.right, env), env, e.right.span
+            )
+        if op is BinaryOp.OR:
+            return self.force_bool(self.eval(e.left, env), env, e.left.span) or self.force_bool(
+                self.eval(e.right, env), env, e.right.span
+            )
+        if op is BinaryOp.IMPL:
+            return not self.force_bool(self.eval(e.left, env), env, e.left.span) or self.force_bool(
+                self.eval(e.right, env), env, e.right.span
+            )
+        left = self.eval(e.left, env)
+        right = self.eval(e.right, env)
+        if op is BinaryOp.ADD:
+            from .coerce import concat_strings, wrap
+
+            if type(left) is int and type(right) is int:
+                return wrap(left + right)
+
+            return concat_strings(self, [(left, e.left), (right, e.right)], False, env, e.span)
+        try:
+            return ops.BINARY[op](self, left, right)
+        except E.EvalError as err:
+            raise err.at(env.ctx.source, e.span) from None
+
+    def _eval_not(self, e: n.Not, env: Env) -> bool:
+        return not self.force_bool(self.eval(e.expr, env), env, e.expr.span)
+
+    def _eval_negate(self, e: n.Negate, env: Env) -> Any:
+        from . import ops
+
+        try:
+            return ops.sub(self, 0, self.eval(e.expr, env))
+        except E.EvalError as err:
+            raise err.at(env.ctx.source, e.span) from None
+
+    # --- data -----------------------------------------------------------------------------
+
+    def _eval_list(self, e: n.List, env: Env) -> list[Any]:
+        item = self.item
+        return [item(x, env) for x in e.elements]
+
+    def _eval_attrset(self, e: n.AttrSet, env: Env) -> Attrs:
+        source = env.ctx.source
+        items: dict[str, Any] = {}
+        _name_lambdas(self, e.attrs)
+        if e.recursive:
+            inner = Env(items, env, env.ctx)
+            overrides = "__overrides" in items or any(d.name == "__overrides" for d in e.attrs)
+            for d in e.attrs:
+                if d.kind is AttrKind.INHERIT:
+                    items[d.name] = self.item(d.value, env)
+                elif overrides:
+                    items[d.name] = Thunk(d.value, inner)
+                else:
+                    items[d.name] = self.item(d.value, inner)
+            dynamic_env = inner
+            if overrides or e.dynamic:
+                # The set gets more names than the scope its members see.
+                items = dict(items)
+            if overrides:
+                extra = self.force_attrs(items["__overrides"], env, e.span)
+                for name in extra.names():
+                    if name in inner.vars:
+                        inner.vars[name] = extra.items[name]
+                    items[name] = extra.items[name]
+        else:
+            for d in e.attrs:
+                items[d.name] = self.item(d.value, env)
+            dynamic_env = env
+        for dd in e.dynamic:
+            key = self.eval(dd.key, dynamic_env)
+            if key is None:
+                continue
+            name = self.force_string_no_ctx(key, env, dd.span)
+            if name in items:
+                raise E.EvalError(f"dynamic attribute '{name}' already defined").at(source, dd.span)
+            items[name] = self.item(dd.value, dynamic_env)
+        return Attrs(items, (source, e))
+
+    def _eval_let(self, e: n.LetIn, env: Env) -> Any:
+        bound: dict[str, Any] = {}
+        inner = Env(bound, env, env.ctx)
+        _name_lambdas(self, e.bindings)
+        for d in e.bindings:
+            bound[d.name] = self.item(d.value, env if d.kind is AttrKind.INHERIT else inner)
+        return self.eval(e.body, inner)
+
+    def _eval_legacy_let(self, e: n.LegacyLet, env: Env) -> Any:
+        attrs = self._eval_attrset(e.attrs, env)
+        body = attrs.items.get("body", MISSING)
+        if body is MISSING:
+            raise self.missing_attribute("body", attrs, env, e.span)
+        return force(body)
+
+    def _eval_with(self, e: n.With, env: Env) -> Any:
+        return self.eval(e.body, Env({}, env, env.ctx, self.item(e.env, env)))
+
+    def _eval_assert(self, e: n.Assert, env: Env) -> Any:
+        if not self.force_bool(self.eval(e.cond, env), env, e.cond.span):
+            from ..syntax.printer import to_nix
+
+            raise E.AssertionFailed(f"assertion '{to_nix(e.cond)}' failed").at(
+                env.ctx.source, e.span
+            )
+        return self.eval(e.body, env)
+
+    def _eval_if(self, e: n.If, env: Env) -> Any:
+        if self.force_bool(self.eval(e.cond, env), env, e.cond.span):
+            return self.eval(e.then, env)
+        return self.eval(e.else_, env)
+
+
+def _lookup_lexical_or_missing(env: Env, name: str) -> Any:
+    scope: Env | None = env
+    while scope is not None:
+        item = scope.vars.get(name, MISSING)
+        if item is not MISSING:
+            return item
+        scope = scope.up
+    return MISSING
+
+
+def _literal(e: n.Int | n.Float, env: Env) -> Any:
+    return e.value
+
+
+def _uri(e: n.Uri, env: Env) -> str:
+    return e.value
+
+
+def _lambda(e: n.Lambda, env: Env) -> Closure:
+    return Closure(e, env)
+
+
+def _cur_pos(e: n.CurPos, env: Env) -> Attrs:
+    pos = env.ctx.source.position(e.span.start)
+    return Attrs({"column": pos.column, "file": env.ctx.source.name, "line": pos.line})
+
+
+def _function_name(machine: Machine, lam: n.Lambda) -> str:
+    name = machine.lambda_names.get(id(lam))
+    return f"function '{name}'" if name else "anonymous function"
+
+
+def _name_lambdas(machine: Machine, defs: tuple[n.AttrDef, ...]) -> None:
+    names = machine.lambda_names
+    for d in defs:
+        if type(d.value) is n.Lambda and id(d.value) not in names:
+            names[id(d.value)] = d.name
+
+
+def _call_site(
+    env: Env | None, span: n.Span | None, closure_env: Env, lam: n.Lambda
+) -> tuple[Source, n.Span]:
+    if env is not None and span is not None:
+        return env.ctx.source, span
+    return closure_env.ctx.source, lam.span
+
+
+def _show_path(path: tuple[n.AttrName, ...]) -> str:
+    return ".".join(a.name if type(a) is n.StaticAttr else '"${...}"' for a in path)

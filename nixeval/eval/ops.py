@@ -1,0 +1,197 @@
+"""Nix's operators on values: equality, ordering, arithmetic, ``//``, ``++``, ``+``.
+
+Equality is Nix's eqValues: int and float compare by value, sets that are both
+derivations compare by ``outPath``, functions are never equal — except that two list
+elements or attributes that are the very same item are equal without being looked at
+(Nix compares value pointers first, so ``[ f ] == [ f ]`` is true while ``f == f`` is not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..syntax.nodes import BinaryOp
+from ..values import Attrs, CStr, NixPath, show_type
+from . import errors as E
+from .coerce import wrap
+
+if TYPE_CHECKING:
+    from .machine import Machine
+
+
+def _force(item: Any) -> Any:
+    from .machine import force
+
+    return force(item)
+
+
+def is_derivation(machine: Machine, v: Any) -> bool:
+    t = v.items.get("type") if type(v) is Attrs else None
+    if t is None:
+        return False
+    t = _force(t)
+    return isinstance(t, str) and t == "derivation"
+
+
+def equal(machine: Machine, a: Any, b: Any) -> bool:
+    """Nix's eqValues on two forced values."""
+    ta, tb = type(a), type(b)
+    if (ta is int and tb is float) or (ta is float and tb is int):
+        return bool(a == b)
+    if ta is CStr:
+        ta = str
+    if tb is CStr:
+        tb = str
+    if ta is not tb:
+        if ta is bool or tb is bool:  # bool is an int subclass in Python, not in Nix
+            return False
+        return False
+    if ta is bool or ta is int or ta is float or ta is str:
+        return bool(a == b)
+    if ta is NixPath:
+        return bool(a.path == b.path)
+    if a is None:
+        return True
+    if ta is list:
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b, strict=True):
+            if x is not y and not equal(machine, _force(x), _force(y)):
+                return False
+        return True
+    if ta is Attrs:
+        if is_derivation(machine, a) and is_derivation(machine, b):
+            pa, pb = a.items.get("outPath"), b.items.get("outPath")
+            if pa is not None and pb is not None:
+                return pa is pb or equal(machine, _force(pa), _force(pb))
+        if len(a.items) != len(b.items):
+            return False
+        for name in a.names():
+            y = b.items.get(name)
+            if y is None and name not in b.items:
+                return False
+            x = a.items[name]
+            if x is not y and not equal(machine, _force(x), _force(y)):
+                return False
+        return True
+    return False  # functions are incomparable, and never equal
+
+
+def less_than(machine: Machine, a: Any, b: Any) -> bool:
+    """Nix's CompareValues: numbers, strings, paths, and lists lexicographically."""
+    ta, tb = type(a), type(b)
+    if ta is CStr:
+        ta = str
+    if tb is CStr:
+        tb = str
+    if (ta is float and tb is int) or (ta is int and tb is float):
+        return bool(a < b)
+    if ta is not tb:
+        raise E.TypeMismatch(f"cannot compare {show_type(a)} with {show_type(b)}")
+    if ta is int or ta is float or ta is str:
+        return bool(a < b)
+    if ta is NixPath:
+        return bool(a.path < b.path)
+    if ta is list:
+        for i in range(max(len(a), len(b)) + 1):
+            if i == len(b):
+                return False
+            if i == len(a):
+                return True
+            x, y = _force(a[i]), _force(b[i])
+            if a[i] is not b[i] and not equal(machine, x, y):
+                return less_than(machine, x, y)
+    raise E.TypeMismatch(
+        f"cannot compare {show_type(a)} with {show_type(b)}; values of that type are incomparable"
+    )
+
+
+def to_float(v: Any) -> float:
+    if type(v) is int or type(v) is float:
+        return float(v)
+    raise E.TypeMismatch(f"value is {show_type(v)} while a float was expected")
+
+
+def to_int(v: Any) -> int:
+    if type(v) is int:
+        return v
+    raise E.TypeMismatch(f"value is {show_type(v)} while an integer was expected")
+
+
+def add(machine: Machine, a: Any, b: Any) -> Any:
+    """``a + b``: numbers, or string/path concatenation (via ExprConcatStrings rules)."""
+    ta, tb = type(a), type(b)
+    if ta is int and tb is int:
+        return wrap(a + b)
+    if (ta is int or ta is float) and (tb is int or tb is float):
+        return float(a) + float(b)
+    return None  # the caller concatenates
+
+
+def sub(machine: Machine, a: Any, b: Any) -> Any:
+    a, b = _force(a), _force(b)
+    if type(a) is float or type(b) is float:
+        return to_float(a) - to_float(b)
+    return wrap(to_int(a) - to_int(b))
+
+
+def mul(machine: Machine, a: Any, b: Any) -> Any:
+    a, b = _force(a), _force(b)
+    if type(a) is float or type(b) is float:
+        return to_float(a) * to_float(b)
+    return wrap(to_int(a) * to_int(b))
+
+
+def div(machine: Machine, a: Any, b: Any) -> Any:
+    a, b = _force(a), _force(b)
+    if to_float(b) == 0:
+        raise E.DivisionByZero("division by zero")
+    if type(a) is float or type(b) is float:
+        return to_float(a) / to_float(b)
+    x, y = to_int(a), to_int(b)
+    if x == -(1 << 63) and y == -1:
+        raise E.EvalError("overflow in integer division")
+    q = abs(x) // abs(y)  # C++ truncates towards zero
+    return q if (x < 0) == (y < 0) else -q
+
+
+def update(machine: Machine, a: Any, b: Any) -> Attrs:
+    if type(a) is not Attrs:
+        raise E.TypeMismatch(f"value is {show_type(a)} while a set was expected")
+    if type(b) is not Attrs:
+        raise E.TypeMismatch(f"value is {show_type(b)} while a set was expected")
+    if not b.items:
+        return a
+    if not a.items:
+        return b
+    merged = dict(a.items)
+    merged.update(b.items)
+    return Attrs(merged)
+
+
+def concat_lists(machine: Machine, a: Any, b: Any) -> list[Any]:
+    if type(a) is not list:
+        raise E.TypeMismatch(f"value is {show_type(a)} while a list was expected")
+    if type(b) is not list:
+        raise E.TypeMismatch(f"value is {show_type(b)} while a list was expected")
+    if not b:
+        return a
+    if not a:
+        return b
+    return a + b
+
+
+BINARY: dict[BinaryOp, Callable[[Any, Any, Any], Any]] = {
+    BinaryOp.EQ: lambda m, a, b: equal(m, a, b),
+    BinaryOp.NEQ: lambda m, a, b: not equal(m, a, b),
+    BinaryOp.LT: lambda m, a, b: less_than(m, a, b),
+    BinaryOp.GT: lambda m, a, b: less_than(m, b, a),
+    BinaryOp.LEQ: lambda m, a, b: not less_than(m, b, a),
+    BinaryOp.GEQ: lambda m, a, b: not less_than(m, a, b),
+    BinaryOp.UPDATE: update,
+    BinaryOp.SUB: sub,
+    BinaryOp.MUL: mul,
+    BinaryOp.DIV: div,
+    BinaryOp.CONCAT: concat_lists,
+}

@@ -1,0 +1,200 @@
+"""Values as ``nix-instantiate --eval`` prints them, byte for byte (Nix 2.8's printValue),
+and as JSON (``--json``, ``builtins.toJSON``).
+
+printValue never shows a set or list twice in one output: the second time the same set or
+list (the same object; empty ones excepted) is met it prints ``«repeated»``. Unforced
+values print as ``<CODE>``; functions as ``<LAMBDA>``, ``<PRIMOP>``, ``<PRIMOP-APP>``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import TYPE_CHECKING, Any
+
+from .values import EVALUATED, Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, Thunk
+
+if TYPE_CHECKING:
+    from .eval.machine import Machine
+
+
+def format_float(x: float) -> str:
+    """A double as C++'s ``ostream << double`` writes it (``%g``, 6 significant digits)."""
+    if math.isnan(x):
+        return "-nan" if math.copysign(1.0, x) < 0 else "nan"
+    if math.isinf(x):
+        return "-inf" if x < 0 else "inf"
+    return f"{x:g}"
+
+
+def escape_string(s: str) -> str:
+    out = ['"']
+    for i, c in enumerate(s):
+        if c == '"' or c == "\\":
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\t":
+            out.append("\\t")
+        elif c == "$" and s.startswith("{", i + 1):
+            out.append("\\$")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
+def print_value(value: Any) -> str:
+    """printValue: the value as far as it is evaluated, unforced parts as ``<CODE>``."""
+    out: list[str] = []
+    seen: set[int] = set()
+    stack: list[Any] = [value]
+    # Iterative, so a deep value prints without deep recursion: the stack holds values to
+    # print and literal text (as ("text",) tuples) in order.
+    while stack:
+        v = stack.pop()
+        if type(v) is tuple:
+            out.append(v[0])
+            continue
+        if type(v) is Thunk:
+            if v.state != EVALUATED:
+                out.append("<CODE>")
+                continue
+            v = v.value
+        t = type(v)
+        if t is bool:
+            out.append("true" if v else "false")
+        elif t is int:
+            out.append(str(v))
+        elif t is float:
+            out.append(format_float(v))
+        elif t is str or t is CStr:
+            out.append(escape_string(v))
+        elif t is NixPath:
+            out.append(v.path)
+        elif v is None:
+            out.append("null")
+        elif t is Attrs:
+            if v.items and id(v) in seen:
+                out.append("«repeated»")
+                continue
+            if v.items:
+                seen.add(id(v))
+            out.append("{ ")
+            pending: list[Any] = []
+            for name in v.names():
+                pending.append((name + " = ",))
+                pending.append(v.items[name])
+                pending.append(("; ",))
+            pending.append(("}",))
+            stack.extend(reversed(pending))
+        elif t is list:
+            if v and id(v) in seen:
+                out.append("«repeated»")
+                continue
+            if v:
+                seen.add(id(v))
+            out.append("[ ")
+            pending = []
+            for element in v:
+                pending.append(element)
+                pending.append((" ",))
+            pending.append(("]",))
+            stack.extend(reversed(pending))
+        elif t is Closure:
+            out.append("<LAMBDA>")
+        elif t is PrimOp:
+            out.append("<PRIMOP>")
+        elif t is PrimOpApp:
+            out.append("<PRIMOP-APP>")
+        else:
+            out.append(v.nix_print() if hasattr(v, "nix_print") else repr(v))
+    return "".join(out)
+
+
+def force_deep(machine: Machine, value: Any) -> None:
+    """Evaluate everything inside a value (``--strict``, ``deepSeq``), iteratively."""
+    from .eval.machine import force
+
+    seen: set[int] = set()
+    stack = [value]
+    while stack:
+        v = force(stack.pop())
+        t = type(v)
+        if t is Attrs:
+            if id(v) in seen:
+                continue
+            seen.add(id(v))
+            for name in reversed(v.names()):
+                stack.append(_attr_forcer(machine, v, name))
+        elif t is list:
+            if id(v) in seen:
+                continue
+            seen.add(id(v))
+            stack.extend(reversed(v))
+
+
+def _attr_forcer(machine: Machine, attrs: Attrs, name: str) -> Any:
+    # forceValueDeep adds "while evaluating the attribute" to errors below an attribute.
+    return attrs.items[name]
+
+
+def to_json_text(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool = True) -> str:
+    """printValueAsJSON: the value as JSON text, forcing as it goes."""
+    return json.dumps(
+        _to_json(machine, value, ctx, copy_to_store), ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -> Any:
+    from .eval import errors as E
+    from .eval.coerce import coerce_to_string
+    from .eval.coerce import copy_to_store as store_copy
+    from .eval.machine import force
+
+    v = force(value)
+    t = type(v)
+    if v is None or t is bool or t is int:
+        return v
+    if t is float:
+        return _JsonFloat(v)
+    if t is str:
+        return v
+    if t is CStr:
+        ctx.update(v.ctx)
+        return str(v)
+    if t is NixPath:
+        if copy_to_store:
+            stored = store_copy(machine, v.path)
+            ctx.update(stored.ctx)  # type: ignore[attr-defined]
+            return str(stored)
+        return v.path
+    if t is list:
+        return [_to_json(machine, x, ctx, copy_to_store) for x in v]
+    if t is Attrs:
+        to_string = v.items.get("__toString")
+        if to_string is not None:
+            return coerce_to_string(machine, v, ctx, False, copy_to_store)
+        out_path = v.items.get("outPath")
+        if out_path is not None:
+            return _to_json(machine, out_path, ctx, copy_to_store)
+        return {name: _to_json(machine, v.items[name], ctx, copy_to_store) for name in v.names()}
+    from .values import show_type
+
+    raise E.TypeMismatch(f"cannot convert {show_type(v)} to JSON")
+
+
+class _JsonFloat(float):
+    """A float that json.dumps writes as Nix does (nlohmann::json: shortest round-trip)."""
+
+    def __repr__(self) -> str:
+        return _json_float_text(self)
+
+
+def _json_float_text(x: float) -> str:
+    text = repr(float(x))
+    if text.endswith(".0"):
+        text = text[:-2] + ".0"
+    return text

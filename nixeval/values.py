@@ -1,0 +1,271 @@
+"""The value model: how Nix values are represented in Python.
+
+    null      None                       bool    True / False
+    int       int (64-bit, wrapped)      float   float
+    string    str, or CStr (a str with a string context)
+    path      NixPath                    list    list (of items; never mutated)
+    attrset   Attrs                      lambda  Closure
+    builtin   PrimOp, or PrimOpApp (partially applied)
+
+An *item* is what attribute sets, lists, environments and arguments hold: a value, or a
+`Thunk` that computes one on demand. Which expressions become thunks is decided in one
+place (`nixeval.eval.machine.Machine.item`): as in Nix (``Expr::maybeThunk``) literals are
+stored as values, variables share the item they name, everything else is a new thunk.
+That decides what ``--eval`` without ``--strict`` prints as ``<CODE>``.
+
+A thunk has explicit states: suspended (code to run), blackhole (being forced: forcing it
+again is infinite recursion), evaluated. A force that fails puts it back to suspended, so
+``builtins.tryEval`` can force it again and fail the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .eval.env import Env
+    from .syntax import nodes as n
+    from .syntax.source import Source
+
+SUSPENDED, BLACKHOLE, EVALUATED = 0, 1, 2
+
+
+class CStr(str):
+    """A string with a non-empty string context: the store paths it refers to.
+
+    Context elements use Nix 2.8's encoding: ``/nix/store/…`` (a path), ``=/nix/store/x.drv``
+    (a derivation with all its outputs), ``!out!/nix/store/x.drv`` (one output).
+    Being a `str`, it compares and hashes by its text, as Nix strings compare.
+    """
+
+    ctx: frozenset[str]
+
+    def __new__(cls, text: str, ctx: frozenset[str]) -> CStr:
+        s = super().__new__(cls, text)
+        s.ctx = ctx
+        return s
+
+    def __repr__(self) -> str:
+        return f"CStr({str.__repr__(self)}, {sorted(self.ctx)!r})"
+
+
+def string_with_context(text: str, ctx: frozenset[str] | set[str]) -> str:
+    """`text` as a Nix string value: a plain str when the context is empty."""
+    return CStr(text, frozenset(ctx)) if ctx else str(text)
+
+
+def context_of(s: str) -> frozenset[str]:
+    return s.ctx if type(s) is CStr else frozenset()
+
+
+def context_path(element: str) -> str:
+    """The store path a context element refers to (``!out!/nix/store/x.drv`` → the drv)."""
+    if element.startswith("="):
+        return element[1:]
+    if element.startswith("!"):
+        return element.split("!", 2)[2]
+    return element
+
+
+class NixPath:
+    """A path value: absolute and canonical (no ``.``, ``..`` or repeated slashes)."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NixPath) and other.path == self.path
+
+    def __hash__(self) -> int:
+        return hash(self.path)
+
+    def __repr__(self) -> str:
+        return f"NixPath({self.path!r})"
+
+
+class Attrs:
+    """An attribute set. `items` maps names to items; iteration is in Nix's (sorted) order.
+
+    `origin` is the source and `AttrSet` node the set was written as, if it was: where each
+    attribute was defined is found from it on demand (errors, ``unsafeGetAttrPos``).
+    """
+
+    __slots__ = ("_sorted", "items", "origin")
+
+    def __init__(
+        self, items: dict[str, Any], origin: tuple[Source, n.AttrSet] | None = None
+    ) -> None:
+        self.items = items
+        self.origin = origin
+        self._sorted: list[str] | None = None
+
+    def names(self) -> list[str]:
+        """The attribute names, sorted as Nix sorts them (by bytes)."""
+        if self._sorted is None:
+            self._sorted = sorted(self.items, key=_byte_order)
+        return self._sorted
+
+    def position(self, name: str) -> tuple[Source, n.Span] | None:
+        """Where attribute `name` was defined, if this set was written in a file."""
+        if self.origin is None:
+            return None
+        source, node = self.origin
+        for d in node.attrs:
+            if d.name == name:
+                return source, d.span
+        return (source, node.span) if name in self.items else None
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.items
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+    def get(self, name: str) -> Any:
+        return self.items.get(name)
+
+    def __repr__(self) -> str:
+        return f"Attrs({self.names()!r})"
+
+
+def _byte_order(name: str) -> bytes:
+    # Nix compares attribute names as byte strings; UTF-8 preserves code point order, but
+    # surrogate escapes (undecodable bytes) must sort as the bytes they stand for.
+    return name.encode("utf-8", "surrogateescape")
+
+
+EMPTY_ATTRS = Attrs({})
+
+
+class Closure:
+    """A Nix function: a `Lambda` node and the environment it was created in."""
+
+    __slots__ = ("env", "lam")
+
+    def __init__(self, lam: n.Lambda, env: Env) -> None:
+        self.lam = lam
+        self.env = env
+
+    @property
+    def name(self) -> str:
+        return "anonymous lambda"
+
+
+class PrimOp:
+    """A builtin function of `arity` arguments; `fn` receives the arguments as items
+    (unforced), so each builtin decides what it forces, as in Nix."""
+
+    __slots__ = ("arity", "fn", "name")
+
+    def __init__(self, name: str, arity: int, fn: Callable[..., Any]) -> None:
+        self.name = name
+        self.arity = arity
+        self.fn = fn
+
+    def __repr__(self) -> str:
+        return f"<PRIMOP {self.name}>"
+
+
+class PrimOpApp:
+    """A builtin applied to fewer arguments than it takes."""
+
+    __slots__ = ("args", "primop")
+
+    def __init__(self, primop: PrimOp, args: tuple[Any, ...]) -> None:
+        self.primop = primop
+        self.args = args
+
+
+class Thunk:
+    """A delayed computation: an expression in an environment, or a Python callable."""
+
+    __slots__ = ("code", "env", "state", "value")
+
+    def __init__(self, code: Any, env: Env | None) -> None:
+        self.code = code  # an Expr (with env) or a zero-argument callable (env is None)
+        self.env = env
+        self.value: Any = None
+        self.state = SUSPENDED
+
+    def __repr__(self) -> str:
+        state = ("suspended", "blackhole", "evaluated")[self.state]
+        return f"<Thunk {state}>"
+
+
+def thunk_of(fn: Callable[[], Any]) -> Thunk:
+    """A thunk that runs a Python computation when forced (for builtins' lazy results)."""
+    return Thunk(fn, None)
+
+
+def evaluated(value: Any) -> Thunk:
+    t = Thunk(None, None)
+    t.value = value
+    t.state = EVALUATED
+    return t
+
+
+# --- type names, as Nix's showType and typeOf say them -------------------------------------
+
+
+def type_of(v: Any) -> str:
+    """builtins.typeOf of a forced value."""
+    t = type(v)
+    if t is bool:
+        return "bool"
+    if t is int:
+        return "int"
+    if t is float:
+        return "float"
+    if t is str or t is CStr:
+        return "string"
+    if t is NixPath:
+        return "path"
+    if v is None:
+        return "null"
+    if t is list:
+        return "list"
+    if t is Attrs:
+        return "set"
+    if t in (Closure, PrimOp, PrimOpApp):
+        return "lambda"
+    return _external_type(v)
+
+
+def _external_type(v: Any) -> str:
+    name = getattr(v, "nix_type", None)
+    if isinstance(name, str):
+        return name
+    raise TypeError(f"not a Nix value: {v!r}")
+
+
+_SHOWN = {
+    "bool": "a Boolean",
+    "int": "an integer",
+    "float": "a float",
+    "path": "a path",
+    "null": "null",
+    "list": "a list",
+    "set": "a set",
+}
+
+
+def show_type(v: Any) -> str:
+    """The type of a forced value in words, as in Nix's error messages ("a set")."""
+    t = type(v)
+    if t is CStr:
+        return "a string with context"
+    if t is str:
+        return "a string"
+    if t is Closure:
+        return "a function"
+    if t is PrimOp:
+        return "a built-in function"
+    if t is PrimOpApp:
+        return "a partially applied built-in function"
+    return _SHOWN.get(type_of(v), type_of(v))
