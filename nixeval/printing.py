@@ -46,6 +46,36 @@ def escape_string(s: str) -> str:
     return "".join(out)
 
 
+_ID_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
+_ID_REST = _ID_START | frozenset("0123456789'-")
+
+
+def show_attr_name(name: str) -> str:
+    """An attribute name as printValue writes it (Nix 2.8's showId): bare when it is an
+    identifier, else quoted with '"', '\\' and '$' escaped. Of the keywords only "if" is
+    quoted (Nix's own FIXME)."""
+    if not name:
+        return '""'
+    if name == "if":
+        return '"if"'
+    if name[0] in _ID_START and all(c in _ID_REST for c in name):
+        return name
+    out = ['"']
+    for c in name:
+        if c in '"\\$':
+            out.append("\\" + c)
+        elif c == "\n":
+            out.append("\\n")
+        elif c == "\r":
+            out.append("\\r")
+        elif c == "\t":
+            out.append("\\t")
+        else:
+            out.append(c)
+    out.append('"')
+    return "".join(out)
+
+
 def print_value(value: Any) -> str:
     """printValue: the value as far as it is evaluated, unforced parts as ``<CODE>``."""
     out: list[str] = []
@@ -85,7 +115,7 @@ def print_value(value: Any) -> str:
             out.append("{ ")
             pending: list[Any] = []
             for name in v.names():
-                pending.append((name + " = ",))
+                pending.append((show_attr_name(name) + " = ",))
                 pending.append(v.items[name])
                 pending.append(("; ",))
             pending.append(("}",))
@@ -141,14 +171,52 @@ def _attr_forcer(machine: Machine, attrs: Attrs, name: str) -> Any:
     return attrs.items[name]
 
 
-def to_json_text(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool = True) -> str:
-    """printValueAsJSON: the value as JSON text, forcing as it goes."""
-    return json.dumps(
-        _to_json(machine, value, ctx, copy_to_store), ensure_ascii=False, separators=(",", ":")
-    )
+def to_json_text(
+    machine: Machine,
+    value: Any,
+    ctx: set[str],
+    copy_to_store: bool = True,
+    strict: bool = True,
+) -> str:
+    """printValueAsJSON: the value as JSON text, forcing as it goes (unless not `strict`,
+    where an unforced value is an error, as with ``nix-instantiate --eval --json``)."""
+    out: list[str] = []
+    _write_json(machine, value, ctx, copy_to_store, strict, out)
+    return "".join(out)
+
+
+def _write_json(
+    machine: Machine, value: Any, ctx: set[str], copy_to_store: bool, strict: bool, out: list[str]
+) -> None:
+    from .eval import errors as E
+
+    if not strict and type(value) is Thunk and value.state != EVALUATED:
+        raise E.TypeMismatch("cannot convert a thunk to JSON")
+    data = _to_json(machine, value, ctx, copy_to_store)
+    if type(data) is list:
+        out.append("[")
+        for i, x in enumerate(data):
+            if i:
+                out.append(",")
+            _write_json(machine, x, ctx, copy_to_store, strict, out)
+        out.append("]")
+    elif type(data) is dict:
+        out.append("{")
+        for i, (k, x) in enumerate(data.items()):
+            if i:
+                out.append(",")
+            out.append(json.dumps(k, ensure_ascii=False))
+            out.append(":")
+            _write_json(machine, x, ctx, copy_to_store, strict, out)
+        out.append("}")
+    elif type(data) is float:
+        out.append(format_float(data))  # Nix writes JSON numbers with ostream's %g
+    else:
+        out.append(json.dumps(data, ensure_ascii=False))
 
 
 def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -> Any:
+    """One level: a scalar, or a list / dict of the (unforced) items below it."""
     from .eval import errors as E
     from .eval.coerce import coerce_to_string
     from .eval.coerce import copy_to_store as store_copy
@@ -159,7 +227,7 @@ def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -
     if v is None or t is bool or t is int:
         return v
     if t is float:
-        return _JsonFloat(v)
+        return v
     if t is str:
         return v
     if t is CStr:
@@ -172,7 +240,7 @@ def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -
             return str(stored)
         return v.path
     if t is list:
-        return [_to_json(machine, x, ctx, copy_to_store) for x in v]
+        return list(v)
     if t is Attrs:
         to_string = v.items.get("__toString")
         if to_string is not None:
@@ -180,21 +248,7 @@ def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -
         out_path = v.items.get("outPath")
         if out_path is not None:
             return _to_json(machine, out_path, ctx, copy_to_store)
-        return {name: _to_json(machine, v.items[name], ctx, copy_to_store) for name in v.names()}
+        return {name: v.items[name] for name in v.names()}
     from .values import show_type
 
     raise E.TypeMismatch(f"cannot convert {show_type(v)} to JSON")
-
-
-class _JsonFloat(float):
-    """A float that json.dumps writes as Nix does (nlohmann::json: shortest round-trip)."""
-
-    def __repr__(self) -> str:
-        return _json_float_text(self)
-
-
-def _json_float_text(x: float) -> str:
-    text = repr(float(x))
-    if text.endswith(".0"):
-        text = text[:-2] + ".0"
-    return text

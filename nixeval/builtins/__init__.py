@@ -19,13 +19,18 @@ from . import derivations as derivations
 from . import lists as lists
 from . import math as math
 from . import paths as paths
+from . import regex as regex
 from . import strings as strings
+from . import toml as toml
 from . import types as types
+from . import xml as xml
 from .names import BASE_ENV
 from .registry import BUILTINS
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
+
+LAZY_CONSTANTS = frozenset(["derivation"])
 
 
 def make_base_env(machine: Machine) -> tuple[dict[str, Any], Attrs]:
@@ -33,7 +38,12 @@ def make_base_env(machine: Machine) -> tuple[dict[str, Any], Attrs]:
     members: dict[str, Any] = {}
     for name, b in BUILTINS.items():
         if b.arity == 0:
-            members[name] = thunk_of(functools.partial(b.fn, machine))
+            # Constants are values, as Nix's addConstant makes them (so `{ a = null; }`
+            # prints `null` even unforced), except those that cost work to compute.
+            if name in LAZY_CONSTANTS:
+                members[name] = thunk_of(functools.partial(b.fn, machine))
+            else:
+                members[name] = b.fn(machine)
         else:
             members[name] = PrimOp(name, b.arity, functools.partial(b.fn, machine))
     builtins_set = Attrs(members)
@@ -41,9 +51,8 @@ def make_base_env(machine: Machine) -> tuple[dict[str, Any], Attrs]:
     env: dict[str, Any] = {}
     for name in BASE_ENV:
         plain = name[2:] if name.startswith("__") else name
-        item = members.get(plain)
-        if item is not None:
-            env[name] = item
+        if plain in members:
+            env[name] = members[plain]
     env["builtins"] = builtins_set
     return env, builtins_set
 

@@ -138,4 +138,4 @@ def unsafe_get_attr_pos(m: Machine, name: Any, s: Any) -> Any:
         return None
     source, span = where
     pos = source.position(span.start)
-    return Attrs({"column": pos.column, "file": source.name, "line": pos.line})
+    return Attrs({"column": pos.column, "file": source.position_file, "line": pos.line})

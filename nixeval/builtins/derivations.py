@@ -47,6 +47,10 @@ in (builtins.head outputsList).value
 """
 
 
+# What derivationStrict still needs as strings when the attributes go to __json.
+_STRUCTURED_ENV = ("name", "builder", "system", "outputHash", "outputHashAlgo", "outputHashMode")
+
+
 @constant("derivation")
 def derivation(m: Machine) -> Any:
     from ..frontend import parse_checked
@@ -87,7 +91,7 @@ def derivation_strict(m: Machine, args: Any) -> Attrs:
                 if key == "__structuredAttrs":
                     continue
                 structured_json[key] = json.loads(to_json_text(m, item, ctx))
-                if key in ("builder", "system", "outputHash", "outputHashAlgo", "outputHashMode"):
+                if key in _STRUCTURED_ENV:
                     env[key] = coerce_to_string(m, item, ctx, True)
                 elif key == "outputs":
                     env[key] = " ".join(m.force_string_no_ctx(x) for x in m.force_list(item))
@@ -109,7 +113,9 @@ def derivation_strict(m: Machine, args: Any) -> Attrs:
             env, drv_args, ctx, structured_json=structured_text
         )
     except StoreError as err:
-        raise E.EvalError(err.message) from None
+        # As Nix does, blame the derivation's `name` attribute: the user's own code.
+        where = attrs.position("name") or (None, None)
+        raise E.EvalError(err.message).at(*where) from None
     result: dict[str, Any] = {"drvPath": CStr(drv_path, frozenset(["=" + drv_path]))}
     for name, path in outputs.items():
         result[name] = CStr(path, frozenset([f"!{name}!{drv_path}"]))

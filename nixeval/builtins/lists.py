@@ -156,6 +156,8 @@ def group_by(m: Machine, f: Any, xs: Any) -> Attrs:
 
 @builtin("genericClosure", 1)
 def generic_closure(m: Machine, args: Any) -> list[Any]:
+    """Keys are kept as Nix keeps them, in a set ordered by `<`: two keys are the same when
+    neither is less than the other, and keys of types that do not compare are an error."""
     spec = m.force_attrs(args)
     if "startSet" not in spec.items:
         raise E.MissingAttribute("attribute 'startSet' required")
@@ -163,17 +165,26 @@ def generic_closure(m: Machine, args: Any) -> list[Any]:
         raise E.MissingAttribute("attribute 'operator' required")
     work = list(m.force_list(spec.items["startSet"]))
     operator = force(spec.items["operator"])
-    seen: list[Any] = []
+    seen: list[Any] = []  # sorted by ops.less_than
     result: list[Any] = []
-    while work:
-        item = work.pop(0)
+    index = 0
+    while index < len(work):
+        item = work[index]
+        index += 1
         attrs = m.force_attrs(item)
         if "key" not in attrs.items:
             raise E.MissingAttribute("attribute 'key' required")
         key = force(attrs.items["key"])
-        if any(ops.equal(m, key, k) for k in seen):
+        low, high = 0, len(seen)
+        while low < high:
+            mid = (low + high) // 2
+            if ops.less_than(m, seen[mid], key):
+                low = mid + 1
+            else:
+                high = mid
+        if low < len(seen) and not ops.less_than(m, key, seen[low]):
             continue
-        seen.append(key)
+        seen.insert(low, key)
         result.append(item)
         work.extend(m.force_list(m.call(operator, item)))
     return result

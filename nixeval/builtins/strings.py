@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval import ops
-from ..eval.coerce import coerce_to_string
+from ..eval.coerce import coerce_to_string, wrap
 from ..eval.machine import force
 from ..printing import to_json_text
 from ..values import Attrs, NixPath, string_with_context
@@ -165,9 +165,11 @@ def _from_data(data: Any) -> Any:
     if isinstance(data, list):
         return [_from_data(x) for x in data]
     if isinstance(data, int) and not isinstance(data, bool):
-        if not -(1 << 63) <= data < (1 << 63):
-            return float(data)
-        return data
+        # nlohmann::json reads up to 64-bit unsigned integers; Nix casts them to its signed
+        # 64-bit integer (so 2^63 reads as -2^63); larger ones are doubles.
+        if -(1 << 63) <= data < (1 << 64):
+            return wrap(data)
+        return float(data)
     return data
 
 

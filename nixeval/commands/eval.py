@@ -93,7 +93,8 @@ def run_eval(options: EvalOptions, stdout: IO[str], stderr: IO[str]) -> int:
             source, value = _evaluate_input(machine, item, options.expressions)
             for attr_path in options.attr_paths or [""]:
                 selected = find_along_attr_path(machine, attr_path, value, options)
-                stdout.write(_output(machine, selected, options) + "\n")
+                # nix-instantiate ends printed values with a newline, but not JSON.
+                stdout.write(_output(machine, selected, options) + ("" if options.json else "\n"))
         except E.ParseFailed as err:
             failed = True
             _report(err.diagnostics, options, stderr)  # type: ignore[arg-type]
@@ -121,7 +122,7 @@ def _evaluate_input(machine: Machine, item: str, expressions: bool) -> tuple[Sou
 
     if expressions or item == "-":
         text = sys.stdin.read() if item == "-" and not expressions else item
-        source = Source("«string»" if expressions else "«stdin»", text)
+        source = Source("«string»" if expressions else "«stdin»", text, origin=text)
         expr, problems = parse_checked(source)
         if expr is None:
             raise E.ParseFailed(problems)
@@ -240,27 +241,42 @@ def _show(value: Any) -> str:
 
 def _output(machine: Machine, value: Any, options: EvalOptions) -> str:
     if options.json:
-        return to_json_text(machine, value, set())
+        return to_json_text(machine, value, set(), strict=options.strict)
     if options.strict:
         force_deep(machine, value)
     return print_value(value)
 
 
 def eval_diagnostic(err: E.EvalError, fallback: Source | None, show_trace: bool) -> Diagnostic:
-    source = err.source or fallback or Source("«unknown»", "")
-    span = err.span or Span(0, 0)
-    notes = []
-    if err.hint:
-        notes.append(f"help: {err.hint}")
-    frames = err.trace if show_trace else err.trace[:SHORT_TRACE]
+    """An evaluation error as a diagnostic: its position, hint, and trace notes (repeated
+    frames folded; the innermost few unless --show-trace)."""
+    source, span = err.source, err.span
+    frames = list(err.trace)
+    if source is not None and source.name.startswith("<nix/"):
+        # An error inside Nix's own wrapper (derivation.nix): show the user's call instead.
+        for i, frame in enumerate(frames):
+            if frame.source is not None and not frame.source.name.startswith("<nix/"):
+                source, span = frame.source, frame.span
+                frames = frames[i + 1 :]
+                break
+    source = source or fallback or Source("«unknown»", "")
+    span = span or Span(0, 0)
+    notes = [f"help: {err.hint}"] if err.hint else []
+    lines: list[tuple[str, int]] = []
     for frame in frames:
         where = ""
         if frame.source is not None and frame.span is not None:
             pos = frame.source.position(frame.span.start)
             where = f" (at {frame.source.name}:{pos.line}:{pos.column})"
-        notes.append(f"{frame.message}{where}")
-    if not show_trace and len(err.trace) > SHORT_TRACE:
-        notes.append(f"… {len(err.trace) - SHORT_TRACE} more; use '--show-trace' to see them all")
+        text = f"{frame.message}{where}"
+        if lines and lines[-1][0] == text:
+            lines[-1] = (text, lines[-1][1] + 1)
+        else:
+            lines.append((text, 1))
+    shown = lines if show_trace else lines[:SHORT_TRACE]
+    notes.extend(text if count == 1 else f"{text}, {count} times" for text, count in shown)
+    if len(shown) < len(lines):
+        notes.append(f"… {len(lines) - len(shown)} more; use '--show-trace' to see them all")
     return error(err.code, err.message, source, span, notes=notes)
 
 

@@ -36,6 +36,9 @@ from ..values import (
 from . import errors as E
 from .env import MISSING, Env, FileContext
 
+# Errors gather at most this many trace notes (a deep recursion would gather thousands).
+MAX_TRACE = 64
+
 
 def force(item: Any) -> Any:
     """The value of an item: run a thunk (once), or return the value itself."""
@@ -280,6 +283,8 @@ class Machine:
             try:
                 value = force(item)
             except E.EvalError as err:
+                if len(err.trace) >= MAX_TRACE:
+                    raise
                 err.note(
                     f"while evaluating the attribute '{_show_path(e.path)}'",
                     *self._position_of(value, name, env, e.span),
@@ -319,7 +324,13 @@ class Machine:
 
     def _eval_apply(self, e: n.Apply, env: Env) -> Any:
         fn = self.eval(e.fn, env)
-        return self.call(fn, self.item(e.arg, env), env, e.span)
+        try:
+            return self.call(fn, self.item(e.arg, env), env, e.span)
+        except RecursionError:
+            # Out of Python stack: report it at the innermost call that still has room.
+            raise E.StackOverflow("stack overflow (possible infinite recursion)").at(
+                env.ctx.source, e.span
+            ) from None
 
     def call(self, fn: Any, arg: Any, env: Env | None = None, span: n.Span | None = None) -> Any:
         """Apply a function value to an argument item."""
@@ -356,6 +367,14 @@ class Machine:
             raise
 
     def _call_lambda(self, fn: Closure, arg: Any, env: Env | None, span: n.Span | None) -> Any:
+        try:
+            return self._enter_lambda(fn, arg, env, span)
+        except E.EvalError as err:
+            if env is not None and len(err.trace) < MAX_TRACE:
+                err.note(f"while calling {_function_name(self, fn.lam)}", env.ctx.source, span)
+            raise
+
+    def _enter_lambda(self, fn: Closure, arg: Any, env: Env | None, span: n.Span | None) -> Any:
         lam = fn.lam
         formals = lam.formals
         closure_env = fn.env
@@ -373,8 +392,15 @@ class Machine:
             item = given.get(f.name, MISSING)
             if item is MISSING:
                 if f.default is None:
+                    from ..spelling import closest
+
+                    unknown = [a for a in given if a not in {x.name for x in formals.entries}]
+                    typo = closest(f.name, unknown)
                     raise E.BadArgument(
-                        f"{_function_name(self, lam)} called without required argument '{f.name}'"
+                        f"{_function_name(self, lam)} called without required argument '{f.name}'",
+                        hint=f"'{typo}' was passed: is it a misspelling of '{f.name}'?"
+                        if typo
+                        else None,
                     ).at(*_call_site(env, span, closure_env, lam))
                 bound[f.name] = self.item(f.default, new_env)
             else:
@@ -537,7 +563,7 @@ def _lambda(e: n.Lambda, env: Env) -> Closure:
 
 def _cur_pos(e: n.CurPos, env: Env) -> Attrs:
     pos = env.ctx.source.position(e.span.start)
-    return Attrs({"column": pos.column, "file": env.ctx.source.name, "line": pos.line})
+    return Attrs({"column": pos.column, "file": env.ctx.source.position_file, "line": pos.line})
 
 
 def _function_name(machine: Machine, lam: n.Lambda) -> str:

@@ -38,7 +38,7 @@ def equal(machine: Machine, a: Any, b: Any) -> bool:
     """Nix's eqValues on two forced values."""
     ta, tb = type(a), type(b)
     if (ta is int and tb is float) or (ta is float and tb is int):
-        return bool(a == b)
+        return float(a) == float(b)  # Nix converts the integer to a double
     if ta is CStr:
         ta = str
     if tb is CStr:
@@ -86,7 +86,7 @@ def less_than(machine: Machine, a: Any, b: Any) -> bool:
     if tb is CStr:
         tb = str
     if (ta is float and tb is int) or (ta is int and tb is float):
-        return bool(a < b)
+        return float(a) < float(b)
     if ta is not tb:
         raise E.TypeMismatch(f"cannot compare {show_type(a)} with {show_type(b)}")
     if ta is int or ta is float or ta is str:

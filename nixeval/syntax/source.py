@@ -20,7 +20,14 @@ class Source:
 
     name: str
     text: str
+    # What Nix names the file in positions (__curPos, unsafeGetAttrPos), when that differs
+    # from `name`: for `-E EXPR` Nix uses the expression text itself.
+    origin: str | None = None
     _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def position_file(self) -> str:
+        return self.name if self.origin is None else self.origin
 
     def _starts(self) -> list[int]:
         if not self._line_starts:
