@@ -19,7 +19,8 @@ from nixeval.cli import main
         ("builtins.foldl' (a: b: a + b) 0 (builtins.genList (x: x) 100000)", "4999950000"),
         ("builtins.length (builtins.genList (x: { a = x; }) 100000)", "100000"),
         (
-            "let xs = builtins.genList (x: [ x ]) 100000; in builtins.deepSeq xs (builtins.length xs)",
+            "let xs = builtins.genList (x: [ x ]) 100000; "
+            "in builtins.deepSeq xs (builtins.length xs)",
             "100000",
         ),
         (
@@ -27,7 +28,8 @@ from nixeval.cli import main
             "true",
         ),
         (
-            'let mk = n: if n == 0 then { } else { a = mk (n - 1); }; in builtins.toJSON (mk 3000) != ""',
+            "let mk = n: if n == 0 then { } else { a = mk (n - 1); }; "
+            'in builtins.toJSON (mk 3000) != ""',
             "true",
         ),
     ],
