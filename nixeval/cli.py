@@ -101,9 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     result: list[int] = []
 
     def run() -> None:
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), _RECURSION_LIMIT))
         result.append(_main(args))
 
+    # The limit is interpreter-wide: raise it only while the big-stack worker runs.
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
     old_size = threading.stack_size(_STACK_BYTES)
     try:
         worker = threading.Thread(target=run, name="ci-eval", daemon=True)
@@ -116,6 +118,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ci-eval: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        if not worker.is_alive():
+            sys.setrecursionlimit(old_limit)
     return result[0] if result else EXIT_INPUT
 
 
