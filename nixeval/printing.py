@@ -12,7 +12,21 @@ import json
 import math
 from typing import TYPE_CHECKING, Any
 
-from .values import EVALUATED, Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, Thunk
+from .eval import errors as E
+from .eval.coerce import coerce_to_string
+from .eval.coerce import copy_to_store as store_copy
+from .eval.force import force
+from .values import (
+    EVALUATED,
+    Attrs,
+    Closure,
+    CStr,
+    NixPath,
+    PrimOp,
+    PrimOpApp,
+    Thunk,
+    show_type,
+)
 
 if TYPE_CHECKING:
     from .eval.machine import Machine
@@ -146,8 +160,6 @@ def print_value(value: Any) -> str:
 
 def force_deep(machine: Machine, value: Any) -> None:
     """Evaluate everything inside a value (``--strict``, ``deepSeq``), iteratively."""
-    from .eval.machine import force
-
     seen: set[int] = set()
     stack = [value]
     while stack:
@@ -188,8 +200,6 @@ def to_json_text(
 def _write_json(
     machine: Machine, value: Any, ctx: set[str], copy_to_store: bool, strict: bool, out: list[str]
 ) -> None:
-    from .eval import errors as E
-
     if not strict and type(value) is Thunk and value.state != EVALUATED:
         raise E.TypeMismatch("cannot convert a thunk to JSON")
     data = _to_json(machine, value, ctx, copy_to_store)
@@ -217,11 +227,6 @@ def _write_json(
 
 def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -> Any:
     """One level: a scalar, or a list / dict of the (unforced) items below it."""
-    from .eval import errors as E
-    from .eval.coerce import coerce_to_string
-    from .eval.coerce import copy_to_store as store_copy
-    from .eval.machine import force
-
     v = force(value)
     t = type(v)
     if v is None or t is bool or t is int:
@@ -249,6 +254,4 @@ def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -
         if out_path is not None:
             return _to_json(machine, out_path, ctx, copy_to_store)
         return {name: v.items[name] for name in v.names()}
-    from .values import show_type
-
     raise E.TypeMismatch(f"cannot convert {show_type(v)} to JSON")

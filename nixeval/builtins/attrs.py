@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
-from ..eval.machine import force
+from ..eval.force import force
 from ..values import Attrs, Closure, PrimOp, PrimOpApp, Thunk, show_type
 from .registry import builtin
 

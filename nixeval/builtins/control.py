@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval.coerce import coerce_to_string
-from ..eval.machine import force
+from ..eval.force import force
 from ..printing import force_deep, print_value
 from ..values import Attrs
 from .registry import builtin, constant

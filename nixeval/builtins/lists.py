@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval import ops
-from ..eval.machine import force
+from ..eval.force import force
 from ..values import Attrs, Thunk
 from .registry import builtin
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import ops
 from ..eval.coerce import wrap
-from ..eval.machine import force
+from ..eval.force import force
 from .registry import builtin
 
 if TYPE_CHECKING:

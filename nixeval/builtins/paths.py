@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval.coerce import canon_path, coerce_to_string
-from ..eval.machine import force
+from ..eval.force import force
 from ..values import Attrs, CStr, NixPath, context_of, string_with_context
 from .registry import builtin, constant
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from ..eval import errors as E
 from ..eval import ops
 from ..eval.coerce import coerce_to_string, wrap
-from ..eval.machine import force
+from ..eval.force import force
 from ..printing import to_json_text
 from ..values import Attrs, NixPath, string_with_context
 from .registry import builtin

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..eval.machine import force
+from ..eval.force import force
 from ..values import type_of
 from .registry import builtin
 

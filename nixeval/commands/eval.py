@@ -16,7 +16,8 @@ from typing import IO, Any
 
 from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
 from ..eval import errors as E
-from ..eval.machine import Machine, force
+from ..eval.force import force
+from ..eval.machine import Machine
 from ..frontend import InputError, internal_error, parse_checked
 from ..printing import force_deep, print_value, to_json_text
 from ..syntax import Source

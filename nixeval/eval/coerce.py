@@ -13,9 +13,10 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..syntax import nodes as n
-from ..values import CStr, NixPath, context_of, show_type, string_with_context
+from ..values import Attrs, CStr, NixPath, context_of, show_type, string_with_context
 from . import errors as E
 from .env import Env
+from .force import force
 
 if TYPE_CHECKING:
     from .machine import Machine
@@ -74,8 +75,6 @@ def coerce_to_string(
     copy_to_store_: bool = True,
 ) -> str:
     """The text of a value, adding its context to `ctx`; EvalError if it has none."""
-    from .machine import force
-
     v = force(value)
     t = type(v)
     if t is str:
@@ -89,8 +88,6 @@ def coerce_to_string(
             ctx.update(context_of(stored))
             return str(stored)
         return v.path  # type: ignore[no-any-return]
-    from ..values import Attrs
-
     if t is Attrs:
         to_string = v.items.get("__toString")
         if to_string is not None:
@@ -135,8 +132,6 @@ def concat_strings(
     The first part decides the result: a number sums, a path gives a path (the rest is
     appended as text, and may not refer to the store), anything else gives a string.
     """
-    from .machine import force
-
     ctx: set[str] = set()
     first_type = "string"
     total_int = 0

@@ -19,51 +19,29 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from ..spelling import closest
 from ..syntax import nodes as n
 from ..syntax.nodes import AttrKind, BinaryOp
+from ..syntax.printer import to_nix
 from ..syntax.source import Source
 from ..values import (
-    BLACKHOLE,
-    EVALUATED,
-    SUSPENDED,
     Attrs,
     Closure,
+    CStr,
     PrimOp,
     PrimOpApp,
     Thunk,
+    context_path,
     show_type,
 )
 from . import errors as E
+from . import ops
+from .coerce import concat_strings, resolve_path_literal, wrap
 from .env import MISSING, Env, FileContext
+from .force import force
 
 # Errors gather at most this many trace notes (a deep recursion would gather thousands).
 MAX_TRACE = 64
-
-
-def force(item: Any) -> Any:
-    """The value of an item: run a thunk (once), or return the value itself."""
-    if type(item) is not Thunk:
-        return item
-    state = item.state
-    if state == EVALUATED:
-        return item.value
-    if state == BLACKHOLE:
-        code, env = item.code, item.env
-        error = E.InfiniteRecursion("infinite recursion encountered")
-        if env is not None:
-            error.at(env.ctx.source, code.span)
-        raise error
-    item.state = BLACKHOLE
-    try:
-        env = item.env
-        value = force(item.code()) if env is None else env.ctx.machine.eval(item.code, env)
-    except BaseException:
-        item.state = SUSPENDED
-        raise
-    item.value = value
-    item.state = EVALUATED
-    item.code = item.env = None
-    return value
 
 
 class Machine:
@@ -195,8 +173,6 @@ class Machine:
     def force_string_no_ctx(
         self, item: Any, env: Env | None = None, span: n.Span | None = None
     ) -> str:
-        from ..values import CStr, context_path
-
         v = self.force_string(item, env, span)
         if type(v) is CStr:
             err = E.EvalError(
@@ -235,16 +211,12 @@ class Machine:
             return ""
         if len(parts) == 1 and type(parts[0]) is str:
             return parts[0]
-        from .coerce import concat_strings
-
         values: list[tuple[Any, Any]] = [
             (p, None) if isinstance(p, str) else (self.eval(p, env), p) for p in parts
         ]
         return concat_strings(self, values, True, env, e.span)
 
     def _eval_path(self, e: n.Path, env: Env) -> Any:
-        from .coerce import concat_strings, resolve_path_literal
-
         first = resolve_path_literal(e.parts[0], env)  # type: ignore[arg-type]
         if len(e.parts) == 1:
             return first
@@ -293,8 +265,6 @@ class Machine:
         return value
 
     def missing_attribute(self, name: str, attrs: Attrs, env: Env, span: n.Span) -> E.EvalError:
-        from ..spelling import closest
-
         suggestion = closest(name, attrs.items)
         err = E.MissingAttribute(
             f"attribute '{name}' missing",
@@ -392,8 +362,6 @@ class Machine:
             item = given.get(f.name, MISSING)
             if item is MISSING:
                 if f.default is None:
-                    from ..spelling import closest
-
                     unknown = [a for a in given if a not in {x.name for x in formals.entries}]
                     typo = closest(f.name, unknown)
                     raise E.BadArgument(
@@ -410,8 +378,6 @@ class Machine:
             names = {f.name for f in formals.entries}
             for name in attrs.names():
                 if name not in names:
-                    from ..spelling import closest
-
                     suggestion = closest(name, names)
                     raise E.BadArgument(
                         f"{_function_name(self, lam)} called with unexpected argument '{name}'",
@@ -422,8 +388,6 @@ class Machine:
     # --- operators ------------------------------------------------------------------------
 
     def _eval_binop(self, e: n.BinOp, env: Env) -> Any:
-        from . import ops
-
         op = e.op
         if op is BinaryOp.AND:
             return self.force_bool(self.eval(e.left, env), env, e.left.span) and self.force_bool(
@@ -440,14 +404,12 @@ class Machine:
         left = self.eval(e.left, env)
         right = self.eval(e.right, env)
         if op is BinaryOp.ADD:
-            from .coerce import concat_strings, wrap
-
             if type(left) is int and type(right) is int:
                 return wrap(left + right)
 
             return concat_strings(self, [(left, e.left), (right, e.right)], False, env, e.span)
         try:
-            return ops.BINARY[op](self, left, right)
+            return ops.BINARY_BY_ID[id(op)](self, left, right)
         except E.EvalError as err:
             raise err.at(env.ctx.source, e.span) from None
 
@@ -455,8 +417,6 @@ class Machine:
         return not self.force_bool(self.eval(e.expr, env), env, e.expr.span)
 
     def _eval_negate(self, e: n.Negate, env: Env) -> Any:
-        from . import ops
-
         try:
             return ops.sub(self, 0, self.eval(e.expr, env))
         except E.EvalError as err:
@@ -526,8 +486,6 @@ class Machine:
 
     def _eval_assert(self, e: n.Assert, env: Env) -> Any:
         if not self.force_bool(self.eval(e.cond, env), env, e.cond.span):
-            from ..syntax.printer import to_nix
-
             raise E.AssertionFailed(f"assertion '{to_nix(e.cond)}' failed").at(
                 env.ctx.source, e.span
             )

@@ -15,15 +15,13 @@ from ..syntax.nodes import BinaryOp
 from ..values import Attrs, CStr, NixPath, show_type
 from . import errors as E
 from .coerce import wrap
+from .force import force
 
 if TYPE_CHECKING:
     from .machine import Machine
 
 
-def _force(item: Any) -> Any:
-    from .machine import force
-
-    return force(item)
+_force = force
 
 
 def is_derivation(machine: Machine, v: Any) -> bool:
@@ -195,3 +193,6 @@ BINARY: dict[BinaryOp, Callable[[Any, Any, Any], Any]] = {
     BinaryOp.DIV: div,
     BinaryOp.CONCAT: concat_lists,
 }
+
+# Keyed by identity: hashing an Enum member runs Python code, an id() does not.
+BINARY_BY_ID: dict[int, Callable[[Any, Any, Any], Any]] = {id(op): fn for op, fn in BINARY.items()}

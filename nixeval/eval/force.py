@@ -1,0 +1,34 @@
+"""Forcing: the one place a thunk runs (Tvix's states: suspended, blackhole, evaluated)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..values import BLACKHOLE, EVALUATED, SUSPENDED, Thunk
+from . import errors as E
+
+
+def force(item: Any) -> Any:
+    """The value of an item: run a thunk (once), or return the value itself."""
+    if type(item) is not Thunk:
+        return item
+    state = item.state
+    if state == EVALUATED:
+        return item.value
+    if state == BLACKHOLE:
+        code, env = item.code, item.env
+        error = E.InfiniteRecursion("infinite recursion encountered")
+        if env is not None:
+            error.at(env.ctx.source, code.span)
+        raise error
+    item.state = BLACKHOLE
+    try:
+        env = item.env
+        value = force(item.code()) if env is None else env.ctx.machine.eval(item.code, env)
+    except BaseException:
+        item.state = SUSPENDED
+        raise
+    item.value = value
+    item.state = EVALUATED
+    item.code = item.env = None
+    return value
