@@ -48,7 +48,11 @@ def search_path(include: Sequence[str], nix_path: str | None) -> list[tuple[str,
     result = []
     for entry in entries:
         prefix, eq, path = entry.partition("=")
-        result.append((prefix, path) if eq else ("", entry))
+        if not eq:
+            prefix, path = "", entry
+        if not _is_pseudo_url(path):
+            path = os.path.abspath(path)  # as Nix's resolveSearchPathElem does
+        result.append((prefix, path))
     return result
 
 
