@@ -130,6 +130,13 @@ def entry_point() -> NoReturn:
 
 
 def _main(argv: list[str]) -> int:
+    # Nix strings are bytes: one that is not valid UTF-8 (kept as surrogate escapes) must
+    # print as the bytes it holds, not crash. Only the process's own streams are changed.
+    for stream in (sys.stdout, sys.stderr):
+        if stream is sys.__stdout__ or stream is sys.__stderr__:
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                reconfigure(errors="surrogateescape")
     try:
         args = _arguments().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error

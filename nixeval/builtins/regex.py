@@ -646,13 +646,14 @@ class _Compiler:
         for _ in range(low):
             self._append_frag(frag, self._clone(body))
         # The minimum is a C int: a huge count wraps (to a negative, i.e. zero, repeat).
-        py = f"(?:{body.py}){{{max(low, 0)}}}"
+        # Python gets one repeat (a group must appear once), found in the same order.
+        low = max(low, 0)
         if infinite:
             copy = self._clone(body)
             rep = self._insert(_REPEAT, alt=copy.start)
             self._append(copy, rep)
             self._append(frag, rep)
-            py += f"(?:{body.py})*"
+            py = f"(?:{body.py}){{{low},}}"
         else:
             if extra < 0:
                 raise _RegexError()
@@ -664,7 +665,7 @@ class _Compiler:
                 self._append(frag, rep)
                 frag.end = copy.end
             self._append(frag, end)
-            py += f"(?:{body.py}){{0,{extra}}}"
+            py = f"(?:{body.py}){{{low},{low + extra}}}"
         frag.py = py
         frag.nullable = body.nullable or low <= 0
         self.stack.append(frag)

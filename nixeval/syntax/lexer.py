@@ -434,7 +434,10 @@ def _unterminated(what: str, at: int, text: str) -> tuple[str, int, int, str]:
 
 def _unexpected_char(text: str, pos: int) -> LexError:
     c = text[pos]
-    shown = c if c.isprintable() else f"\\u{ord(c):04x}"
+    if 0xDC80 <= ord(c) <= 0xDCFF:  # a byte that is not UTF-8, kept as a surrogate escape
+        shown = f"\\x{ord(c) - 0xDC00:02x}"
+    else:
+        shown = c if c.isprintable() else f"\\u{ord(c):04x}"
     quote = '"' if c == "'" else "'"
     hint = None
     if c == "'":

@@ -1,0 +1,1 @@
+{ value = import ./sub/rel.nix; dir = import ./sub; }
