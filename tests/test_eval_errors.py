@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import functools
 import io
+import os
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
@@ -13,9 +15,11 @@ from nixeval.cli import main
 
 from .golden_format import Chunk, check, load
 
-ERRORS = load(Path(__file__).parent / "golden" / "eval_errors.txt")
+GOLDEN_DIR = Path(__file__).parent / "golden"
+ERRORS = load(GOLDEN_DIR / "eval_errors.txt")
 
 
+@functools.cache
 def _errors_of(source: str) -> str:
     err = io.StringIO()
     with redirect_stdout(io.StringIO()), redirect_stderr(err):
@@ -25,8 +29,11 @@ def _errors_of(source: str) -> str:
 
 
 @pytest.mark.parametrize("chunk", ERRORS, ids=lambda c: c.id)
-def test_eval_error(chunk: Chunk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.chdir(tmp_path)
+def test_eval_error(chunk: Chunk, monkeypatch: pytest.MonkeyPatch) -> None:
+    # One fixed directory for every case, so each expression is evaluated once (cached).
+    monkeypatch.chdir(GOLDEN_DIR)
     monkeypatch.delenv("NIX_PATH", raising=False)
-    outputs = {c.title: _errors_of(c.source).replace(str(tmp_path), "@CWD@") for c in ERRORS}
-    check(chunk, outputs[chunk.title], lambda: outputs)
+    def rendered(c: Chunk) -> str:
+        return _errors_of(c.source).replace(os.getcwd(), "@CWD@")
+
+    check(chunk, rendered(chunk), lambda: {c.title: rendered(c) for c in ERRORS})

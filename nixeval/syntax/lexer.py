@@ -96,6 +96,8 @@ _RE_LINE_COMMENT = re.compile(r"#[^\r\n]*")
 _RE_BLOCK_COMMENT = re.compile(r"/\*(?:[^*]|\*+[^*/])*\*+/")
 _RE_IND_OPEN = re.compile(r"''(?: *\n)?")
 _RE_IND_TEXT = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
+_PATH_RUN = re.compile(rf"{_PATH_CHAR}*")
+_SCHEME_RUN = re.compile(r"[a-zA-Z0-9+\-.]*")
 _RE_INPATH = re.compile(rf"(?:{_PATH_CHAR}*(?:/{_PATH_CHAR}+)+/?)|(?:{_PATH_CHAR}*/)|{_PATH_CHAR}+")
 
 # Two- and three-character operators, longest first; flex lists them before ID.
@@ -144,6 +146,7 @@ class Lexer:
         self.modes: list[int] = [EXPR]
         # Where each open "…", ''…'' and ${ began: for "unterminated …" messages.
         self.openers: list[tuple[str, int]] = []
+        self._runs: dict[re.Pattern[str], tuple[int, int]] = {}
 
     def tokens(self) -> Iterator[Token]:
         text = self.text
@@ -215,7 +218,9 @@ class Lexer:
                 best_type, best_end = FLOAT, m.end()
         if c == "$" and text.startswith("${", pos):
             best_type, best_end = "${", pos + 2
-        if c in _PATH_START_CHARS:
+        if c in _PATH_START_CHARS and self._run_end(pos, _PATH_RUN) < len(text) and (
+            text[self._run_end(pos, _PATH_RUN)] == "/"
+        ):
             m = _RE_PATH_SEG_DOLLAR.match(text, pos)
             if m is not None and m.end() + 2 > best_end:
                 return self._path_start(PATH, pos, m.end())
@@ -233,7 +238,12 @@ class Lexer:
             m = _RE_SPATH.match(text, pos)
             if m is not None:
                 best_type, best_end = SPATH, m.end()
-        if c.isascii() and c.isalpha():
+        if (
+            c.isascii()
+            and c.isalpha()
+            and self._run_end(pos + 1, _SCHEME_RUN) < len(text)
+            and text[self._run_end(pos + 1, _SCHEME_RUN)] == ":"
+        ):
             m = _RE_URI.match(text, pos)
             if m is not None and m.end() > best_end:
                 best_type, best_end = URI, m.end()
@@ -272,6 +282,18 @@ class Lexer:
             raise _unexpected_char(text, pos)
         self.pos = pos + 1
         return Token(c, c, pos, pos + 1)
+
+    def _run_end(self, pos: int, run: re.Pattern[str]) -> int:
+        """Where the run of `run` characters containing `pos` ends. A path needs a '/' and a
+        URI a ':' right after such a run; knowing where runs end (remembered per run) spares
+        the full regexes a rescan of the run from every token in it (``a.b.b.b…``)."""
+        start, end = self._runs.get(run, (-1, -1))
+        if not start <= pos < end:
+            m = run.match(self.text, pos)
+            assert m is not None
+            start, end = pos, m.end()
+            self._runs[run] = (start, end)
+        return end
 
     def _innermost_opener(self) -> tuple[str, int]:
         """What to blame at the end of the text: an open ``${`` before anything inside it,

@@ -120,7 +120,7 @@ def parse_source(source: Source) -> n.Expr:
                     if flatten:
                         children = _flatten(children)
                     if mode == _SPLICE:
-                        value: Any = _Splice(children)
+                        value: Any = children if type(children) is _Splice else _Splice(children)
                     elif mode == _CALL:
                         assert callback is not None
                         value = callback(children)
@@ -144,8 +144,17 @@ def parse_source(source: Source) -> n.Expr:
 
 
 def _flatten(children: list[Any]) -> list[Any]:
-    flat: list[Any] = []
-    for c in children:
+    """Children with splices spliced in. A left-recursive list rule (``xs: xs x``) gets its
+    own earlier splice back as the first child: it is extended in place, so a list of n
+    elements costs O(n), not O(n²)."""
+    first = children[0]
+    if type(first) is _Splice:
+        flat = first
+        rest = children[1:]
+    else:
+        flat = _Splice()
+        rest = children
+    for c in rest:
         if type(c) is _Splice:
             flat.extend(c)
         else:
