@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 from .eval import errors as E
 from .eval.coerce import coerce_to_string
-from .eval.coerce import copy_to_store as store_copy
 from .eval.force import force
 from .values import (
     EVALUATED,
@@ -41,7 +40,10 @@ def format_float(x: float) -> str:
     return f"{x:g}"
 
 
-def escape_string(s: str) -> str:
+def escape_string(s: str, dollars: str = "${") -> str:
+    """A string as Nix prints it, in double quotes. `dollars`: which '$' get a backslash,
+    "${" (those before '{', as printValue does for strings) or "$" (all of them, as for
+    attribute names)."""
     out = ['"']
     for i, c in enumerate(s):
         if c == '"' or c == "\\":
@@ -52,7 +54,7 @@ def escape_string(s: str) -> str:
             out.append("\\r")
         elif c == "\t":
             out.append("\\t")
-        elif c == "$" and s.startswith("{", i + 1):
+        elif c == "$" and (dollars == "$" or s.startswith("{", i + 1)):
             out.append("\\$")
         else:
             out.append(c)
@@ -66,28 +68,15 @@ _ID_REST = _ID_START | frozenset("0123456789'-")
 
 def show_attr_name(name: str) -> str:
     """An attribute name as printValue writes it (Nix 2.8's showId): bare when it is an
-    identifier, else quoted with '"', '\\' and '$' escaped. Of the keywords only "if" is
-    quoted (Nix's own FIXME)."""
+    identifier, else quoted with '"', '\\' and every '$' escaped. Of the keywords only
+    "if" is quoted (Nix's own FIXME)."""
     if not name:
         return '""'
     if name == "if":
         return '"if"'
     if name[0] in _ID_START and all(c in _ID_REST for c in name):
         return name
-    out = ['"']
-    for c in name:
-        if c in '"\\$':
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
+    return escape_string(name, dollars="$")
 
 
 def print_value(value: Any) -> str:
@@ -233,17 +222,8 @@ def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -
         return v
     if t is float:
         return v
-    if t is str:
-        return v
-    if t is CStr:
-        ctx.update(v.ctx)
-        return str(v)
-    if t is NixPath:
-        if copy_to_store:
-            stored = store_copy(machine, v.path)
-            ctx.update(stored.ctx)  # type: ignore[attr-defined]
-            return str(stored)
-        return v.path
+    if t is str or t is CStr or t is NixPath:
+        return coerce_to_string(machine, v, ctx, copy_to_store_=copy_to_store)
     if t is list:
         return list(v)
     if t is Attrs:

@@ -33,6 +33,7 @@ def test_eval_error(chunk: Chunk, monkeypatch: pytest.MonkeyPatch) -> None:
     # One fixed directory for every case, so each expression is evaluated once (cached).
     monkeypatch.chdir(GOLDEN_DIR)
     monkeypatch.delenv("NIX_PATH", raising=False)
+
     def rendered(c: Chunk) -> str:
         return _errors_of(c.source).replace(os.getcwd(), "@CWD@")
 

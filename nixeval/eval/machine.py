@@ -37,7 +37,7 @@ from ..values import (
 from . import errors as E
 from . import ops
 from .coerce import concat_strings, resolve_path_literal, wrap
-from .env import MISSING, Env, FileContext
+from .env import MISSING, Env, FileContext, lookup_lexical
 from .force import force
 
 # Errors gather at most this many trace notes (a deep recursion would gather thousands).
@@ -128,7 +128,7 @@ class Machine:
             if len(e.parts) == 1:  # type: ignore[union-attr]
                 return self._eval_path(e, env)  # type: ignore[arg-type]
         elif t is n.Var:
-            item = _lookup_lexical_or_missing(env, e.name)  # type: ignore[union-attr]
+            item = lookup_lexical(env, e.name)  # type: ignore[union-attr]
             if item is not MISSING:
                 return item
         return Thunk(e, env)
@@ -187,7 +187,7 @@ class Machine:
     # --- variables ------------------------------------------------------------------------
 
     def _eval_var(self, e: n.Var, env: Env) -> Any:
-        item = _lookup_lexical_or_missing(env, e.name)
+        item = lookup_lexical(env, e.name)
         if item is MISSING:
             item = self._lookup_with(e, env)
         return force(item)
@@ -495,16 +495,6 @@ class Machine:
         if self.force_bool(self.eval(e.cond, env), env, e.cond.span):
             return self.eval(e.then, env)
         return self.eval(e.else_, env)
-
-
-def _lookup_lexical_or_missing(env: Env, name: str) -> Any:
-    scope: Env | None = env
-    while scope is not None:
-        item = scope.vars.get(name, MISSING)
-        if item is not MISSING:
-            return item
-        scope = scope.up
-    return MISSING
 
 
 def _literal(e: n.Int | n.Float, env: Env) -> Any:

@@ -218,8 +218,10 @@ class Lexer:
                 best_type, best_end = FLOAT, m.end()
         if c == "$" and text.startswith("${", pos):
             best_type, best_end = "${", pos + 2
-        if c in _PATH_START_CHARS and self._run_end(pos, _PATH_RUN) < len(text) and (
-            text[self._run_end(pos, _PATH_RUN)] == "/"
+        if (
+            c in _PATH_START_CHARS
+            and self._run_end(pos, _PATH_RUN) < len(text)
+            and (text[self._run_end(pos, _PATH_RUN)] == "/")
         ):
             m = _RE_PATH_SEG_DOLLAR.match(text, pos)
             if m is not None and m.end() + 2 > best_end:
