@@ -30,12 +30,13 @@ def test_only_syntax_imports_lark() -> None:
     assert offenders == []
 
 
-def test_parse_does_not_import_lark_or_jsonschema() -> None:
+def test_parse_does_not_import_lark_jsonschema_or_the_evaluator() -> None:
     code = (
         "import sys\n"
         "from nixeval.cli import main\n"
         "assert main(['--parse', '-E', '1 + 2']) == 0\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'jsonschema')))\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'jsonschema')\n"
+        "             or m.startswith(('nixeval.eval', 'nixeval.builtins.regex'))))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("[]"), out.stdout

@@ -53,7 +53,7 @@ class Machine:
         environ: dict[str, str] | None = None,
         pure: bool = False,
     ) -> None:
-        from ..builtins import make_base_env
+        from ..builtins.base import make_base_env
 
         self.search_path = list(search_path or [])
         self.environ = dict(os.environ if environ is None else environ)
