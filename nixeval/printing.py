@@ -24,6 +24,7 @@ from .values import (
     PrimOp,
     PrimOpApp,
     Thunk,
+    Unknown,
     show_type,
 )
 
@@ -224,6 +225,9 @@ def _to_json(machine: Machine, value: Any, ctx: set[str], copy_to_store: bool) -
         return v
     if t is str or t is CStr or t is NixPath:
         return coerce_to_string(machine, v, ctx, copy_to_store_=copy_to_store)
+    if t is Unknown:
+        # Never mistaken for a value by a schema: an object with just these two keys.
+        return {"unknown": v.provenance, "at": v.location()}
     if t is list:
         return list(v)
     if t is Attrs:

@@ -210,6 +210,48 @@ def evaluated(value: Any) -> Thunk:
     return t
 
 
+class Unknown:
+    """A value ci-eval cannot know offline: a fetched tarball, an unresolved ``<nixpkgs>``,
+    anything computed from one. It remembers where it came from (`provenance`, in Nix-like
+    words: ``builtins.fetchTarball "https://…".overlays``) and the expression that made it.
+
+    Selecting from it, calling it, interpolating it or doing arithmetic with it gives another
+    unknown; ``u // { a = 1; }`` is an unknown whose `overlay` knows ``a``. Branching on it,
+    comparing it, or forcing it to a particular type stops evaluation with `NeedsValue`.
+    """
+
+    __slots__ = ("overlay", "provenance", "source", "span")
+    nix_type = "unknown"
+
+    def __init__(
+        self,
+        provenance: str,
+        source: Source | None = None,
+        span: n.Span | None = None,
+        overlay: dict[str, Any] | None = None,
+    ) -> None:
+        self.provenance = provenance
+        self.source = source
+        self.span = span
+        self.overlay = overlay
+
+    def derive(self, provenance: str, source: Source | None, span: n.Span | None) -> Unknown:
+        """Another unknown computed from this one, made at `span`."""
+        return Unknown(provenance, source, span)
+
+    def location(self) -> str:
+        if self.source is None or self.span is None:
+            return "?"
+        pos = self.source.position(self.span.start)
+        return f"{self.source.name}:{pos.line}:{pos.column}"
+
+    def nix_print(self) -> str:
+        return f"«unknown: {self.provenance}»"
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.provenance!r})"
+
+
 # --- type names, as Nix's showType and typeOf say them -------------------------------------
 
 
@@ -264,6 +306,8 @@ def show_type(v: Any) -> str:
         return "a string"
     if t is Closure:
         return "a function"
+    if t is Unknown:
+        return f"an unknown value ({v.provenance})"
     if t is PrimOp:
         return "a built-in function"
     if t is PrimOpApp:

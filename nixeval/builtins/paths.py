@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..eval import errors as E
 from ..eval.coerce import canon_path, coerce_to_string
 from ..eval.force import force
-from ..values import Attrs, CStr, NixPath, context_of, string_with_context
+from ..values import Attrs, CStr, NixPath, Unknown, context_of, string_with_context
 from .registry import builtin, constant
 
 if TYPE_CHECKING:
@@ -176,13 +176,22 @@ def find_file(m: Machine, entries: list[tuple[str, str]], name: str) -> str:
         candidate = root + suffix
         if os.path.lexists(candidate):
             return canon_path(candidate)
+    if m.unknowns:
+        raise _NotOnSearchPath(name)
     raise E.Thrown(
         f"file '{name}' was not found in the Nix search path (add it using $NIX_PATH or -I)"
     )
 
 
+class _NotOnSearchPath(Exception):
+    """Offline, a <name> no search path entry has is an unknown, not an error."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 @builtin("findFile", 2)
-def find_file_(m: Machine, search: Any, name: Any) -> NixPath:
+def find_file_(m: Machine, search: Any, name: Any) -> Any:
     entries: list[tuple[str, str]] = []
     for element in m.force_list(search):
         spec = m.force_attrs(element)
@@ -191,7 +200,11 @@ def find_file_(m: Machine, search: Any, name: Any) -> NixPath:
             raise E.MissingAttribute("attribute 'path' missing")
         path = coerce_to_string(m, spec.items["path"], set(), copy_to_store_=False)
         entries.append((prefix, path))
-    return NixPath(find_file(m, entries, m.force_string_no_ctx(name)))
+    wanted = m.force_string_no_ctx(name)
+    try:
+        return NixPath(find_file(m, entries, wanted))
+    except _NotOnSearchPath:
+        return Unknown(f"<{wanted}>")
 
 
 # --- the (store-free) store -----------------------------------------------------------------
@@ -284,6 +297,16 @@ def filter_source(m: Machine, f: Any, p: Any) -> str:
 
 def _offline(name: str) -> Any:
     def fetch(m: Machine, args: Any) -> Any:
+        if m.unknowns:
+            from ..eval.machine import builtin_name, describe_argument
+
+            # Show what would be fetched: the url, when the argument is a set with one.
+            value = force(args)
+            if type(value) is Attrs and "url" in value.items:
+                described = describe_argument(value.items["url"])
+            else:
+                described = describe_argument(value)
+            return Unknown(f"{builtin_name(name)} {described}")
         raise E.EvalError(
             f"'{name}' needs the network, and ci-eval evaluates offline",
             hint="pass the value in with --arg, or point -I at a local checkout",

@@ -13,7 +13,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..syntax import nodes as n
-from ..values import Attrs, CStr, NixPath, context_of, show_type, string_with_context
+from ..values import Attrs, CStr, NixPath, Unknown, context_of, show_type, string_with_context
 from . import errors as E
 from .env import Env
 from .force import force
@@ -97,6 +97,8 @@ def coerce_to_string(
         if out_path is not None:
             return coerce_to_string(machine, out_path, ctx, coerce_more, copy_to_store_)
         raise E.TypeMismatch("cannot coerce a set to a string")
+    if t is Unknown:
+        raise E.NeedsValue(v, "turning it into a string")
     if coerce_more:
         if t is bool:
             return "1" if v else ""
@@ -138,8 +140,10 @@ def concat_strings(
     total_float = 0.0
     texts: list[str] = []
     source = env.ctx.source
-    for index, (value, node) in enumerate(parts):
-        v = force(value)
+    forced = [(force(value), node) for value, node in parts]
+    if any(type(v) is Unknown for v, _ in forced):
+        return _unknown_concat(forced, force_string, env, span)
+    for index, (v, node) in enumerate(forced):
         where = node.span if node is not None and not isinstance(node, str) else span
         if index == 0 and not force_string:
             t = type(v)
@@ -181,6 +185,26 @@ def concat_strings(
         text = "".join(texts)
         return NixPath(canon_path(text))
     return string_with_context("".join(texts), ctx)
+
+
+def _unknown_concat(
+    parts: list[tuple[Any, Any]], force_string: bool, env: Env, span: n.Span
+) -> Unknown:
+    """``"${u}/overlay.nix"`` and friends: an unknown whose provenance shows the template."""
+    from ..printing import print_value
+
+    pieces: list[str] = []
+    for v, _node in parts:
+        if type(v) is Unknown:
+            pieces.append("${" + v.provenance + "}")
+        elif isinstance(v, str):
+            pieces.append(str(v))
+        elif type(v) is NixPath:
+            pieces.append(v.path)
+        else:
+            pieces.append("${" + print_value(v) + "}")
+    text = "".join(pieces)
+    return Unknown(f'"{text}"' if force_string else text, env.ctx.source, span)
 
 
 _INT_MASK = (1 << 64) - 1

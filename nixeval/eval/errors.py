@@ -127,6 +127,23 @@ class NotFound(EvalError):
     kind = "other"
 
 
+class NeedsValue(EvalError):
+    """Evaluation needs to know a value that is unknown offline (to branch on it, compare
+    it, or use it as a particular type): say which one, and how to supply it."""
+
+    code = "E111"
+    kind = "unknown"
+
+    def __init__(self, unknown: object, why: str) -> None:
+        provenance = getattr(unknown, "provenance", "?")
+        super().__init__(
+            f"{why} needs the value of {provenance}, which is unknown offline",
+            hint="supply it with --arg/--argstr (or --as-branch/--as-ref/--as-tag for the "
+            "checkout's src), or point -I at a local copy",
+        )
+        self.unknown = unknown
+
+
 class ParseFailed(EvalError):
     """An imported file does not parse (or has undefined variables): its diagnostics."""
 

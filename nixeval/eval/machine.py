@@ -25,12 +25,14 @@ from ..syntax.nodes import AttrKind, BinaryOp
 from ..syntax.printer import to_nix
 from ..syntax.source import Source
 from ..values import (
+    EVALUATED,
     Attrs,
     Closure,
     CStr,
     PrimOp,
     PrimOpApp,
     Thunk,
+    Unknown,
     context_path,
     show_type,
 )
@@ -52,12 +54,17 @@ class Machine:
         search_path: list[tuple[str, str]] | None = None,
         environ: dict[str, str] | None = None,
         pure: bool = False,
+        unknowns: bool = False,
     ) -> None:
         from ..builtins.base import make_base_env
 
         self.search_path = list(search_path or [])
         self.environ = dict(os.environ if environ is None else environ)
         self.pure = pure
+        # With unknowns, what needs the network or an unresolvable <path> is an Unknown
+        # instead of an error (the offline evaluation of ci.nix); without, `--eval` fails
+        # exactly where nix-instantiate would.
+        self.unknowns = unknowns
         self.import_cache: dict[str, Any] = {}
         # What the store-free store knows: text of files builtins.toFile made, and the
         # source each computed source path was made from, so reading them back works.
@@ -139,7 +146,10 @@ class Machine:
     def type_error(
         value: Any, expected: str, env: Env | None = None, span: n.Span | None = None
     ) -> E.EvalError:
-        err = E.TypeMismatch(f"value is {show_type(value)} while {expected} was expected")
+        if type(value) is Unknown:
+            err: E.EvalError = E.NeedsValue(value, f"using it as {expected}")
+        else:
+            err = E.TypeMismatch(f"value is {show_type(value)} while {expected} was expected")
         if env is not None:
             err.at(env.ctx.source, span)
         return err
@@ -196,7 +206,13 @@ class Machine:
         scope: Env | None = env
         while scope is not None:
             if scope.with_ is not None:
-                attrs = self.force_attrs(scope.with_, env, e.span)
+                with_value = force(scope.with_)
+                if type(with_value) is Unknown:
+                    # The name may come from this set: only it can say.
+                    return with_value.derive(
+                        f"{_operand(with_value)}.{_attr_text(e.name)}", env.ctx.source, e.span
+                    )
+                attrs = self.force_attrs(with_value, env, e.span)
                 item = attrs.items.get(e.name, MISSING)
                 if item is not MISSING:
                     return item
@@ -244,6 +260,9 @@ class Machine:
         for a in e.path:
             name = self.attr_name(a, env)
             if type(value) is not Attrs:
+                if type(value) is Unknown:
+                    value = self._select_unknown(value, name, env, e.span)
+                    continue
                 if e.default is not None:
                     return self.eval(e.default, env)
                 raise self.type_error(value, "a set", env, e.span)
@@ -264,6 +283,13 @@ class Machine:
                 raise
         return value
 
+    def _select_unknown(self, value: Unknown, name: str, env: Env, span: n.Span) -> Any:
+        """``u.name``: what the overlay knows, else another unknown. (With ``or d`` the
+        attribute may or may not exist: still unknown.)"""
+        if value.overlay is not None and name in value.overlay:
+            return force(value.overlay[name])
+        return value.derive(f"{_operand(value)}.{_attr_text(name)}", env.ctx.source, span)
+
     def missing_attribute(self, name: str, attrs: Attrs, env: Env, span: n.Span) -> E.EvalError:
         suggestion = closest(name, attrs.items)
         err = E.MissingAttribute(
@@ -283,6 +309,13 @@ class Machine:
                 value = force(value)
             name = self.attr_name(a, env)
             if type(value) is not Attrs:
+                if type(value) is Unknown:
+                    if value.overlay is not None and name in value.overlay:
+                        value = value.overlay[name]
+                        continue
+                    return value.derive(  # type: ignore[return-value]
+                        f"{_operand(value)} ? {_attr_text(name)}", env.ctx.source, e.span
+                    )
                 return False
             item = value.items.get(name, MISSING)
             if item is MISSING:
@@ -319,6 +352,12 @@ class Machine:
         if t is Attrs and "__functor" in fn.items:
             functor = force(fn.items["__functor"])
             return self.call(self.call(functor, fn, env, span), arg, env, span)
+        if t is Unknown:
+            return fn.derive(
+                f"{_operand(fn)} {describe_argument(arg)}",
+                env.ctx.source if env is not None else fn.source,
+                span if span is not None else fn.span,
+            )
         err = E.TypeMismatch(
             f"attempt to call something which is not a function but {show_type(fn)}"
         )
@@ -330,7 +369,20 @@ class Machine:
         self, op: PrimOp, args: tuple[Any, ...], env: Env | None, span: n.Span | None
     ) -> Any:
         try:
-            return op.fn(*args)
+            result = op.fn(*args)
+            if type(result) is Unknown and result.span is None and env is not None:
+                result.source, result.span = env.ctx.source, span  # made here, by a fetcher
+            return result
+        except E.NeedsValue as err:
+            if not self.unknowns or op.name in _STRICT_PRIMOPS:
+                raise err.at(env.ctx.source if env is not None else None, span) from None
+            # A pure builtin applied to an unknown gives an unknown.
+            described = " ".join(describe_argument(a) for a in args)
+            return Unknown(
+                f"{builtin_name(op.name)} {described}",
+                env.ctx.source if env is not None else None,
+                span,
+            )
         except E.EvalError as err:
             if env is not None:
                 err.at(env.ctx.source, span)
@@ -351,7 +403,10 @@ class Machine:
         if formals is None:
             new_env = Env({lam.param: arg}, closure_env, closure_env.ctx)  # type: ignore[dict-item]
             return self.eval(lam.body, new_env)
-        attrs = self.force_attrs(arg, env, span)
+        forced = force(arg)
+        if type(forced) is Unknown:
+            return self._enter_lambda_unknown(fn, forced, arg, env, span)
+        attrs = self.force_attrs(forced, env, span)
         bound: dict[str, Any] = {}
         new_env = Env(bound, closure_env, closure_env.ctx)
         if lam.param is not None:
@@ -385,6 +440,26 @@ class Machine:
                     ).at(*_call_site(env, span, closure_env, lam))
         return self.eval(lam.body, new_env)
 
+    def _enter_lambda_unknown(
+        self, fn: Closure, unknown: Unknown, arg: Any, env: Env | None, span: n.Span | None
+    ) -> Any:
+        """``({ a, b ? 1 }: …) u``: each formal is what `u` knows of it, else unknown (it
+        may be missing, and then its default would apply: only `u` can tell)."""
+        lam = fn.lam
+        assert lam.formals is not None
+        bound: dict[str, Any] = {}
+        new_env = Env(bound, fn.env, fn.env.ctx)
+        if lam.param is not None:
+            bound[lam.param] = arg
+        for f in lam.formals.entries:
+            if unknown.overlay is not None and f.name in unknown.overlay:
+                bound[f.name] = unknown.overlay[f.name]
+            else:
+                bound[f.name] = unknown.derive(
+                    f"{_operand(unknown)}.{_attr_text(f.name)}", fn.env.ctx.source, f.span
+                )
+        return self.eval(lam.body, new_env)
+
     # --- operators ------------------------------------------------------------------------
 
     def _eval_binop(self, e: n.BinOp, env: Env) -> Any:
@@ -403,6 +478,8 @@ class Machine:
             )
         left = self.eval(e.left, env)
         right = self.eval(e.right, env)
+        if type(left) is Unknown or type(right) is Unknown:
+            return self._binop_unknown(e, left, right, env)
         if op is BinaryOp.ADD:
             if type(left) is int and type(right) is int:
                 return wrap(left + right)
@@ -413,12 +490,40 @@ class Machine:
         except E.EvalError as err:
             raise err.at(env.ctx.source, e.span) from None
 
+    def _binop_unknown(self, e: n.BinOp, left: Any, right: Any, env: Env) -> Any:
+        """An operator with an unknown operand: comparisons need the value; ``//`` keeps
+        what is known (``u // { a = 1; }`` knows ``a``); the rest is unknown."""
+        op = e.op
+        if op in _COMPARISONS:
+            unknown = left if type(left) is Unknown else right
+            raise E.NeedsValue(unknown, f"the comparison '{op.value}'").at(env.ctx.source, e.span)
+        provenance = f"{_describe(left)} {op.value} {_describe(right)}"
+        if op is BinaryOp.UPDATE:
+            if type(left) is Unknown:
+                overlay = dict(left.overlay or {})
+                if type(right) is Attrs:
+                    overlay.update(right.items)
+                elif type(right) is Unknown:
+                    overlay = dict(right.overlay or {})
+                base = left if type(right) is not Unknown else right
+                return Unknown(
+                    base.provenance if overlay else provenance,
+                    env.ctx.source,
+                    e.span,
+                    overlay or None,
+                )
+            return Unknown(provenance, env.ctx.source, e.span, right.overlay)
+        return Unknown(provenance, env.ctx.source, e.span)
+
     def _eval_not(self, e: n.Not, env: Env) -> bool:
         return not self.force_bool(self.eval(e.expr, env), env, e.expr.span)
 
     def _eval_negate(self, e: n.Negate, env: Env) -> Any:
+        value = self.eval(e.expr, env)
+        if type(value) is Unknown:
+            return Unknown(f"-{_describe(value)}", env.ctx.source, e.span)
         try:
-            return ops.sub(self, 0, self.eval(e.expr, env))
+            return ops.sub(self, 0, value)
         except E.EvalError as err:
             raise err.at(env.ctx.source, e.span) from None
 
@@ -532,6 +637,76 @@ def _call_site(
     if env is not None and span is not None:
         return env.ctx.source, span
     return closure_env.ctx.source, lam.span
+
+
+_COMPARISONS = frozenset(
+    [BinaryOp.EQ, BinaryOp.NEQ, BinaryOp.LT, BinaryOp.LEQ, BinaryOp.GT, BinaryOp.GEQ]
+)
+# Builtins that must see the value itself: an unknown argument is an error, not an unknown.
+_STRICT_PRIMOPS = frozenset(["throw", "abort", "seq", "deepSeq", "tryEval", "trace"])
+
+
+def _attr_text(name: str) -> str:
+    from ..printing import show_attr_name
+
+    return show_attr_name(name)
+
+
+def _atomic(text: str) -> bool:
+    """Whether Nix text is one operand: no space outside brackets and strings."""
+    depth = 0
+    quoted = False
+    previous = ""
+    for c in text:
+        if quoted:
+            if c == '"' and previous != "\\":
+                quoted = False
+        elif c == '"':
+            quoted = True
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == " " and depth == 0:
+            return False
+        previous = c
+    return True
+
+
+def _parenthesised(text: str) -> str:
+    return text if _atomic(text) else f"({text})"
+
+
+def _operand(value: Unknown) -> str:
+    """An unknown's provenance as the operand of a select or a call."""
+    return _parenthesised(value.provenance)
+
+
+def _describe(value: Any) -> str:
+    """A value in a provenance: an unknown by its provenance, anything else as Nix text."""
+    if type(value) is Unknown:
+        return _operand(value)
+    from ..printing import print_value
+
+    return print_value(value)
+
+
+def builtin_name(name: str) -> str:
+    """How a builtin is written where it is global (``import``), else ``builtins.x``."""
+    from ..builtins.names import BASE_ENV
+
+    return name if name in BASE_ENV else f"builtins.{name}"
+
+
+def describe_argument(item: Any) -> str:
+    """An argument in a provenance, short: its value if evaluated, else its Nix source."""
+    if type(item) is Thunk and item.state != EVALUATED:
+        text = to_nix(item.code) if item.env is not None else "…"
+    else:
+        text = _describe(item.value if type(item) is Thunk else item)
+    if len(text) > 80:
+        text = text[:77] + "…"
+    return _parenthesised(text)
 
 
 def _show_path(path: tuple[n.AttrName, ...]) -> str:

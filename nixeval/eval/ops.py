@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..syntax.nodes import BinaryOp
-from ..values import Attrs, CStr, NixPath, show_type
+from ..values import Attrs, CStr, NixPath, Unknown, show_type
 from . import errors as E
 from .coerce import wrap
 from .force import force
@@ -35,6 +35,8 @@ def is_derivation(machine: Machine, v: Any) -> bool:
 def equal(machine: Machine, a: Any, b: Any) -> bool:
     """Nix's eqValues on two forced values."""
     ta, tb = type(a), type(b)
+    if ta is Unknown or tb is Unknown:
+        raise E.NeedsValue(a if ta is Unknown else b, "comparing it")
     if (ta is int and tb is float) or (ta is float and tb is int):
         return float(a) == float(b)  # Nix converts the integer to a double
     if ta is CStr:
@@ -79,6 +81,8 @@ def equal(machine: Machine, a: Any, b: Any) -> bool:
 def less_than(machine: Machine, a: Any, b: Any) -> bool:
     """Nix's CompareValues: numbers, strings, paths, and lists lexicographically."""
     ta, tb = type(a), type(b)
+    if ta is Unknown or tb is Unknown:
+        raise E.NeedsValue(a if ta is Unknown else b, "comparing it")
     if ta is CStr:
         ta = str
     if tb is CStr:

@@ -1,0 +1,122 @@
+"""Unknown values (design §4): what needs the network or an unresolvable <path> is an
+unknown that remembers where it came from; using it propagates it; branching or comparing
+on it stops with a diagnostic that names it. Only with Machine(unknowns=True): `--eval`
+stays as strict as nix-instantiate."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from nixeval.eval import errors as E
+from nixeval.eval.machine import Machine
+from nixeval.frontend import parse_checked
+from nixeval.printing import force_deep, print_value, to_json_text
+from nixeval.syntax import Source
+
+
+def evaluate(text: str, unknowns: bool = True) -> tuple[str, str]:
+    machine = Machine(unknowns=unknowns, search_path=[])
+    source = Source("ci.nix", text)
+    expr, problems = parse_checked(source)
+    assert expr is not None, problems
+    value = machine.eval(expr, machine.file_env(source, "/project"))
+    force_deep(machine, value)
+    return print_value(value), to_json_text(machine, value, set())
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        (
+            'builtins.fetchTarball { url = "https://example.org/nixpkgs.tar.gz"; sha256 = "0"; }',
+            '«unknown: fetchTarball "https://example.org/nixpkgs.tar.gz"»',
+        ),
+        (
+            'let p = import (builtins.fetchTarball "https://x/n.tar.gz") { system = "x86_64-linux"; };'
+            " in p.hello",
+            '«unknown: ((import (fetchTarball "https://x/n.tar.gz")) { system = "x86_64-linux"; }).hello»',
+        ),
+        (
+            'let src = builtins.fetchTarball "https://x/e.tar.gz"; in import "${src}/overlay.nix"',
+            '«unknown: import "${fetchTarball "https://x/e.tar.gz"}/overlay.nix"»',
+        ),
+        ("(import <nixpkgs> { }).lib.optional", "«unknown: ((import <nixpkgs>) { }).lib.optional»"),
+        (
+            "let pkgs = import <nixpkgs> { }; in with pkgs; [ hello openssh ]",
+            "[ «unknown: ((import <nixpkgs>) { }).hello» «unknown: ((import <nixpkgs>) { }).openssh» ]",
+        ),
+        ("let u = builtins.fetchGit ./.; in (u // { a = 1; }).a", "1"),
+        ("let u = builtins.fetchGit ./.; in u ? rev", "«unknown: (fetchGit /project) ? rev»"),
+        ("let u = builtins.fetchGit ./.; in u.x + 1", "«unknown: (fetchGit /project).x + 1»"),
+        ("let u = builtins.fetchGit ./.; in (u.f 1) 2", "«unknown: ((fetchGit /project).f 1) 2»"),
+        (
+            "let u = builtins.fetchGit ./.; in builtins.attrNames u",
+            "«unknown: builtins.attrNames (fetchGit /project)»",
+        ),
+        ("let u = builtins.fetchGit ./.; in builtins.length [ u u ]", "2"),
+        (
+            "let u = builtins.fetchGit ./.; in builtins.elem u [ 1 ]",
+            "«unknown: builtins.elem (fetchGit /project) [ 1 ]»",
+        ),
+        (
+            "({ system, overlays ? [ ] }: [ system overlays ]) (import <nixpkgs> { })",
+            "[ «unknown: ((import <nixpkgs>) { }).system» «unknown: ((import <nixpkgs>) { }).overlays» ]",
+        ),
+    ],
+)
+def test_unknowns_propagate(text: str, printed: str) -> None:
+    assert evaluate(text)[0] == printed
+
+
+def test_unknowns_in_json_say_where_they_come_from() -> None:
+    _, json_text = evaluate('{ src = builtins.fetchTarball "https://x/y.tar.gz"; }')
+    assert (
+        json_text == '{"src":{"unknown":"fetchTarball \\"https://x/y.tar.gz\\"","at":"ci.nix:1:9"}}'
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            'let u = builtins.fetchGit ./.; in if u.rev == "x" then 1 else 2',
+            "the comparison '==' needs the value of (fetchGit /project).rev",
+        ),
+        (
+            "let u = builtins.fetchGit ./.; in if u.dirty then 1 else 2",
+            "using it as a Boolean needs the value of (fetchGit /project).dirty",
+        ),
+        (
+            "assert (builtins.fetchGit ./.).clean; 1",
+            "using it as a Boolean needs the value of (fetchGit /project).clean",
+        ),
+        ("throw (builtins.fetchGit ./.).msg", "turning it into a string needs the value of"),
+    ],
+)
+def test_branching_on_an_unknown_says_which_value(text: str, message: str) -> None:
+    with pytest.raises(E.NeedsValue) as info:
+        evaluate(text)
+    assert message in info.value.message
+    assert info.value.hint is not None and "--arg" in info.value.hint
+    assert info.value.span is not None
+
+
+def test_eval_stays_as_strict_as_nix() -> None:
+    with pytest.raises(E.EvalError, match="needs the network"):
+        evaluate('builtins.fetchTarball "https://x/y.tar.gz"', unknowns=False)
+    with pytest.raises(E.Thrown, match="was not found in the Nix search path"):
+        evaluate("<nixpkgs>", unknowns=False)
+
+
+def test_known_search_path_entries_are_still_used(tmp_path: Path) -> None:
+    (tmp_path / "lib.nix").write_text("{ answer = 42; }")
+    machine = Machine(unknowns=True, search_path=[("local", str(tmp_path))])
+    source = Source("ci.nix", "[ (import <local/lib.nix>).answer <missing> ]")
+    expr, _ = parse_checked(source)
+    assert expr is not None
+    value = machine.eval(expr, machine.file_env(source, os.getcwd()))
+    force_deep(machine, value)
+    assert print_value(value) == "[ 42 «unknown: <missing>» ]"
