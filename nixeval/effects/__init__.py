@@ -1,0 +1,1 @@
+"""hercules-ci-effects models: effect calls become effect descriptions; secrets.json access."""

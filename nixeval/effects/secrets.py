@@ -1,0 +1,580 @@
+"""The Hercules CI agent's ``secrets.json`` and its condition language (hercules-effects.md §7).
+
+A secrets file maps a secret name to ``{"kind": "Secret", "data": {…}, "condition": …}``.
+An effect's ``secretsMap`` maps a local name to such a secret name; the agent grants the
+secret only if it exists, has a condition, and the condition holds for the job (`grant`).
+
+Parsing follows the agent (``Hercules.Formats.Secret``): the checks run in its order
+(``kind``, then ``apiVersion``, then ``data``, then ``condition``) and fail with its
+messages; aeson's own type errors are rendered in aeson's wording. The JSON Schema
+``schemas/secrets.schema.json`` is checked as well, so the two cannot drift silently.
+
+Secret values (everything under ``data``) never appear in an error message or a repr.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeAlias, assert_never
+
+__all__ = [
+    "CONDITION_FIELDS",
+    "And",
+    "Condition",
+    "ConditionError",
+    "Const",
+    "IsBranch",
+    "IsDefaultBranch",
+    "IsOwner",
+    "IsRepo",
+    "IsTag",
+    "Or",
+    "Pretend",
+    "Secret",
+    "SecretsError",
+    "condition_to_json",
+    "evaluate_condition",
+    "grant",
+    "load_secrets",
+    "local_secrets_path",
+    "parse_condition",
+    "parse_secrets",
+    "schema_path",
+    "uses_default_branch",
+]
+
+SCHEMA_NAME = "secrets.schema.json"
+
+#: The field names a Condition object may have, in the order the agent's message lists them.
+CONDITION_FIELDS: tuple[str, ...] = ("and", "or", "isBranch", "isRepo", "isOwner")
+#: The strings that are Conditions.
+CONDITION_STRINGS: tuple[str, ...] = ("isDefaultBranch", "isTag")
+
+
+# --------------------------------------------------------------------------------------
+# Conditions
+
+
+@dataclass(frozen=True)
+class And:
+    """``{"and": [c…]}``: every condition holds; the empty list holds."""
+
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class Or:
+    """``{"or": [c…]}``: some condition holds; the empty list does not."""
+
+    conditions: tuple[Condition, ...]
+
+
+@dataclass(frozen=True)
+class IsDefaultBranch:
+    """``"isDefaultBranch"``: the job is from the repository's default branch."""
+
+
+@dataclass(frozen=True)
+class IsTag:
+    """``"isTag"``: the job's ref starts with ``refs/tags/``."""
+
+
+@dataclass(frozen=True)
+class IsBranch:
+    """``{"isBranch": b}``: the job's ref is exactly ``refs/heads/<b>``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class IsRepo:
+    """``{"isRepo": r}``: the repository name is exactly ``r``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class IsOwner:
+    """``{"isOwner": o}``: the repository owner (user or organisation) is exactly ``o``."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Const:
+    """``true`` / ``false``: always allow / always deny."""
+
+    value: bool
+
+
+Condition: TypeAlias = And | Or | IsDefaultBranch | IsTag | IsBranch | IsRepo | IsOwner | Const
+
+
+class ConditionError(ValueError):
+    """A value that is not a Condition; ``pointer`` is a JSON pointer relative to that value."""
+
+    def __init__(self, message: str, pointer: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _aeson_type(value: object) -> str:
+    """The name aeson gives a JSON value's type in "expected …, but encountered X"."""
+    if value is None:
+        return "Null"
+    if isinstance(value, bool):
+        return "Boolean"
+    if isinstance(value, int | float):
+        return "Number"
+    if isinstance(value, str):
+        return "String"
+    if isinstance(value, list):
+        return "Array"
+    if isinstance(value, dict):
+        return "Object"
+    return type(value).__name__
+
+
+def _pointer_token(key: str | int) -> str:
+    return "/" + str(key).replace("~", "~0").replace("/", "~1")
+
+
+def parse_condition(value: object) -> Condition:
+    """Read a JSON value (as ``json.loads`` returns it) as a Condition, like the agent does."""
+    if isinstance(value, bool):
+        return Const(value)
+    if isinstance(value, str):
+        if value == "isDefaultBranch":
+            return IsDefaultBranch()
+        if value == "isTag":
+            return IsTag()
+        # The agent's wording for an unknown string could not be checked; this one names
+        # the valid strings and, like its other messages, does not echo the input.
+        raise ConditionError(
+            "A Condition string must be one of " + ", ".join(CONDITION_STRINGS) + "."
+        )
+    if isinstance(value, dict):
+        if not value:
+            raise ConditionError("The empty object does not represent a Condition.")
+        if len(value) > 1:
+            raise ConditionError("A Condition object must contain a single field.")
+        ((key, arg),) = value.items()
+        where = _pointer_token(key)
+        if key in ("and", "or"):
+            if not isinstance(arg, list):
+                raise ConditionError(
+                    f"parsing [] failed, expected Array, but encountered {_aeson_type(arg)}", where
+                )
+            items: list[Condition] = []
+            for i, item in enumerate(arg):
+                try:
+                    items.append(parse_condition(item))
+                except ConditionError as e:
+                    raise ConditionError(e.message, where + _pointer_token(i) + e.pointer) from None
+            return And(tuple(items)) if key == "and" else Or(tuple(items))
+        if key in ("isBranch", "isRepo", "isOwner"):
+            if not isinstance(arg, str):
+                raise ConditionError(
+                    f"parsing Text failed, expected String, but encountered {_aeson_type(arg)}",
+                    where,
+                )
+            if key == "isBranch":
+                return IsBranch(arg)
+            return IsRepo(arg) if key == "isRepo" else IsOwner(arg)
+        raise ConditionError(
+            "The field name in a Condition object must be one of "
+            + ", ".join(CONDITION_FIELDS)
+            + "."
+        )
+    raise ConditionError("Expected Object, String or true.")
+
+
+def condition_to_json(c: Condition) -> object:
+    """The JSON form of a Condition (the inverse of `parse_condition`)."""
+    match c:
+        case And(conditions):
+            return {"and": [condition_to_json(x) for x in conditions]}
+        case Or(conditions):
+            return {"or": [condition_to_json(x) for x in conditions]}
+        case IsDefaultBranch():
+            return "isDefaultBranch"
+        case IsTag():
+            return "isTag"
+        case IsBranch(name):
+            return {"isBranch": name}
+        case IsRepo(name):
+            return {"isRepo": name}
+        case IsOwner(name):
+            return {"isOwner": name}
+        case Const(value):
+            return value
+        case _:
+            assert_never(c)
+
+
+# --------------------------------------------------------------------------------------
+# The job a condition is evaluated for
+
+
+@dataclass(frozen=True)
+class Pretend:
+    """The job that conditions are evaluated for, as ``hci effect run`` would see it.
+
+    ``ref`` is the full git ref; ``branch``/``tag`` are its short forms when it is
+    ``refs/heads/…`` / ``refs/tags/…``. ``repo``/``owner`` are the repository's name and
+    owner, ``default_branch`` its default branch; None means unknown.
+    """
+
+    branch: str | None
+    ref: str | None
+    tag: str | None
+    repo: str | None
+    owner: str | None
+    default_branch: str | None
+
+    @classmethod
+    def from_options(
+        cls,
+        as_branch: str | None = None,
+        as_ref: str | None = None,
+        as_tag: str | None = None,
+        repo: str | None = None,
+        owner: str | None = None,
+        default_branch: str | None = None,
+    ) -> Pretend:
+        """Like ``hci effect run --as-branch B | --as-ref R | --as-tag T``.
+
+        The three options are alternatives (at most one may be given); each becomes a ref
+        (``refs/heads/B``, ``R``, ``refs/tags/T``), and branch and tag are read back from it.
+        """
+        given = [
+            opt
+            for opt, v in (("--as-branch", as_branch), ("--as-ref", as_ref), ("--as-tag", as_tag))
+            if v is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(f"{' and '.join(given)} cannot be used together")
+        if as_branch is not None:
+            ref: str | None = "refs/heads/" + as_branch
+        elif as_tag is not None:
+            ref = "refs/tags/" + as_tag
+        else:
+            ref = as_ref
+        branch = tag = None
+        if ref is not None:
+            if ref.startswith("refs/heads/"):
+                branch = ref.removeprefix("refs/heads/")
+            elif ref.startswith("refs/tags/"):
+                tag = ref.removeprefix("refs/tags/")
+        return cls(
+            branch=branch,
+            ref=ref,
+            tag=tag,
+            repo=repo,
+            owner=owner,
+            default_branch=default_branch,
+        )
+
+    @property
+    def is_default_branch(self) -> bool | None:
+        """Whether the ref is the default branch; None when the default branch is unknown."""
+        if self.default_branch is None:
+            return None
+        return self.ref == "refs/heads/" + self.default_branch
+
+
+def evaluate_condition(c: Condition, pretend: Pretend) -> bool:
+    """Whether ``c`` holds for the job ``pretend``, with the agent's semantics.
+
+    ``isDefaultBranch`` is False when the default branch is unknown (see
+    `uses_default_branch` to decide whether to warn about that).
+    """
+    match c:
+        case And(conditions):
+            return all(evaluate_condition(x, pretend) for x in conditions)
+        case Or(conditions):
+            return any(evaluate_condition(x, pretend) for x in conditions)
+        case IsDefaultBranch():
+            return pretend.is_default_branch is True
+        case IsTag():
+            return pretend.ref is not None and pretend.ref.startswith("refs/tags/")
+        case IsBranch(name):
+            return pretend.ref == "refs/heads/" + name
+        case IsRepo(name):
+            return pretend.repo == name
+        case IsOwner(name):
+            return pretend.owner == name
+        case Const(value):
+            return value
+        case _:
+            assert_never(c)
+
+
+def uses_default_branch(c: Condition) -> bool:
+    """Whether ``c`` mentions ``isDefaultBranch`` anywhere (so its result may need a caveat)."""
+    match c:
+        case And(conditions) | Or(conditions):
+            return any(uses_default_branch(x) for x in conditions)
+        case IsDefaultBranch():
+            return True
+        case IsTag() | IsBranch() | IsRepo() | IsOwner() | Const():
+            return False
+        case _:
+            assert_never(c)
+
+
+# --------------------------------------------------------------------------------------
+# secrets.json
+
+
+class SecretsError(ValueError):
+    """A secrets.json problem or a denied secret.
+
+    ``pointer`` is a JSON pointer (RFC 6901) into the secrets file ("" is the whole file);
+    ``source`` names the file when known. ``str()`` is the message alone. Messages never
+    contain secret values.
+    """
+
+    def __init__(self, message: str, pointer: str = "", source: str | None = None) -> None:
+        super().__init__(message, pointer)
+        self.message = message
+        self.pointer = pointer
+        self.source = source
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"SecretsError({self.message!r}, {self.pointer!r}, source={self.source!r})"
+
+
+_REDACTED = "<redacted>"
+
+
+@dataclass(frozen=True)
+class Secret:
+    """One secret: its name, its ``data`` (the secret values) and its condition (None when
+    the file has none, which agents >= 0.9 treat as "deny").
+
+    The repr shows ``data``'s keys but never its values.
+    """
+
+    name: str
+    data: dict[str, Any] = field(hash=False)
+    condition: Condition | None
+
+    def __repr__(self) -> str:
+        keys = ", ".join(f"{k!r}: {_REDACTED}" for k in self.data)
+        return f"Secret(name={self.name!r}, data={{{keys}}}, condition={self.condition!r})"
+
+    __str__ = __repr__
+
+
+# Haskell's `show` names for control characters, used to render the agent's kind message.
+_ASCII_NAMES = [
+    "NUL",
+    "SOH",
+    "STX",
+    "ETX",
+    "EOT",
+    "ENQ",
+    "ACK",
+    "a",
+    "b",
+    "t",
+    "n",
+    "v",
+    "f",
+    "r",
+    "SO",
+    "SI",
+    "DLE",
+    "DC1",
+    "DC2",
+    "DC3",
+    "DC4",
+    "NAK",
+    "SYN",
+    "ETB",
+    "CAN",
+    "EM",
+    "SUB",
+    "ESC",
+    "FS",
+    "GS",
+    "RS",
+    "US",
+]
+
+
+def _haskell_show_text(s: str) -> str:
+    """``show`` of a Haskell Text: the agent's rendering of a wrong ``kind``."""
+    out = ['"']
+    for i, ch in enumerate(s):
+        nxt = s[i + 1] if i + 1 < len(s) else ""
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif o < 32:
+            name = _ASCII_NAMES[o]
+            out.append("\\" + name)
+            if name == "SO" and nxt == "H":
+                out.append("\\&")
+        elif o == 127:
+            out.append("\\DEL")
+        elif o > 127:
+            out.append(f"\\{o}")
+            if nxt.isdigit() and nxt.isascii():
+                out.append("\\&")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def schema_path() -> Path:
+    """Where ``secrets.schema.json`` is, in a checkout or an installed wheel."""
+    return Path(__file__).resolve().parent.parent / "_data" / "schemas" / SCHEMA_NAME
+
+
+def _parse_secret(name: str, value: object, where: str) -> Secret:
+    if not isinstance(value, dict):
+        raise SecretsError(
+            f"parsing Secret failed, expected Object, but encountered {_aeson_type(value)}", where
+        )
+    if "kind" not in value:
+        raise SecretsError('key "kind" not found', where)
+    kind = value["kind"]
+    if not isinstance(kind, str):
+        raise SecretsError(
+            f"parsing Text failed, expected String, but encountered {_aeson_type(kind)}",
+            where + "/kind",
+        )
+    if kind != "Secret":
+        raise SecretsError(
+            f'kind field must be "Secret", not {_haskell_show_text(kind)}', where + "/kind"
+        )
+    if "apiVersion" in value:
+        raise SecretsError("Unexpected apiVersion field.", where + "/apiVersion")
+    if "data" not in value:
+        raise SecretsError('key "data" not found', where)
+    data = value["data"]
+    if not isinstance(data, dict):
+        raise SecretsError(
+            f"parsing Map failed, expected Object, but encountered {_aeson_type(data)}",
+            where + "/data",
+        )
+    condition: Condition | None = None
+    # aeson's `.:?` reads a null condition as an absent one.
+    if value.get("condition") is not None:
+        try:
+            condition = parse_condition(value["condition"])
+        except ConditionError as e:
+            raise SecretsError(e.message, where + "/condition" + e.pointer) from None
+    return Secret(name=name, data=data, condition=condition)
+
+
+def _schema_check(data: object) -> None:
+    """Validate against secrets.schema.json; report the first error without its instance
+    (jsonschema's own messages quote the offending value, which may be a secret)."""
+    # Imported lazily (only commands that read secrets pay for it), and through
+    # import_module so that mypy --strict passes with or without jsonschema's type stubs.
+    jsonschema: Any = importlib.import_module("jsonschema")
+
+    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    err = jsonschema.exceptions.best_match(validator.iter_errors(data))
+    if err is not None:
+        pointer = "".join(_pointer_token(p) for p in err.absolute_path)
+        raise SecretsError(
+            f"does not match the secrets.json schema ({err.validator} at "
+            f"{'/'.join(str(p) for p in err.absolute_schema_path)})",
+            pointer,
+        )
+
+
+def parse_secrets(data: object, source_name: str) -> dict[str, Secret]:
+    """Read the JSON value of a secrets.json (as ``json.loads`` returns it).
+
+    Raises `SecretsError` (with ``source = source_name``) at the first problem, in the
+    agent's order and wording; then checks the JSON Schema too.
+    """
+    try:
+        if not isinstance(data, dict):
+            raise SecretsError(
+                f"parsing Map failed, expected Object, but encountered {_aeson_type(data)}", ""
+            )
+        secrets = {
+            name: _parse_secret(name, value, _pointer_token(name)) for name, value in data.items()
+        }
+        _schema_check(data)
+    except SecretsError as e:
+        e.source = source_name
+        raise
+    return secrets
+
+
+def load_secrets(path: str | os.PathLike[str]) -> dict[str, Secret]:
+    """Read and check a secrets.json file."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise SecretsError(f"cannot read secrets file: {e.strerror}", "", str(p)) from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        # e.msg and the position only: the message never quotes the document.
+        raise SecretsError(
+            f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}", "", str(p)
+        ) from None
+    except UnicodeDecodeError:
+        raise SecretsError("invalid JSON: not UTF-8", "", str(p)) from None
+    return parse_secrets(data, str(p))
+
+
+def grant(secrets: Mapping[str, Secret], name: str, pretend: Pretend, local_name: str) -> Secret:
+    """The agent's strict rule: the secret ``name`` (``secretsMap.<local_name>``) is granted
+    only if it exists, has a condition, and the condition holds for ``pretend``."""
+    secret = secrets.get(name)
+    if (
+        secret is None
+        or secret.condition is None
+        or not evaluate_condition(secret.condition, pretend)
+    ):
+        raise SecretsError(
+            f"Secret {name} does not exist or access was denied, so we can't get a secret "
+            f"for {local_name}. Please make sure that the secret name matches a secret on "
+            "your agents and make sure that its condition applies.",
+            _pointer_token(name) if secret is not None else "",
+        )
+    return secret
+
+
+def local_secrets_path(forge: str, owner: str, environ: Mapping[str, str] | None = None) -> Path:
+    """The secrets file ``hci`` uses for a project of ``owner`` on ``forge`` (e.g. github):
+    ``$HERCULES_CI_SECRETS_JSON`` if set, else
+    ``$XDG_CONFIG_HOME/hercules-ci/secrets/<forge>/<owner>/secrets.json``, where the config
+    directory defaults to ``~/.config`` (Haskell's ``getXdgDirectory XdgConfig``)."""
+    env = os.environ if environ is None else environ
+    override = env.get("HERCULES_CI_SECRETS_JSON")
+    if override:
+        return Path(override)
+    xdg = env.get("XDG_CONFIG_HOME")
+    if xdg and os.path.isabs(xdg):
+        config = Path(xdg)
+    else:
+        home = env.get("HOME")
+        config = (Path(home) if home else Path.home()) / ".config"
+    return config / "hercules-ci" / "secrets" / forge / owner / "secrets.json"
