@@ -48,6 +48,7 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
             "data = pathlib.Path(nixeval.__file__).parent / '_data'\n"
             "print(sorted(p.name for p in (data / 'grammar').iterdir()))\n"
             "print(sorted(p.name for p in (data / 'schemas').iterdir()))\n"
+            "print((data.parent / 'nixpkgs' / 'lib.nix').is_file())\n"
             "parse('1')\n"
             "print('lark' in sys.modules)\n",
         ],
@@ -57,7 +58,8 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
         timeout=60,
     )
     assert probe.returncode == 0, probe.stderr
-    grammar_files, schema_files, lark_loaded = probe.stdout.splitlines()
+    grammar_files, schema_files, has_lib, lark_loaded = probe.stdout.splitlines()
+    assert has_lib == "True"  # the offline nixpkgs lib ships in the wheel
     assert grammar_files == "['nix.lark']"
     expected_schemas = sorted(p.name for p in (ROOT / "schemas").glob("*.json"))
     assert schema_files == str(expected_schemas) and expected_schemas
