@@ -43,7 +43,7 @@ def evaluate(text: str, unknowns: bool = True) -> tuple[str, str]:
             'let src = builtins.fetchTarball "https://x/e.tar.gz"; in import "${src}/overlay.nix"',
             '«unknown: import "${fetchTarball "https://x/e.tar.gz"}/overlay.nix"»',
         ),
-        ("(import <nixpkgs> { }).lib.optional", "«unknown: ((import <nixpkgs>) { }).lib.optional»"),
+        ("(import <nixpkgs> { }).openssh.meta", "«unknown: ((import <nixpkgs>) { }).openssh.meta»"),
         (
             "let pkgs = import <nixpkgs> { }; in with pkgs; [ hello openssh ]",
             "[ «unknown: ((import <nixpkgs>) { }).hello» «unknown: ((import <nixpkgs>) { }).openssh» ]",
@@ -120,3 +120,32 @@ def test_known_search_path_entries_are_still_used(tmp_path: Path) -> None:
     value = machine.eval(expr, machine.file_env(source, os.getcwd()))
     force_deep(machine, value)
     assert print_value(value) == "[ 42 «unknown: <missing>» ]"
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        ("(import <nixpkgs> { }).lib.optionalAttrs true { a = 1; }", "{ a = 1; }"),
+        (
+            'let pkgs = import (builtins.fetchTarball "https://x/n.tar.gz") { }; inherit (pkgs) lib;'
+            ' in lib.concatMapStringsSep "," toString [ 1 2 ]',
+            '"1,2"',
+        ),
+        (
+            '(import <nixpkgs> { }).lib.versionAtLeast (import <nixpkgs> { }).lib.version "22.05"',
+            "true",
+        ),
+        (
+            "let lib = (import <nixpkgs> { }).lib; in (lib.nixosSystem { modules = [ ]; }).config",
+            "«unknown: (lib.nixosSystem { modules = [ ]; }).config»",
+        ),
+    ],
+)
+def test_the_offline_lib_is_reached_from_an_unknown_nixpkgs(text: str, printed: str) -> None:
+    assert evaluate(text)[0] == printed
+
+
+def test_a_typo_in_the_offline_lib_is_a_missing_attribute() -> None:
+    with pytest.raises(E.MissingAttribute) as info:
+        evaluate("(import <nixpkgs> { }).lib.optionalAtrs true { }")
+    assert info.value.hint == "did you mean 'optionalAttrs'?"

@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from ..nixpkgs import WELL_KNOWN
 from ..spelling import closest
 from ..syntax import nodes as n
 from ..syntax.nodes import AttrKind, BinaryOp
@@ -66,6 +67,7 @@ class Machine:
         # exactly where nix-instantiate would.
         self.unknowns = unknowns
         self.import_cache: dict[str, Any] = {}
+        self.model_cache: dict[str, Any] = {}  # the offline nixpkgs' models, built once
         # What the store-free store knows: text of files builtins.toFile made, and the
         # source each computed source path was made from, so reading them back works.
         self.store_texts: dict[str, str] = {}
@@ -288,6 +290,9 @@ class Machine:
         attribute may or may not exist: still unknown.)"""
         if value.overlay is not None and name in value.overlay:
             return force(value.overlay[name])
+        model = WELL_KNOWN.get(name)
+        if model is not None:
+            return model(self, value)
         return value.derive(f"{_operand(value)}.{_attr_text(name)}", env.ctx.source, span)
 
     def missing_attribute(self, name: str, attrs: Attrs, env: Env, span: n.Span) -> E.EvalError:
