@@ -140,9 +140,6 @@ def _byte_order(name: str) -> bytes:
     return name.encode("utf-8", "surrogateescape")
 
 
-EMPTY_ATTRS = Attrs({})
-
-
 class Closure:
     """A Nix function: a `Lambda` node and the environment it was created in."""
 
@@ -201,13 +198,6 @@ class Thunk:
 def thunk_of(fn: Callable[[], Any]) -> Thunk:
     """A thunk that runs a Python computation when forced (for builtins' lazy results)."""
     return Thunk(fn, None)
-
-
-def evaluated(value: Any) -> Thunk:
-    t = Thunk(None, None)
-    t.value = value
-    t.state = EVALUATED
-    return t
 
 
 class Unknown:

@@ -82,3 +82,9 @@ def test_base_env_is_exactly_nix() -> None:
             continue
         r = subprocess.run(["nix-instantiate", "--parse", "-E", name], capture_output=True, env=env)
         assert r.returncode != 0, f"Nix accepts {name!r} unbound but BASE_ENV lacks it"
+
+
+def test_every_name_of_the_base_environment_is_implemented() -> None:
+    from nixeval.builtins.base import missing_builtins
+
+    assert missing_builtins() == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
-from ..values import Attrs, PrimOp, Thunk, thunk_of
+from ..values import Attrs, PrimOp, thunk_of
 
 # Each module registers its builtins when imported.
 from . import attrs as attrs
@@ -64,4 +64,4 @@ def missing_builtins() -> list[str]:
     return missing
 
 
-__all__ = ["BUILTINS", "Thunk", "make_base_env", "missing_builtins"]
+__all__ = ["BUILTINS", "make_base_env", "missing_builtins"]

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..eval.force import force
 from ..eval.ops import is_derivation
 from ..printing import format_float
 from ..values import Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, string_with_context
-from ._util import force
 from .registry import builtin
 
 if TYPE_CHECKING:
