@@ -58,6 +58,10 @@ def evaluate(text: str, unknowns: bool = True) -> tuple[str, str]:
         ),
         ("let u = builtins.fetchGit ./.; in builtins.length [ u u ]", "2"),
         (
+            'let p = import <nixpkgs> { }; in "${ { outPath = p.hello; } }/bin/hello"',
+            '«unknown: "${((import <nixpkgs>) { }).hello}/bin/hello"»',
+        ),
+        (
             "let u = builtins.fetchGit ./.; in builtins.elem u [ 1 ]",
             "«unknown: builtins.elem (fetchGit /project) [ 1 ]»",
         ),

@@ -171,6 +171,11 @@ def concat_strings(
             texts.append(
                 coerce_to_string(machine, v, ctx, False, copy_to_store_=first_type == "string")
             )
+        except E.NeedsValue:
+            if not machine.unknowns:
+                raise
+            # A set whose outPath (or __toString result) is unknown: so is the string.
+            return _unknown_concat(forced, force_string, env, span, machine)
         except E.EvalError as err:
             raise err.at(source, where) from None
     if first_type == "int":
@@ -188,7 +193,11 @@ def concat_strings(
 
 
 def _unknown_concat(
-    parts: list[tuple[Any, Any]], force_string: bool, env: Env, span: n.Span
+    parts: list[tuple[Any, Any]],
+    force_string: bool,
+    env: Env,
+    span: n.Span,
+    machine: Machine | None = None,
 ) -> Unknown:
     """``"${u}/overlay.nix"`` and friends: an unknown whose provenance shows the template."""
     from ..printing import print_value
@@ -201,6 +210,12 @@ def _unknown_concat(
             pieces.append(str(v))
         elif type(v) is NixPath:
             pieces.append(v.path)
+        elif type(v) is Attrs and machine is not None:
+            # A set that coerces through outPath/__toString: its text, or what is unknown.
+            try:
+                pieces.append(coerce_to_string(machine, v, set(), False, False))
+            except E.NeedsValue as err:
+                pieces.append("${" + getattr(err.unknown, "provenance", "?") + "}")
         else:
             pieces.append("${" + print_value(v) + "}")
     text = "".join(pieces)
