@@ -153,3 +153,35 @@ def test_a_typo_in_the_offline_lib_is_a_missing_attribute() -> None:
     with pytest.raises(E.MissingAttribute) as info:
         evaluate("(import <nixpkgs> { }).lib.optionalAtrs true { }")
     assert info.value.hint == "did you mean 'optionalAttrs'?"
+
+
+FETCHED = (
+    'nixpkgs = builtins.fetchTarball "https://example.org/nixpkgs.tar.gz"; '
+    'effectsSrc = builtins.fetchTarball "https://example.org/effects.tar.gz"; '
+)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        # the overlay (hercules-effects.md §1)
+        'pkgs = import nixpkgs { overlays = [ (import "${effectsSrc}/overlay.nix") ]; };'
+        " E = pkgs.effects;",
+        "pkgs = import nixpkgs { }; E = pkgs.hci-effects;",
+        # the repository's default.nix
+        "pkgs = import nixpkgs { }; E = (import effectsSrc { inherit pkgs; }).effects;",
+        # the flake's lib.withPkgs, with the flake input unknown
+        "pkgs = import nixpkgs { }; E = (import effectsSrc).lib.withPkgs pkgs;",
+    ],
+)
+def test_the_effects_model_is_reached_from_unknowns(entry: str) -> None:
+    text = (
+        f"let {FETCHED}{entry} in "
+        "let e = E.runIf true (E.runCachixDeploy { deploy.agents.m1 = pkgs.hello; }); in "
+        "[ (builtins.attrNames e) e.run.name e.run.secretsMap e.run.__ciEval.function ]"
+    )
+    printed = evaluate(text)[0]
+    assert printed == (
+        '[ [ "prebuilt" "recurseForDerivations" "run" ] "effect-cachix-deploy-effect" '
+        '"{\\"activate\\":\\"default-cachix-activate\\"}" "runCachixDeploy" ]'
+    )

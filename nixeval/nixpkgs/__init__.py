@@ -3,12 +3,14 @@
 On any unknown value (a nixpkgs that would be fetched, an unresolved ``<nixpkgs>``), the
 names in `WELL_KNOWN` are modelled instead of staying unknown:
 
-    name    what it is
-    lib     nixpkgs' lib, from lib.nix (written in Nix; see README.md), plus
-            lib.nixosSystem, whose result is unknown
+    name          what it is
+    lib           nixpkgs' lib, from lib.nix (written in Nix; see README.md), plus
+                  lib.nixosSystem, whose result is unknown, and lib.withPkgs (the
+                  hercules-ci-effects flake's entry point: withPkgs pkgs = the effects)
+    effects       hercules-ci-effects (effects.nix) for this pkgs: the overlay's
+    hci-effects   `pkgs.effects` / `pkgs.hci-effects`, and `(import effectsSrc {…}).effects`
 
 Everything else selected from such a value stays unknown, named by its attribute path.
-(The hercules-ci-effects overlay — `.effects`, `.hci-effects` — joins this table next.)
 """
 
 from __future__ import annotations
@@ -36,9 +38,38 @@ def offline_lib(machine: Machine, unknown: Unknown) -> Attrs:
         assert type(lib) is Attrs
         items = dict(lib.items)
         items["nixosSystem"] = PrimOp("nixosSystem", 1, _nixos_system)
+        items["withPkgs"] = PrimOp("withPkgs", 1, lambda pkgs: offline_effects(machine, pkgs))
         cached = Attrs(items)
         machine.model_cache["lib"] = cached
     return cached
+
+
+EFFECTS_NIX = Path(__file__).resolve().parent / "effects.nix"
+
+
+def offline_effects(machine: Machine, pkgs: Any) -> Any:
+    """hercules-ci-effects' attribute set for `pkgs` (effects.nix), once per pkgs."""
+    from ..builtins.paths import import_file
+    from ..eval.force import force
+
+    key = pkgs.provenance if type(pkgs) is Unknown else f"id:{id(pkgs)}"
+    cache = machine.model_cache.setdefault("effects", {})
+    if key not in cache:
+        model = force(import_file(machine, str(EFFECTS_NIX)))
+        argument = Attrs(
+            {
+                "lib": offline_lib(machine, pkgs),
+                "pkgs": pkgs,
+                "unknown": PrimOp("unknown", 1, lambda name: _unknown_output(machine, name)),
+            }
+        )
+        cache[key] = force(machine.call(model, argument))
+    return cache[key]
+
+
+def _unknown_output(machine: Machine, name: Any) -> Unknown:
+    """What the effects model cannot know: the store path of something it would build."""
+    return Unknown(f"the build output {machine.force_string(name)}")
 
 
 def _nixos_system(args: Any) -> Unknown:
@@ -49,4 +80,6 @@ def _nixos_system(args: Any) -> Unknown:
 
 WELL_KNOWN: dict[str, Callable[[Machine, Unknown], Any]] = {
     "lib": offline_lib,
+    "effects": offline_effects,
+    "hci-effects": offline_effects,
 }
