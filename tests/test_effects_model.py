@@ -14,19 +14,18 @@ small from an effect (``builtins.attrNames``, a script, ``builtins.tryEval``).
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
 
+from .twin import Result, run_ci_eval, run_nix
+
 NIXPKGS_DIR = Path(__file__).resolve().parent.parent / "nixeval" / "nixpkgs"
 LIB_FILE = NIXPKGS_DIR / "lib.nix"
 EFFECTS_FILE = NIXPKGS_DIR / "effects.nix"
-NIX_TIMEOUT_S = 120.0
 
 PKG_NAMES = [
     "cachix",
@@ -618,49 +617,14 @@ CASES: list[Case] = [
 # running both evaluators
 
 
-class Result(NamedTuple):
-    status: int
-    stdout: str
-    stderr: str
-
-
-def _clean_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("NIX_ABORT_ON_WARN", None)
-    env["NIX_REMOTE"] = "dummy://"
-    return env
-
-
 def _run_nix(expr: str) -> Result:
-    exe = shutil.which("nix-instantiate")
-    assert exe is not None
-    proc = subprocess.run(
-        [exe, "--eval", "--strict", "--readonly-mode", "-E", expr],
-        cwd=NIXPKGS_DIR,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=NIX_TIMEOUT_S,
-        check=False,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+    return run_nix(expr, NIXPKGS_DIR)
 
 
 def _run_ci_eval(
     expr: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Result:
-    from nixeval.cli import main
-
-    monkeypatch.chdir(NIXPKGS_DIR)
-    monkeypatch.delenv("NIX_ABORT_ON_WARN", raising=False)
-    capsys.readouterr()
-    try:
-        status = main(["--eval", "--strict", "-E", "--", expr])
-    except SystemExit as exc:
-        status = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return Result(status, captured.out, captured.err)
+    return run_ci_eval(expr, NIXPKGS_DIR, monkeypatch, capsys)
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,7 @@ Every expression is evaluated with the working directory ``nixeval/nixpkgs/``, s
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -27,10 +25,11 @@ from typing import NamedTuple
 
 import pytest
 
+from .twin import Result, run_ci_eval, run_nix
+
 LIB_DIR = Path(__file__).resolve().parent.parent / "nixeval" / "nixpkgs"
 LIB_FILE = LIB_DIR / "lib.nix"
 SRC_TOKEN = "@SRC@"
-NIX_TIMEOUT_S = 120.0
 PRELUDE = "let lib = import ./lib.nix; in "
 
 
@@ -574,49 +573,14 @@ def _expand(expr: str, src: Path) -> str:
 # running the evaluators
 
 
-class Result(NamedTuple):
-    status: int
-    stdout: str
-    stderr: str
-
-
-def _clean_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("NIX_ABORT_ON_WARN", None)
-    env["NIX_REMOTE"] = "dummy://"
-    return env
-
-
 def _run_nix(expr: str) -> Result:
-    exe = shutil.which("nix-instantiate")
-    assert exe is not None
-    proc = subprocess.run(
-        [exe, "--eval", "--strict", "--readonly-mode", "-E", expr],
-        cwd=LIB_DIR,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        errors="replace",
-        timeout=NIX_TIMEOUT_S,
-        check=False,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
+    return run_nix(expr, LIB_DIR)
 
 
 def _run_ci_eval(
     expr: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> Result:
-    from nixeval.cli import main
-
-    monkeypatch.chdir(LIB_DIR)
-    monkeypatch.delenv("NIX_ABORT_ON_WARN", raising=False)
-    capsys.readouterr()
-    try:
-        status = main(["--eval", "--strict", "-E", "--", expr])
-    except SystemExit as exc:
-        status = exc.code if isinstance(exc.code, int) else 1
-    captured = capsys.readouterr()
-    return Result(status, captured.out, captured.err)
+    return run_ci_eval(expr, LIB_DIR, monkeypatch, capsys)
 
 
 def _all_exprs(src: Path) -> list[str]:
