@@ -124,6 +124,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result[0] if result else EXIT_INPUT
 
 
+def _schema(argv: list[str]) -> int:
+    p = _Parser(prog="ci-eval schema", description="Print a JSON Schema ci-eval ships.")
+    p.add_argument("name", nargs="?", help="the schema (without a name: list them)")
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    from .commands.schema import run_schema
+
+    return run_schema(args.name, sys.stdout, sys.stderr)
+
+
 def entry_point() -> NoReturn:
     """The console script."""
     sys.exit(main())
@@ -137,6 +149,8 @@ def _main(argv: list[str]) -> int:
             reconfigure = getattr(stream, "reconfigure", None)
             if reconfigure is not None:
                 reconfigure(errors="surrogateescape")
+    if argv[:1] == ["schema"]:
+        return _schema(argv[1:])
     try:
         args = _arguments().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error

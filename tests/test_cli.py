@@ -199,3 +199,18 @@ def test_human_rendering_with_labels_and_colour() -> None:
     coloured = render_human([d], colour=True)
     assert "\x1b[1;31merror[E003]" in coloured
     assert diagnostics.CODES["E003"]
+
+
+def test_schema_lists_and_prints_the_shipped_schemas(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "schema")
+    assert status == 0
+    names = out.split()
+    assert names == sorted(
+        p.name.removesuffix(".schema.json") for p in (ROOT / "schemas").glob("*.schema.json")
+    )
+    assert "deploy" in names and "secrets" in names
+    status, out, _ = run(capsys, "schema", "deploy")
+    assert status == 0
+    assert json.loads(out)["$id"].endswith("/deploy.schema.json")
+    status, _, err = run(capsys, "schema", "deplyo")
+    assert status == 2 and "did you mean 'deploy'?" in err
