@@ -159,18 +159,12 @@ def force_deep(machine: Machine, value: Any) -> None:
             if id(v) in seen:
                 continue
             seen.add(id(v))
-            for name in reversed(v.names()):
-                stack.append(_attr_forcer(machine, v, name))
+            stack.extend(v.items[name] for name in reversed(v.names()))
         elif t is list:
             if id(v) in seen:
                 continue
             seen.add(id(v))
             stack.extend(reversed(v))
-
-
-def _attr_forcer(machine: Machine, attrs: Attrs, name: str) -> Any:
-    # forceValueDeep adds "while evaluating the attribute" to errors below an attribute.
-    return attrs.items[name]
 
 
 def to_json_text(

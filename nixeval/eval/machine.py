@@ -544,7 +544,7 @@ class Machine:
         _name_lambdas(self, e.attrs)
         if e.recursive:
             inner = Env(items, env, env.ctx)
-            overrides = "__overrides" in items or any(d.name == "__overrides" for d in e.attrs)
+            overrides = any(d.name == "__overrides" for d in e.attrs)
             for d in e.attrs:
                 if d.kind is AttrKind.INHERIT:
                     items[d.name] = self.item(d.value, env)

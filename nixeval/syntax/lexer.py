@@ -218,11 +218,7 @@ class Lexer:
                 best_type, best_end = FLOAT, m.end()
         if c == "$" and text.startswith("${", pos):
             best_type, best_end = "${", pos + 2
-        if (
-            c in _PATH_START_CHARS
-            and self._run_end(pos, _PATH_RUN) < len(text)
-            and (text[self._run_end(pos, _PATH_RUN)] == "/")
-        ):
+        if c in _PATH_START_CHARS and self._run_followed_by(pos, _PATH_RUN, "/"):
             m = _RE_PATH_SEG_DOLLAR.match(text, pos)
             if m is not None and m.end() + 2 > best_end:
                 return self._path_start(PATH, pos, m.end())
@@ -240,12 +236,7 @@ class Lexer:
             m = _RE_SPATH.match(text, pos)
             if m is not None:
                 best_type, best_end = SPATH, m.end()
-        if (
-            c.isascii()
-            and c.isalpha()
-            and self._run_end(pos + 1, _SCHEME_RUN) < len(text)
-            and text[self._run_end(pos + 1, _SCHEME_RUN)] == ":"
-        ):
+        if c.isascii() and c.isalpha() and self._run_followed_by(pos + 1, _SCHEME_RUN, ":"):
             m = _RE_URI.match(text, pos)
             if m is not None and m.end() > best_end:
                 best_type, best_end = URI, m.end()
@@ -284,6 +275,9 @@ class Lexer:
             raise _unexpected_char(text, pos)
         self.pos = pos + 1
         return Token(c, c, pos, pos + 1)
+
+    def _run_followed_by(self, pos: int, run: re.Pattern[str], char: str) -> bool:
+        return self.text.startswith(char, self._run_end(pos, run))
 
     def _run_end(self, pos: int, run: re.Pattern[str]) -> int:
         """Where the run of `run` characters containing `pos` ends. A path needs a '/' and a
