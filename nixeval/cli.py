@@ -23,9 +23,11 @@ _STACK_BYTES = 512 * 1024 * 1024
 _RECURSION_LIMIT = 1_000_000
 
 _DESCRIPTION = """\
-Evaluate Hercules CI ci.nix files offline, without a Nix store or network.
-So far: --parse (check a Nix expression as `nix-instantiate --parse` does and print it back)
-and --eval (evaluate it as `nix-instantiate --eval` does)."""
+Evaluate Hercules CI ci.nix files offline, without a Nix store or network, and describe
+what their effects will do. `ci-eval ci.nix -A neat-network` prints the description of
+the effects under `neat-network` (JSON, or a summary with --format text); --list lists
+them. --parse and --eval behave as `nix-instantiate --parse` / `--eval`.
+`ci-eval schema [NAME]` prints the JSON Schemas descriptions are checked against."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -84,11 +86,23 @@ def _arguments() -> argparse.ArgumentParser:
     p.add_argument(
         "--readonly-mode", "--read-write-mode", action="store_true", help=argparse.SUPPRESS
     )
+    branch = p.add_mutually_exclusive_group()
+    branch.add_argument(
+        "--as-branch",
+        metavar="BRANCH",
+        help="evaluate as if on this branch (src.ref = refs/heads/BRANCH)",
+    )
+    branch.add_argument("--as-ref", metavar="REF", help="evaluate as if on this git ref")
+    branch.add_argument("--as-tag", metavar="TAG", help="evaluate as if on this tag")
+    p.add_argument(
+        "--list", action="store_true", help="list the effects (path, function, runs or not)"
+    )
     p.add_argument(
         "--format",
-        choices=["human", "gcc", "json"],
-        default="human",
-        help="how to print diagnostics (default: human)",
+        choices=["human", "gcc", "json", "text"],
+        default=None,
+        help="descriptions: json (default) or text; --parse/--eval diagnostics: human "
+        "(default), gcc or json",
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
     p.add_argument("--version", action="version", version=f"ci-eval {__version__}")
@@ -141,6 +155,39 @@ def entry_point() -> NoReturn:
     sys.exit(main())
 
 
+def _usage_error(message: str) -> int:
+    _arguments().print_usage(sys.stderr)
+    print(f"ci-eval: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+def _describe(args: argparse.Namespace) -> int:
+    """The main job: effect descriptions."""
+    if args.expr or args.strict or args.json:
+        return _usage_error("-E, --strict and --json need --eval or --parse")
+    if len(args.inputs) > 1:
+        return _usage_error("give one FILE (or a directory) to describe")
+    if args.format in ("human", "gcc"):
+        return _usage_error("descriptions are printed as json or text (--format json|text)")
+    from .commands.describe import DescribeOptions, run_describe
+
+    options = DescribeOptions(
+        file=args.inputs[0] if args.inputs else None,
+        attr_paths=args.attr,
+        args=[tuple(a) for a in args.arg],
+        argstrs=[tuple(a) for a in args.argstr],
+        include=args.include,
+        as_branch=args.as_branch,
+        as_ref=args.as_ref,
+        as_tag=args.as_tag,
+        output=args.format or "json",
+        list_only=args.list,
+        show_trace=args.show_trace,
+        debug=args.debug,
+    )
+    return run_describe(options, sys.stdout, sys.stderr)
+
+
 def _main(argv: list[str]) -> int:
     # Nix strings are bytes: one that is not valid UTF-8 (kept as surrogate escapes) must
     # print as the bytes it holds, not crash. Only the process's own streams are changed.
@@ -156,12 +203,10 @@ def _main(argv: list[str]) -> int:
     except SystemExit as e:  # --help, --version, or a usage error
         return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
     if not args.parse and not args.eval:
-        _arguments().print_usage(sys.stderr)
-        print(
-            "ci-eval: error: effect descriptions are not implemented yet; use --parse or --eval",
-            file=sys.stderr,
-        )
-        return EXIT_USAGE
+        return _describe(args)
+    if args.format == "text":
+        return _usage_error("--format text is for effect descriptions, not --parse or --eval")
+    args.format = args.format or "human"
     if not args.inputs:
         args.inputs = ["-"] if not args.expr else []
     if not args.inputs:

@@ -118,6 +118,10 @@ class Attrs:
                 return source, d.span
         return (source, node.span) if name in self.items else None
 
+    def written_at(self) -> tuple[Source, n.Span] | None:
+        """Where the set itself was written, if it was."""
+        return None if self.origin is None else (self.origin[0], self.origin[1].span)
+
     def __len__(self) -> int:
         return len(self.items)
 
@@ -156,14 +160,16 @@ class Closure:
 
 class PrimOp:
     """A builtin function of `arity` arguments; `fn` receives the arguments as items
-    (unforced), so each builtin decides what it forces, as in Nix."""
+    (unforced), so each builtin decides what it forces, as in Nix. With `site`, `fn` also
+    gets ``site=(source, span)``: where it was called (the effect models trace calls)."""
 
-    __slots__ = ("arity", "fn", "name")
+    __slots__ = ("arity", "fn", "name", "site")
 
-    def __init__(self, name: str, arity: int, fn: Callable[..., Any]) -> None:
+    def __init__(self, name: str, arity: int, fn: Callable[..., Any], site: bool = False) -> None:
         self.name = name
         self.arity = arity
         self.fn = fn
+        self.site = site
 
     def __repr__(self) -> str:
         return f"<PRIMOP {self.name}>"

@@ -113,9 +113,13 @@ def test_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> 
     assert "unrecognized arguments: --frobnicate" in err
 
 
-def test_effect_descriptions_are_not_there_yet(capsys: pytest.CaptureFixture[str]) -> None:
-    status, _, err = run(capsys, "ci.nix")
-    assert status == 2 and "effect descriptions are not implemented yet" in err
+def test_describe_options_need_the_describe_mode(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--eval", "--format", "text", "x.nix")
+    assert status == 2 and "--format text is for effect descriptions" in err
+    status, _, err = run(capsys, "-E", "1")
+    assert status == 2 and "need --eval or --parse" in err
+    status, _, err = run(capsys, "--format", "gcc", "ci.nix")
+    assert status == 2 and "json or text" in err
 
 
 def test_internal_error_is_a_diagnostic_naming_the_file(

@@ -374,12 +374,16 @@ class Machine:
         self, op: PrimOp, args: tuple[Any, ...], env: Env | None, span: n.Span | None
     ) -> Any:
         try:
-            result = op.fn(*args)
+            if op.site:
+                result = op.fn(*args, site=(env.ctx.source if env is not None else None, span))
+            else:
+                result = op.fn(*args)
             if type(result) is Unknown and result.span is None and env is not None:
                 result.source, result.span = env.ctx.source, span  # made here, by a fetcher
             return result
         except E.NeedsValue as err:
-            if not self.unknowns or op.name in _STRICT_PRIMOPS:
+            # The effect models' wrappers (`site`) say themselves what they needed.
+            if not self.unknowns or op.site or op.name in _STRICT_PRIMOPS:
                 raise err.at(env.ctx.source if env is not None else None, span) from None
             # A pure builtin applied to an unknown gives an unknown.
             described = " ".join(describe_argument(a) for a in args)

@@ -5,8 +5,8 @@ names in `WELL_KNOWN` are modelled instead of staying unknown:
 
     name          what it is
     lib           nixpkgs' lib, from lib.nix (written in Nix; see README.md), plus
-                  lib.nixosSystem, whose result is unknown, and lib.withPkgs (the
-                  hercules-ci-effects flake's entry point: withPkgs pkgs = the effects)
+                  lib.nixosSystem, whose result is unknown, lib.extend, and lib.withPkgs
+                  (the hercules-ci-effects flake's entry point: withPkgs pkgs = the effects)
     effects       hercules-ci-effects (effects.nix) for this pkgs: the overlay's
     hci-effects   `pkgs.effects` / `pkgs.hci-effects`, and `(import effectsSrc {…}).effects`
 
@@ -40,8 +40,25 @@ def offline_lib(machine: Machine, unknown: Unknown) -> Attrs:
         items["nixosSystem"] = PrimOp("nixosSystem", 1, _nixos_system)
         items["withPkgs"] = PrimOp("withPkgs", 1, lambda pkgs: offline_effects(machine, pkgs))
         cached = Attrs(items)
+        # nixpkgs' lib is `makeExtensible (self: …)`: `lib.extend` (as nixpkgs' flake.nix
+        # uses it to add nixosSystem) extends this lib, extras included.
+        items["extend"] = machine.call(_nix(machine, _EXTEND), cached)
         machine.model_cache["lib"] = cached
     return cached
+
+
+_EXTEND = "lib: f: lib.makeExtensible (lib.extends f (self: lib))"
+
+
+def _nix(machine: Machine, text: str) -> Any:
+    """A small Nix expression of ci-eval's own (no free variables but builtins)."""
+    from ..frontend import parse_checked
+    from ..syntax import Source
+
+    source = Source(f"{LIB_NIX.parent}/«ci-eval»", text)
+    expr, problems = parse_checked(source)
+    assert expr is not None, problems
+    return machine.eval(expr, machine.file_env(source, str(LIB_NIX.parent)))
 
 
 EFFECTS_NIX = Path(__file__).resolve().parent / "effects.nix"
@@ -63,7 +80,9 @@ def offline_effects(machine: Machine, pkgs: Any) -> Any:
                 "unknown": PrimOp("unknown", 1, lambda name: _unknown_output(machine, name)),
             }
         )
-        cache[key] = force(machine.call(model, argument))
+        from ..effects.calls import wrap_effects
+
+        cache[key] = wrap_effects(machine, force(machine.call(model, argument)))
     return cache[key]
 
 

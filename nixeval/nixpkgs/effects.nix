@@ -103,10 +103,14 @@ let
 
   ciEval = function: args: { inherit function args; };
 
-  traced = function: args: eff: eff // {
-    __ciEval = ciEval function args;
-    inputDerivation = eff.inputDerivation // { __ciEval = ciEval function args; };
-  };
+  # One tag, shared by the effect and its inputDerivation: ci-eval finds the call that made
+  # either of them (its position, the argument spans) from the tag.
+  traced = function: args: eff:
+    let tag = ciEval function args; in
+    eff // {
+      __ciEval = tag;
+      inputDerivation = eff.inputDerivation // { __ciEval = tag; };
+    };
 
   notModelled = function: args: description: eff:
     traced function args eff // {
@@ -455,7 +459,8 @@ let
   modularEffect = m: traced "modularEffect" m (evalEffectModules [ m ]);
 
   modularEffectWithUserModule = name: libModule: userModule:
-    traced "modularEffectWithUserModule" { inherit name libModule userModule; }
+    notModelled "modularEffectWithUserModule" { inherit name libModule userModule; }
+      "modularEffect over a library module (${name}) and the user's module (library module not modelled)"
       (evalEffectModules [ libModule userModule ]);
 
   # ------------------------------------------------------------------ the rest (§11)

@@ -1,0 +1,237 @@
+"""``ci-eval [FILE] [-A PATH]…``: the effect descriptions of a ci.nix or flake (the main job).
+
+Steps: find the file as Hercules CI does; evaluate it offline (unknowns for what needs the
+network or nixpkgs), calling a legacy ci.nix's top-level function with ``src`` = the
+checkout (``--as-branch``/``--as-ref``/``--as-tag``, else git) and a flake's
+``herculesCI`` with the same; walk to the effects under each ``-A`` path as Hercules does;
+describe each (`nixeval.effects.describe`); validate the document against the schemas;
+print it (JSON, or ``--format text``), or with ``--list`` one line per effect.
+Diagnostics (errors stop the output; warnings do not) go to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
+from ..eval import errors as E
+from ..frontend import InputError, internal_error
+from ..syntax import Source
+from ..syntax.nodes import Span
+
+
+@dataclass
+class DescribeOptions:
+    file: str | None
+    attr_paths: list[str] = field(default_factory=list)
+    args: list[tuple[str, str]] = field(default_factory=list)
+    argstrs: list[tuple[str, str]] = field(default_factory=list)
+    include: list[str] = field(default_factory=list)
+    as_branch: str | None = None
+    as_ref: str | None = None
+    as_tag: str | None = None
+    output: str = "json"  # json | text
+    list_only: bool = False
+    show_trace: bool = False
+    diagnostics_format: str = "human"
+    debug: bool = False
+
+
+def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> int:
+    from ..eval.machine import Machine
+    from .eval import search_path
+
+    machine = Machine(
+        search_path=search_path(options.include, os.environ.get("NIX_PATH")),
+        unknowns=True,
+    )
+    source: Source | None = None
+    diagnostics: list[Diagnostic] = []
+    try:
+        from ..effects.traverse import find_file
+
+        file = find_file(options.file)
+        source = Source(os.path.abspath(file), "")
+        document, problems = _describe(machine, file, options)
+        diagnostics.extend(problems)
+    except E.ParseFailed as err:
+        diagnostics.extend(err.diagnostics)  # type: ignore[arg-type]
+        document = None
+    except E.EvalError as err:
+        from .eval import eval_diagnostic
+
+        diagnostics.append(eval_diagnostic(err, source, options.show_trace))
+        document = None
+    except RecursionError:
+        from .eval import eval_diagnostic
+
+        overflow = E.StackOverflow("stack overflow (possible infinite recursion)")
+        diagnostics.append(eval_diagnostic(overflow, source, options.show_trace))
+        document = None
+    except (InputError, FileNotFoundError) as err:
+        name = options.file or "."
+        diagnostics.append(error("E007", str(err), Source(name, ""), Span(0, 0)))
+        document = None
+    except Exception as exc:
+        if options.debug:
+            raise
+        diagnostics.append(internal_error(source or Source(options.file or ".", ""), exc))
+        document = None
+    from ..effects.calls import calls_of
+
+    diagnostics.extend(calls_of(machine).warnings)
+    failed = document is None or any(d.severity.value == "error" for d in diagnostics)
+    _report(diagnostics, options, stderr)
+    if failed or document is None:
+        return 1
+    if options.list_only:
+        stdout.write(_listing(document, options.output))
+    elif options.output == "text":
+        from ..effects.text import render_text
+
+        stdout.write(render_text(document))
+    else:
+        stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    stdout.flush()
+    return 0
+
+
+def _describe(
+    machine: Any, file: str, options: DescribeOptions
+) -> tuple[dict[str, Any], list[Diagnostic]]:
+    from ..checkout import checkout_for
+    from ..effects.describe import describe_document, describe_effect
+    from ..effects.traverse import walk
+    from .eval import _parse_attr_path
+
+    path = os.path.abspath(file)
+    base = os.path.dirname(path)
+    checkout = checkout_for(base, options.as_branch, options.as_ref, options.as_tag)
+    root, flake = _root(machine, path, checkout, options)
+    effects = []
+    for attr_path in options.attr_paths or [""]:
+        for found_path, value in walk(machine, root, _parse_attr_path(attr_path), flake):
+            effects.append(describe_effect(machine, value, found_path, base))
+    document = describe_document(file, checkout.to_json(), effects)
+    return document, _validate(document, machine)
+
+
+def _root(machine: Any, path: str, checkout: Any, options: DescribeOptions) -> tuple[Any, bool]:
+    """The value walked: a legacy file's (called with ``src`` and the ``--arg``s), or a
+    flake's outputs."""
+    from ..builtins.paths import import_file
+    from ..effects.traverse import load_root
+    from .eval import EvalOptions, _auto_args, auto_call
+
+    if os.path.basename(path) == "flake.nix":
+        return load_root(machine, path, checkout), True
+    automatic = {"src": checkout.src_value(machine)}
+    automatic.update(
+        _auto_args(machine, EvalOptions(inputs=[], args=options.args, argstrs=options.argstrs))
+    )
+    return auto_call(machine, automatic, import_file(machine, path)), False
+
+
+def _validate(document: dict[str, Any], machine: Any) -> list[Diagnostic]:
+    """Schema problems, as E200 diagnostics at the argument they come from."""
+    from ..effects.validate import validate_document
+
+    problems = validate_document(document)
+    result = []
+    for problem in problems:
+        where = _source_of(document, problem.pointer)
+        result.append(
+            error(
+                "E200",
+                f"the description does not match {problem.schema}: {problem.message}",
+                where[0],
+                where[1],
+                notes=[f"at {problem.pointer} in the description"],
+            )
+        )
+    return result
+
+
+def _source_of(document: dict[str, Any], pointer: str) -> tuple[Source, Span]:
+    """The source position a JSON pointer into the description comes from: the argument
+    it names, else the effect's call."""
+    parts = pointer.strip("/").split("/")
+    at = "?"
+    if len(parts) >= 2 and parts[0] == "effects" and parts[1].isdigit():
+        effect = document["effects"][int(parts[1])]
+        at = effect.get("at", "?")
+        arguments = effect.get("arguments", {})
+        for part in parts[2:]:
+            if part in arguments:
+                at = arguments[part].get("at", at)
+                break
+    return _position(at)
+
+
+def _position(at: str) -> tuple[Source, Span]:
+    file, _, rest = at.rpartition(":")
+    file, _, line_text = file.rpartition(":")
+    if not file or not line_text.isdigit() or not rest.isdigit():
+        return Source(at, ""), Span(0, 0)
+    try:
+        with open(file, encoding="utf-8", errors="surrogateescape") as f:
+            text = f.read()
+    except OSError:
+        return Source(file, ""), Span(0, 0)
+    source = Source(file, text)
+    lines = text.split("\n")
+    line, column = int(line_text), int(rest)
+    offset = sum(len(x) + 1 for x in lines[: line - 1]) + column - 1
+    return source, Span(offset, offset + 1)
+
+
+def _listing(document: dict[str, Any], output: str) -> str:
+    rows = [
+        {
+            "attrPath": e["attrPath"],
+            "function": e["function"],
+            "mode": e["mode"],
+            "at": e["at"],
+            **({"condition": e["runIf"]["expression"]} if "runIf" in e else {}),
+        }
+        for e in document["effects"]
+    ]
+    if output == "json":
+        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
+    if not rows:
+        return "no effects\n"
+    width = max(len(r["attrPath"]) for r in rows)
+    fwidth = max(len(r["function"]) for r in rows)
+    lines = []
+    for r in rows:
+        mode = "runs" if r["mode"] == "run" else "dependencies only"
+        condition = f"  (runIf {r['condition']})" if "condition" in r else ""
+        lines.append(f"{r['attrPath']:<{width}}  {r['function']:<{fwidth}}  {mode}{condition}")
+    return "\n".join(lines) + "\n"
+
+
+def _for_the_user(d: Diagnostic) -> Diagnostic:
+    """File names relative to the working directory; no notes from inside ci-eval's own
+    models of nixpkgs and the effects library (the user's call is the position)."""
+    import dataclasses
+
+    from ..effects.encode import MODEL_DIR, display_path
+
+    source = d.source
+    if source.name != display_path(source.name):
+        source = Source(display_path(source.name), source.text, source.origin)
+    notes = tuple(note for note in d.notes if MODEL_DIR not in note)
+    return dataclasses.replace(d, source=source, notes=notes)
+
+
+def _report(diagnostics: list[Diagnostic], options: DescribeOptions, stderr: IO[str]) -> None:
+    if not diagnostics:
+        return
+    diagnostics = [_for_the_user(d) for d in diagnostics]
+    if options.diagnostics_format == "human":
+        stderr.write(render_human(diagnostics, colour=use_colour(stderr)))
+    else:
+        stderr.write(RENDERERS[options.diagnostics_format](diagnostics))

@@ -1,0 +1,219 @@
+"""Effect descriptions (docs/descriptions.md): from an effect value, or a runIf result, to
+plain JSON saying what the effect will do, traced back to the user's source.
+
+The effect values come from the offline model (`nixeval/nixpkgs/effects.nix`), whose
+effects carry ``__ciEval = { function; args; }``; the wrappers in `calls` know where each
+call was written and what each runIf's condition was.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from .. import __version__
+from ..eval.force import force
+from ..values import Attrs, CStr, NixPath, Unknown
+from .calls import calls_of
+from .encode import JSON, Encoder, location, unknown_json
+from .plans import Effect, Plan, plan_for
+
+if TYPE_CHECKING:
+    from ..eval.machine import Machine
+
+SCHEMA_ID = "https://ci-eval.invalid/schemas/description.schema.json"
+
+# Derivation attributes that are the library's machinery, not environment for the effect.
+_MACHINERY = frozenset(
+    {
+        "phases",
+        "name",
+        "outputs",
+        "secretsMap",
+        "isEffect",
+        "dontUnpack",
+        "inputs",
+        "nativeBuildInputs",
+        "buildInputs",
+        "defaultInputs",
+        "src",
+        "srcs",
+        "prebuilt",
+        "preGetStatePhases",
+        "preEffectPhases",
+        "postEffectPhases",
+        "passAsFile",
+        "builder",
+        "args",
+        "system",
+        "__ciEval",
+    }
+)
+
+
+def _is_machinery(name: str) -> bool:
+    return (
+        name in _MACHINERY
+        or name.endswith(("Phase", "Script"))
+        or name.startswith("__hci_effect_")
+        or (name[:3] == "pre" and name[3:4].isupper())
+        or (name[:4] == "post" and name[4:5].isupper())
+    )
+
+
+def classify(machine: Machine, value: Any) -> str | None:
+    """``"runIf"`` for a runIf result, ``"effect"`` for an effect, else None."""
+    value = force(value)
+    if type(value) is not Attrs:
+        return None
+    if calls_of(machine).run_if_of(value) is not None:
+        return "runIf"
+    if "isEffect" in value.items and force(value.items["isEffect"]) is True:
+        return "effect"
+    return None
+
+
+def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> dict[str, JSON]:
+    """The description of one effect or runIf result (see `classify`); `base` is the
+    directory paths are shown relative to."""
+    value = force(value)
+    assert type(value) is Attrs
+    run_if = calls_of(machine).run_if_of(value)
+    if run_if is not None:
+        effect_value = force(run_if.effect)
+        mode = "run" if run_if.condition else "dependencies"
+    else:
+        effect_value = value
+        mode = "run"
+    if type(effect_value) is not Attrs:
+        raise TypeError("runIf was given something that is not an effect")
+    items = effect_value.items
+    tag = force(items["__ciEval"]) if "__ciEval" in items else None
+    call = calls_of(machine).call_of(tag) if tag is not None else None
+    if call is not None:
+        function, args, at = call.function, call.args, location(call.source, call.span)
+    elif type(tag) is Attrs:
+        function = str(force(tag.items["function"]))
+        args, at = force(tag.items["args"]), "?"
+    else:
+        function, args, at = "mkEffect", Attrs({}), "?"
+    encoder = Encoder(machine, base, at)
+    drv = force(items["drvAttrs"]) if "drvAttrs" in items else effect_value
+    arguments = args if type(args) is Attrs else Attrs({})
+    effect = Effect(encoder, arguments, drv)
+    not_modelled = "__ciEvalNotModelled" in items and force(items["__ciEvalNotModelled"]) is True
+    plan = Plan() if not_modelled else plan_for(function, effect)
+
+    description: dict[str, JSON] = {
+        "attrPath": attr_path,
+        "function": function,
+        "at": at,
+        "mode": mode,
+    }
+    if run_if is not None:
+        description["runIf"] = {
+            "condition": run_if.condition,
+            "expression": run_if.expression,
+            "at": location(run_if.source, run_if.span),
+        }
+    secrets_map = _secrets_map(effect)
+    description.update(
+        {
+            "name": encoder.encode(drv.items["name"]) if "name" in drv.items else "effect",
+            "arguments": {
+                name: {
+                    "value": encoder.encode(arguments.items[name]),
+                    "at": location(*(arguments.position(name) or (None, None))),
+                }
+                for name in arguments.names()
+            },
+            "inputs": encoder.encode(drv.items.get("inputs", [])),
+            "secretsMap": secrets_map,
+            "secrets": _secrets(secrets_map, plan),
+            "env": {**_environment(effect), **plan.env},
+            "stateFiles": plan.state_files,
+            "files": plan.files,
+            "phases": plan.phases,
+            "prebuilt": _prebuilt(encoder, value, effect_value),
+            "details": plan.details,
+        }
+    )
+    if not_modelled:
+        text = force(items.get("__ciEvalDescription", "not modelled"))
+        description["notModelled"] = str(text)
+    return description
+
+
+def describe_document(
+    file: str, checkout: dict[str, JSON], effects: list[dict[str, JSON]]
+) -> dict[str, JSON]:
+    return {
+        "$schema": SCHEMA_ID,
+        "ciEval": __version__,
+        "file": file,
+        "checkout": checkout,
+        "effects": effects,
+    }
+
+
+def _secrets_map(effect: Effect) -> JSON:
+    text = effect.attr("secretsMap", "{}")
+    if type(text) is Unknown:
+        return unknown_json(text)
+    try:
+        parsed = json.loads(str(text))
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _secrets(secrets_map: JSON, plan: Plan) -> list[dict[str, JSON]]:
+    if not isinstance(secrets_map, dict) or "unknown" in secrets_map:
+        return []
+    return [
+        {"name": local, "secret": ref, "fields": sorted(plan.fields.get(local, ()))}
+        for local, ref in sorted(secrets_map.items())
+    ]
+
+
+def _environment(effect: Effect) -> dict[str, JSON]:
+    """The derivation attributes that become environment variables, as mkDerivation
+    converts them."""
+    env: dict[str, JSON] = {}
+    for name in effect.drv.names():
+        if _is_machinery(name):
+            continue
+        value = force(effect.drv.items[name])
+        if type(value) is Attrs and "outPath" not in value.items:
+            continue  # drvAttrs, passthru-like sets: not environment
+        env[name] = _env_value(effect, value)
+    return env
+
+
+def _env_value(effect: Effect, value: Any) -> JSON:
+    if value is True:
+        return "1"
+    if value is False or value is None:
+        return ""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, (str, CStr)):
+        return str(value)
+    if type(value) is list:
+        parts = [_env_value(effect, force(v)) for v in value]
+        if all(isinstance(p, str) for p in parts):
+            return " ".join(parts)
+        return next(p for p in parts if not isinstance(p, str))
+    if type(value) is NixPath:
+        return effect.json(value)
+    encoded = effect.json(value)
+    if isinstance(encoded, dict) and "outPath" in encoded:
+        return encoded["outPath"]
+    return encoded
+
+
+def _prebuilt(encoder: Encoder, value: Attrs, effect_value: Attrs) -> JSON:
+    for holder in (value, effect_value):
+        if "prebuilt" in holder.items:
+            return encoder.encode(holder.items["prebuilt"])
+    return None

@@ -1,0 +1,113 @@
+"""Nix values as the JSON of a description (docs/descriptions.md, "Values").
+
+As ``builtins.toJSON`` would write them, except: an unknown is
+``{"unknown": PROVENANCE, "at": "file:line:column"}``, a function
+``{"function": …}``, a path ``{"path": "./…"}`` relative to the directory the
+description is made for, a derivation ``{"derivation": NAME, "outPath": …}`` and a
+``lib.cleanSource`` result ``{"path": …, "filtered": true}``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from ..eval.force import force
+from ..syntax.nodes import Span
+from ..syntax.source import Source
+from ..values import Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, Unknown
+
+if TYPE_CHECKING:
+    from ..eval.machine import Machine
+
+JSON = Any
+
+
+def display_path(path: str) -> str:
+    """A file name as a description shows it: relative to the working directory when the
+    file is inside it, absolute otherwise."""
+    if not os.path.isabs(path):
+        return path
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
+
+
+def location(source: Source | None, span: Span | None) -> str:
+    """``file:line:column`` of a span, or ``?``."""
+    if source is None or span is None:
+        return "?"
+    pos = source.position(span.start)
+    return f"{display_path(source.name)}:{pos.line}:{pos.column}"
+
+
+MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nixpkgs")
+
+
+def unknown_json(value: Unknown, fallback: str = "?") -> dict[str, str]:
+    """An unknown in a description. One made inside ci-eval's own models (the offline
+    nixpkgs and effects) is placed at `fallback`, the user's call that led to it."""
+    source = value.source
+    if source is not None and source.name.startswith(MODEL_DIR + os.sep):
+        return {"unknown": value.provenance, "at": fallback}
+    return {"unknown": value.provenance, "at": location(source, value.span)}
+
+
+class Encoder:
+    """Encodes values for one description; `base` is the directory paths are shown from."""
+
+    def __init__(self, machine: Machine, base: str, at: str = "?") -> None:
+        self.machine = machine
+        self.base = base
+        self.at = at  # where unknowns made inside ci-eval's models are shown
+        self._active: set[int] = set()
+
+    def path(self, path: str) -> str:
+        relative = os.path.relpath(path, self.base)
+        if relative == ".":
+            return "./."
+        return relative if relative.startswith("..") else f"./{relative}"
+
+    def encode(self, item: Any) -> JSON:
+        value = force(item)
+        t = type(value)
+        if value is None or t is bool or t is int or t is float or t is str:
+            return value
+        if t is CStr:
+            return str(value)
+        if t is Unknown:
+            return unknown_json(value, self.at)
+        if t is NixPath:
+            return {"path": self.path(value.path)}
+        if t is list:
+            return [self.encode(v) for v in value]
+        if t is Closure:
+            return {"function": "lambda"}
+        if t is PrimOp:
+            return {"function": f"builtin {value.name}"}
+        if t is PrimOpApp:
+            return {"function": f"builtin {value.primop.name}"}
+        if t is Attrs:
+            return self._attrs(value)
+        return {"unknown": f"a {t.__name__}", "at": "?"}
+
+    def _attrs(self, value: Attrs) -> JSON:
+        items = value.items
+        if "type" in items and force(items["type"]) == "derivation":
+            name = force(items["name"]) if "name" in items else None
+            out = self.encode(items["outPath"]) if "outPath" in items else None
+            return {"derivation": name if isinstance(name, str) else None, "outPath": out}
+        if force(items.get("_isLibCleanSourceWith", False)) is True and "origSrc" in items:
+            origin = self.encode(items["origSrc"])
+            if isinstance(origin, dict) and "path" in origin:
+                return {"path": origin["path"], "filtered": True}
+            return origin
+        if "outPath" in items:
+            return self.encode(items["outPath"])
+        key = id(value)
+        if key in self._active:
+            return {"unknown": "a set that contains itself", "at": "?"}
+        self._active.add(key)
+        try:
+            return {name: self.encode(items[name]) for name in value.names()}
+        finally:
+            self._active.discard(key)

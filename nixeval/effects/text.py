@@ -1,0 +1,98 @@
+"""``--format text``: a description document as a readable summary."""
+
+from __future__ import annotations
+
+import shlex
+from typing import Any
+
+PHASE_TITLES = {
+    "getState": "get state",
+    "userSetup": "user setup",
+    "priorCheck": "prior check (a failure only warns)",
+    "effect": "effect",
+    "putState": "put state (also when the effect fails)",
+    "effectCheck": "effect check",
+}
+
+
+def show(value: Any) -> str:
+    """A JSON value of a description, short: unknowns as «unknown: …»."""
+    if isinstance(value, dict):
+        if set(value) == {"unknown", "at"}:
+            return f"«unknown: {value['unknown']}»"
+        if "path" in value:
+            return str(value["path"])
+        if "derivation" in value:
+            return f"«derivation {value['derivation']}»"
+        if "secret" in value and "field" in value:
+            return f"<secret {value['secret']}.{value['field']}>"
+        if "json" in value:
+            return "(generated JSON)"
+    if isinstance(value, str):
+        return value
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _argv(argv: list[Any]) -> str:
+    return " ".join(
+        shlex.quote(a) if isinstance(a, str) and not a.startswith(("<", "~/")) else show(a)
+        for a in argv
+    )
+
+
+def _step(step: dict[str, Any]) -> list[str]:
+    if "run" in step:
+        line = "$ " + _argv(step["run"])
+        if "stdin" in step:
+            line += f" < {step['stdin']}"
+        if "stdout" in step:
+            line += f" > {step['stdout']}"
+        if "when" in step:
+            line += f"    # when {step['when']}"
+        return [line]
+    if "export" in step:
+        return [f"export {step['export']}=<secret {step['secret']}.{step['field']}>"]
+    text = show(step.get("script", ""))
+    lines = [f"# {step.get('from', 'script')}:"]
+    lines += [f"  {line}" for line in text.rstrip("\n").split("\n")]
+    return lines
+
+
+def render_effect(effect: dict[str, Any]) -> str:
+    out = [f"{effect['attrPath'] or '(root)'}: {effect['function']} at {effect['at']}"]
+    if effect["mode"] == "run":
+        out.append("  runs on this checkout")
+    else:
+        out.append("  dependencies only: the effect does not run on this checkout")
+    if "runIf" in effect:
+        r = effect["runIf"]
+        out.append(f"  runIf {r['expression']} is {str(r['condition']).lower()} ({r['at']})")
+    if "notModelled" in effect:
+        out.append(f"  not modelled: {effect['notModelled']}")
+    out.append(f"  name: {show(effect['name'])}")
+    for secret in effect["secrets"]:
+        fields = ", ".join(secret["fields"]) or "fields not known"
+        out.append(f"  secret {secret['name']} = {show(secret['secret'])} ({fields})")
+    for state in effect["stateFiles"]:
+        access = "read and written" if state["write"] else "read"
+        out.append(f"  state file {show(state['name'])} ({state['file']}), {access}")
+    for name, value in effect["env"].items():
+        out.append(f"  env {name}={show(value)}")
+    for name, content in effect["files"].items():
+        out.append(f"  file {name}: {show(content)}")
+    for phase, steps in effect["phases"].items():
+        out.append(f"  {PHASE_TITLES.get(phase, phase)}:")
+        for step in steps:
+            out += [f"    {line}" for line in _step(step)]
+    if effect["prebuilt"] is not None:
+        out.append(f"  prebuilt: {show(effect['prebuilt'])}")
+    return "\n".join(out) + "\n"
+
+
+def render_text(document: dict[str, Any]) -> str:
+    checkout = document["checkout"]
+    where = checkout.get("ref") or "an unknown ref"
+    head = f"{document['file']} on {where}: {len(document['effects'])} effect(s)\n"
+    return head + "".join("\n" + render_effect(e) for e in document["effects"])
