@@ -16,10 +16,7 @@ bench/out/describe.json. The aim (issue 4): "in about a second"; see bench/READM
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
-import pstats
 import statistics
 import sys
 from pathlib import Path
@@ -29,7 +26,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from eval_bench import run_once  # noqa: E402
+from eval_bench import profile_run, run_once  # noqa: E402
 from parse_bench import Command, find_ci_eval, find_nix, fresh_venv_ci_eval  # noqa: E402
 
 # (name, file, arguments after the file)
@@ -57,17 +54,12 @@ def timed(argv: list[str], env: dict[str, str] | None, runs: int) -> dict[str, A
 def profile() -> str:
     from nixeval.commands.describe import DescribeOptions, run_describe
 
-    sys.setrecursionlimit(100_000)
     options = DescribeOptions(
         file=str(ROOT / "fixtures/neat-network/ci.nix"),
         attr_paths=["neat-network"],
         as_branch="main",
     )
-    profiler = cProfile.Profile()
-    profiler.runcall(run_describe, options, io.StringIO(), io.StringIO())
-    text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(25)
-    return text.getvalue()
+    return profile_run(run_describe, options, sort="cumulative", lines=25)
 
 
 def main(argv: list[str] | None = None) -> int:

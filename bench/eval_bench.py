@@ -94,12 +94,17 @@ def profile_case(case: str) -> str:
     """Where ci-eval's time goes for one case: cProfile's top functions by own time."""
     from nixeval.commands.eval import EvalOptions, run_eval
 
-    sys.setrecursionlimit(100_000)
     options = EvalOptions(inputs=[str(BENCH_DIR / "eval" / f"{case}.nix")], strict=True)
+    return profile_run(run_eval, options, sort="tottime", lines=15)
+
+
+def profile_run(run: Any, options: Any, sort: str, lines: int) -> str:
+    """cProfile of ``run(options, stdout, stderr)`` in-process: the top `lines` functions."""
+    sys.setrecursionlimit(100_000)
     profiler = cProfile.Profile()
-    profiler.runcall(run_eval, options, io.StringIO(), io.StringIO())
+    profiler.runcall(run, options, io.StringIO(), io.StringIO())
     text = io.StringIO()
-    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(15)
+    pstats.Stats(profiler, stream=text).sort_stats(sort).print_stats(lines)
     return text.getvalue()
 
 

@@ -20,11 +20,16 @@ from pathlib import Path
 
 import pytest
 
+from nixeval import checkout
 from nixeval.cli import main
 from nixeval.effects.validate import validate_document
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "descriptions"
+
+REV = "0123456789abcdef0123456789abcdef01234567"
+TYPICAL_SRC = f'{{ ref = "refs/heads/main"; rev = "{REV}"; }}'
+PRODUCTION_SRC = f'{{ ref = "refs/heads/production"; rev = "{REV}"; }}'
 
 # (golden name, command line); run from the repository root.
 CASES: list[tuple[str, list[str]]] = [
@@ -34,8 +39,12 @@ CASES: list[tuple[str, list[str]]] = [
         ["fixtures/neat-network/ci.nix", "-A", "neat-network", "--as-branch", "production"],
     ),
     ("cachix-deploy", ["fixtures/cachix-deploy/ci.nix", "-A", "deploy", "--as-branch", "main"]),
-    ("typical-main", ["fixtures/typical", "--as-branch", "main"]),
-    ("typical-production", ["fixtures/typical/ci.nix", "--as-branch", "production"]),
+    # typical.nix reads src.rev: pass the whole src, as Hercules CI would.
+    ("typical-main", ["fixtures/typical", "--as-branch", "main", "--arg", "src", TYPICAL_SRC]),
+    (
+        "typical-production",
+        ["fixtures/typical/ci.nix", "--as-branch", "production", "--arg", "src", PRODUCTION_SRC],
+    ),
     ("nixops-plain", ["fixtures/nixops-plain/ci.nix", "--as-branch", "main"]),
     ("nixops-secrets", ["fixtures/nixops-secrets/ci.nix", "--as-branch", "main"]),
     ("nixops-prebuild", ["fixtures/nixops-prebuild/ci.nix", "--as-branch", "main"]),
@@ -65,12 +74,16 @@ def _from_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(("name", "args"), CASES, ids=[c[0] for c in CASES])
 def test_description_matches_golden(
-    name: str, args: list[str], capsys: pytest.CaptureFixture[str]
+    name: str, args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # git would give `src.rev` (this repository's HEAD, even under --as-branch): without it
+    # the commit is unknown, and the goldens do not change with every commit.
+    monkeypatch.setattr(checkout, "GIT", "ci-eval-test-no-git")
     status, out, err = run(capsys, args)
     assert status == 0, err
     document = json.loads(out)
     assert validate_document(document) == []
+    assert document["checkout"]["rev"] is None
     golden = GOLDEN / f"{name}.json"
     if os.environ.get("UPDATE_GOLDEN"):
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -219,3 +232,34 @@ def _gcc(capsys: pytest.CaptureFixture[str], args: list[str]) -> str:
     )
     run_describe(options, stdout, stderr)
     return stderr.getvalue()
+
+
+def test_arg_and_argstr_reach_the_top_level_function(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--arg/--argstr are passed as Hercules passes src (and override it)."""
+    ci = ROOT / "fixtures" / "neat-network" / "ci.nix"
+    status, out, err = run(
+        capsys,
+        [str(ci), "--as-branch", "main", "--arg", "src", '{ ref = "refs/heads/production"; }'],
+    )
+    assert status == 0, err
+    assert json.loads(out)["effects"][0]["mode"] == "run"
+
+
+def test_list_json_and_missing_attribute(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, ["fixtures/typical", "--list", "--as-branch", "main"])
+    assert status == 0, err
+    assert [(e["attrPath"], e["function"], e["mode"]) for e in json.loads(out)] == [
+        ("production", "runNixOps", "dependencies"),
+        ("staging", "runCachixDeploy", "run"),
+    ]
+    status, out, err = run(capsys, ["fixtures/typical", "-A", "stagin", "--as-branch", "main"])
+    assert (status, out) == (1, "")
+    assert "attribute 'stagin'" in err and "did you mean 'staging'?" in err
+
+
+def test_no_ci_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, err = run(capsys, [str(tmp_path)])
+    assert (status, out) == (1, "")
+    assert "error[E007]" in err and "ci.nix" in err

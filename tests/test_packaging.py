@@ -1,8 +1,11 @@
 """A wheel built from the checkout carries the grammar and the schemas: `pip install .`
-into a fresh virtual environment outside the checkout, then `ci-eval --parse` works."""
+into a fresh virtual environment outside the checkout, then `ci-eval --parse` and the
+main job work."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import venv
 from pathlib import Path
@@ -64,3 +67,17 @@ def test_pip_install_into_a_fresh_venv(tmp_path: Path) -> None:
     expected_schemas = sorted(p.name for p in (ROOT / "schemas").glob("*.json"))
     assert schema_files == str(expected_schemas) and expected_schemas
     assert lark_loaded == "False"
+
+    # The main job works from the installed package alone (effects model, schemas).
+    project = tmp_path / "neat-network"
+    shutil.copytree(ROOT / "fixtures" / "neat-network", project)
+    described = subprocess.run(
+        [str(env_dir / "bin" / "ci-eval"), "-A", "neat-network", "--as-branch", "production"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert described.returncode == 0, described.stderr
+    (effect,) = json.loads(described.stdout)["effects"]
+    assert (effect["function"], effect["mode"]) == ("runNixOps", "run")
