@@ -75,7 +75,10 @@ class Encoder:
         if t is CStr:
             return str(value)
         if t is Unknown:
-            return unknown_json(value, self.at)
+            shown = unknown_json(value, self.at)
+            # Paths in the provenance relative to the project, as everywhere in a description.
+            shown["unknown"] = shown["unknown"].replace(self.base + os.sep, "./")
+            return shown
         if t is NixPath:
             return {"path": self.path(value.path)}
         if t is list:
