@@ -50,6 +50,7 @@ def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> 
     )
     source: Source | None = None
     diagnostics: list[Diagnostic] = []
+    document: dict[str, Any] | None = None
     try:
         from ..effects.traverse import find_file
 
@@ -59,33 +60,27 @@ def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> 
         diagnostics.extend(problems)
     except E.ParseFailed as err:
         diagnostics.extend(err.diagnostics)  # type: ignore[arg-type]
-        document = None
     except E.EvalError as err:
         from .eval import eval_diagnostic
 
         diagnostics.append(eval_diagnostic(err, source, options.show_trace))
-        document = None
     except RecursionError:
         from .eval import eval_diagnostic
 
         overflow = E.StackOverflow("stack overflow (possible infinite recursion)")
         diagnostics.append(eval_diagnostic(overflow, source, options.show_trace))
-        document = None
     except (InputError, FileNotFoundError) as err:
         name = options.file or "."
         diagnostics.append(error("E007", str(err), Source(name, ""), Span(0, 0)))
-        document = None
     except Exception as exc:
         if options.debug:
             raise
         diagnostics.append(internal_error(source or Source(options.file or ".", ""), exc))
-        document = None
     from ..effects.calls import calls_of
 
     diagnostics.extend(calls_of(machine).warnings)
-    failed = document is None or any(d.severity.value == "error" for d in diagnostics)
     _report(diagnostics, options, stderr)
-    if failed or document is None:
+    if document is None or any(d.severity.value == "error" for d in diagnostics):
         return 1
     if options.list_only:
         stdout.write(_listing(document, options.output))

@@ -284,13 +284,12 @@ def _effect_function(machine: Machine, name: str, model_fn: Any) -> Callable[...
     def call(arg: Any, site: Site) -> Any:
         value = force(arg)
         if type(value) is Attrs:
+            site = value.written_at() or site  # the argument set, not the whole call
             check_arguments(machine, name, value, site)
         result = force(machine.call(force(model_fn), arg))
         if type(result) is Attrs and "__ciEval" in result.items:
             tag = force(result.items["__ciEval"])
-            where = value.written_at() if type(value) is Attrs else None
-            source, span = where if where is not None else site
-            calls_of(machine).by_tag[id(tag)] = (tag, Call(name, value, source, span))
+            calls_of(machine).by_tag[id(tag)] = (tag, Call(name, value, *site))
         return result
 
     return call
@@ -367,8 +366,7 @@ def _expression_site(item: Any, site: Site) -> Site:
 
 
 def check_arguments(machine: Machine, function: str, args: Attrs, site: Site) -> None:
-    """The library's checks of a call, at the offending argument (else the argument set)."""
-    site = args.written_at() or site
+    """The library's checks of a call, at the offending argument (else at `site`)."""
 
     def at(name: str) -> Site:
         where = args.position(name)

@@ -8,14 +8,13 @@ call was written and what each runIf's condition was.
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..eval.force import force
-from ..values import Attrs, CStr, NixPath, Unknown
+from ..values import Attrs, CStr, NixPath
 from .calls import calls_of
-from .encode import JSON, Encoder, location, unknown_json
+from .encode import JSON, Encoder, location
 from .plans import Effect, Plan, plan_for
 
 if TYPE_CHECKING:
@@ -116,7 +115,7 @@ def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> 
             "expression": run_if.expression,
             "at": location(run_if.source, run_if.span),
         }
-    secrets_map = _secrets_map(effect)
+    secrets_map = effect.secrets_map
     description.update(
         {
             "name": encoder.encode(drv.items["name"]) if "name" in drv.items else "effect",
@@ -154,17 +153,6 @@ def describe_document(
         "checkout": checkout,
         "effects": effects,
     }
-
-
-def _secrets_map(effect: Effect) -> JSON:
-    text = effect.attr("secretsMap", "{}")
-    if type(text) is Unknown:
-        return unknown_json(text)
-    try:
-        parsed = json.loads(str(text))
-    except ValueError:
-        return {}
-    return parsed if isinstance(parsed, dict) else {}
 
 
 def _secrets(secrets_map: JSON, plan: Plan) -> list[dict[str, JSON]]:

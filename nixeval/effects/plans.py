@@ -12,6 +12,8 @@ scripts and hooks (``preEffect`` …) are shown as script steps around them.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ from typing import Any
 
 from ..eval.force import force
 from ..values import Attrs, Unknown
-from .encode import JSON, Encoder
+from .encode import JSON, Encoder, unknown_json
 
 Step = dict[str, Any]
 
@@ -78,6 +80,19 @@ class Effect:
 
     def json(self, value: Any) -> JSON:
         return self.encoder.encode(value)
+
+    @functools.cached_property
+    def secrets_map(self) -> JSON:
+        """The derivation's ``secretsMap`` (a JSON string there), parsed; an unknown stays
+        one."""
+        text = self.attr("secretsMap", "{}")
+        if type(text) is Unknown:
+            return unknown_json(text)
+        try:
+            parsed = json.loads(str(text))
+        except ValueError:
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
 
     def text(self, name: str) -> JSON:
         """A bash text attribute, as a string or an unknown."""
@@ -139,7 +154,6 @@ DEPLOY_JSON = "<deploy.json>"
 
 def _cachix(effect: Effect, plan: Plan) -> set[str]:
     is_async = effect.arg("async", False)
-    secrets = effect.attr("secretsMap")
     plan.phases["userSetup"] = [
         {"export": "CACHIX_ACTIVATE_TOKEN", "secret": "activate", "field": "cachixActivateToken"}
     ]
@@ -163,14 +177,7 @@ def _cachix(effect: Effect, plan: Plan) -> set[str]:
         plan.details["deploy"] = None
         plan.details["deployJsonFile"] = file
     plan.details["async"] = is_async if type(is_async) is bool else effect.json(is_async)
-    activate = "default-cachix-activate"
-    if isinstance(secrets, str):
-        import contextlib
-        import json
-
-        with contextlib.suppress(ValueError):
-            activate = json.loads(secrets).get("activate", activate)
-    plan.details["activateSecret"] = activate
+    plan.details["activateSecret"] = effect.secrets_map.get("activate", "default-cachix-activate")
     return overridden
 
 
@@ -210,8 +217,6 @@ def _nixops(effect: Effect, plan: Plan) -> set[str]:
     network_args = effect.arg("networkArgs", Attrs({}))
     set_args: list[JSON] = []
     if type(network_args) is Attrs:
-        import json
-
         for key in network_args.names():
             value = effect.json(network_args.items[key])
             text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
