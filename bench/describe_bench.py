@@ -51,6 +51,50 @@ def timed(argv: list[str], env: dict[str, str] | None, runs: int) -> dict[str, A
     return {"first_ms": first_ms, "median_ms": statistics.median(wall), "peak_mb": max(peak)}
 
 
+def compare(
+    name: str,
+    command: str,
+    argv: list[str],
+    ci: Command,
+    nix: Command | None,
+    path: str,
+    runs: int,
+) -> dict[str, Any]:
+    """One row: ci-eval's `argv` timed, and nix-instantiate --parse of `path` beside it."""
+    row: dict[str, Any] = {"case": name, "command": command}
+    row["ci_eval"] = timed(argv, ci.env, runs)
+    if nix is not None:
+        row["nix_parse"] = timed([*nix.argv, path], nix.env, runs)
+        ours, theirs = row["ci_eval"].get("median_ms"), row["nix_parse"].get("median_ms")
+        row["ratio"] = ours / theirs if ours and theirs else None
+    return row
+
+
+def report(
+    rows: list[dict[str, Any]], ci: Command, nix: Command | None, aim_ms: float, out: Path
+) -> None:
+    """Write the figures as JSON to `out` and print them as a table."""
+    document = {"ci_eval": ci.how, "nix": nix.how if nix else None, "aim_ms": aim_ms, "cases": rows}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(document, indent=2) + "\n")
+    print(f"ci-eval: {ci.how}\nnix:     {nix.how if nix else 'not found'}\n")
+    print(
+        f"{'case':<14}{'ci-eval ms':>12}{'first ms':>10}{'MB':>7}{'nix --parse ms':>16}{'ratio':>8}"
+    )
+    for r in rows:
+        c, n = r["ci_eval"], r.get("nix_parse", {})
+        if "error" in c:
+            print(f"{r['case']:<14}  error: {c['error']}")
+            continue
+        ratio = f"{r['ratio']:.1f}x" if r.get("ratio") else "-"
+        nix_ms = f"{n['median_ms']:.1f}" if n.get("median_ms") else "-"
+        print(
+            f"{r['case']:<14}{c['median_ms']:>12.1f}{c['first_ms']:>10.1f}{c['peak_mb']:>7.1f}"
+            f"{nix_ms:>16}{ratio:>8}"
+        )
+    print(f"\naim: under {aim_ms:.0f} ms whole process; figures in {out}")
+
+
 def profile() -> str:
     from nixeval.commands.describe import DescribeOptions, run_describe
 
@@ -84,32 +128,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for name, file, extra in CASES:
         path = str(ROOT / file)
-        row: dict[str, Any] = {"case": name, "command": f"ci-eval {file} {' '.join(extra)}"}
-        row["ci_eval"] = timed([*ci.argv, path, *extra], ci.env, args.runs)
-        if nix is not None:
-            row["nix_parse"] = timed([*nix.argv, path], nix.env, args.runs)
-            ours, theirs = row["ci_eval"].get("median_ms"), row["nix_parse"].get("median_ms")
-            row["ratio"] = ours / theirs if ours and theirs else None
-        rows.append(row)
-    report = {"ci_eval": ci.how, "nix": nix.how if nix else None, "aim_ms": AIM_MS, "cases": rows}
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
-    print(f"ci-eval: {ci.how}\nnix:     {nix.how if nix else 'not found'}\n")
-    print(
-        f"{'case':<14}{'ci-eval ms':>12}{'first ms':>10}{'MB':>7}{'nix --parse ms':>16}{'ratio':>8}"
-    )
-    for r in rows:
-        c, n = r["ci_eval"], r.get("nix_parse", {})
-        if "error" in c:
-            print(f"{r['case']:<14}  error: {c['error']}")
-            continue
-        ratio = f"{r['ratio']:.1f}x" if r.get("ratio") else "-"
-        nix_ms = f"{n['median_ms']:.1f}" if n.get("median_ms") else "-"
-        print(
-            f"{r['case']:<14}{c['median_ms']:>12.1f}{c['first_ms']:>10.1f}{c['peak_mb']:>7.1f}"
-            f"{nix_ms:>16}{ratio:>8}"
+        rows.append(
+            compare(
+                name,
+                f"ci-eval {file} {' '.join(extra)}",
+                [*ci.argv, path, *extra],
+                ci,
+                nix,
+                path,
+                args.runs,
+            )
         )
-    print(f"\naim: under {AIM_MS:.0f} ms whole process; figures in {args.json}")
+    report(rows, ci, nix, AIM_MS, args.json)
     if args.profile:
         print(profile())
     return 0

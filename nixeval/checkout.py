@@ -121,28 +121,67 @@ def _known(value: str | None, name: str, what: str, how: str) -> str | Unknown:
 
 
 def checkout_for(
-    directory: str, as_branch: str | None, as_ref: str | None, as_tag: str | None
+    directory: str,
+    as_branch: str | None,
+    as_ref: str | None,
+    as_tag: str | None,
+    use_git: bool = True,
 ) -> Checkout:
     """The checkout `directory` is in: the ref from ``--as-*`` if one is given, else the
     branch git has checked out (none when HEAD is detached); the rest from git if it is
-    there."""
+    there. With `use_git` false, the same read from the repository's files instead
+    (`checkout_without_git`: no process is started)."""
+    if not use_git:
+        return checkout_without_git(directory, as_branch, as_ref, as_tag)
+    ref = _flag_ref(as_branch, as_ref, as_tag)
+    toplevel = _git(directory, "rev-parse", "--show-toplevel")
+    if ref is None and toplevel is not None:
+        ref = _git(directory, "symbolic-ref", "-q", "HEAD")
+    rev = _git(directory, "rev-parse", "--verify", "-q", "HEAD") if toplevel else None
+    url = _git(directory, "config", "--get", "remote.origin.url") if toplevel else None
+    root = toplevel if toplevel is not None else os.path.abspath(directory)
+    return _checkout(ref, rev, url, root)
+
+
+def checkout_without_git(
+    directory: str,
+    as_branch: str | None = None,
+    as_ref: str | None = None,
+    as_tag: str | None = None,
+) -> Checkout:
+    """`checkout_for` without git: HEAD, the refs, ``packed-refs`` and ``config`` read
+    from the repository's git directory (found as `find_repository` does), so nothing
+    is run (``ci-eval check`` starts no process). Unlike git's ``--show-toplevel``, the
+    root keeps the symlinks of the path it was found from."""
+    ref = _flag_ref(as_branch, as_ref, as_tag)
+    repository = find_repository(directory)
+    if repository is None:
+        return _checkout(ref, None, None, os.path.abspath(directory))
+    if ref is None:
+        ref = repository.head_ref()
+    return _checkout(
+        ref,
+        repository.resolve("HEAD"),
+        repository.config("remote", "origin", "url"),
+        repository.root,
+    )
+
+
+def _flag_ref(as_branch: str | None, as_ref: str | None, as_tag: str | None) -> str | None:
     given = [x for x in (as_branch, as_ref, as_tag) if x is not None]
     if len(given) > 1:
         raise ValueError("give at most one of --as-branch, --as-ref and --as-tag")
-    toplevel = _git(directory, "rev-parse", "--show-toplevel")
     if as_branch is not None:
-        ref: str | None = f"refs/heads/{as_branch}"
-    elif as_tag is not None:
-        ref = f"refs/tags/{as_tag}"
-    elif as_ref is not None:
-        ref = as_ref
-    else:
-        ref = _git(directory, "symbolic-ref", "-q", "HEAD") if toplevel is not None else None
+        return f"refs/heads/{as_branch}"
+    if as_tag is not None:
+        return f"refs/tags/{as_tag}"
+    return as_ref
+
+
+def _checkout(ref: str | None, rev: str | None, url: str | None, root: str) -> Checkout:
     branch, tag = split_ref(ref)
-    rev = _git(directory, "rev-parse", "--verify", "-q", "HEAD") if toplevel else None
-    if rev is not None and not re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", rev):
+    if rev is not None and not _REV.fullmatch(rev):
         rev = None
-    url = _git(directory, "config", "--get", "remote.origin.url") if toplevel else None
     http_url, owner, repo = parse_remote(url)
     return Checkout(
         ref=ref,
@@ -150,11 +189,14 @@ def checkout_for(
         tag=tag,
         rev=rev,
         short_rev=rev[:7] if rev is not None else None,
-        root=toplevel if toplevel is not None else os.path.abspath(directory),
+        root=root,
         remote_http_url=http_url,
         owner=owner,
         repo=repo,
     )
+
+
+_REV = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def split_ref(ref: str | None) -> tuple[str | None, str | None]:
@@ -188,6 +230,247 @@ def _git(directory: str, *args: str) -> str | None:
         return None
     line = done.stdout.strip()
     return line or None
+
+
+# --- reading a repository without git ----------------------------------------------------
+
+# git's SYMREF_MAXDEPTH: how many symbolic refs are followed.
+_SYMREF_DEPTH = 5
+# Refs that belong to one worktree (in its own git directory, not the common one).
+_PER_WORKTREE = ("refs/worktree/", "refs/bisect/", "refs/rewritten/")
+
+
+@dataclass(frozen=True)
+class Repository:
+    """A git repository as its files show it: the working tree's `root`, the `git_dir`
+    (``.git``, or where a ``.git`` file's ``gitdir:`` points: a worktree's or submodule's)
+    and the `common_dir` that holds the shared refs and config (a worktree's main
+    ``.git``; else the git directory itself)."""
+
+    root: str
+    git_dir: str
+    common_dir: str
+
+    def head_ref(self) -> str | None:
+        """The branch HEAD names (``git symbolic-ref -q HEAD``); None when detached."""
+        target = self.symbolic_target("HEAD")
+        return target if target is not None and target != "HEAD" else None
+
+    def symbolic_target(self, name: str) -> str | None:
+        """Where a chain of symbolic refs from `name` ends (the last ref named, whether it
+        exists or not); None if `name` is not symbolic or a step is malformed."""
+        followed = False
+        for _ in range(_SYMREF_DEPTH):
+            text = self._loose(name)
+            if text is None or not text.startswith("ref:"):
+                return name if followed else None
+            target = text[4:].strip()
+            if not _valid_ref_name(target):
+                return None
+            name, followed = target, True
+        return None
+
+    def resolve(self, name: str) -> str | None:
+        """The object id `name` (``HEAD`` or a full ref) points to, symbolic refs
+        followed; None when it points nowhere (an unborn branch, a missing ref)."""
+        for _ in range(_SYMREF_DEPTH):
+            text = self._loose(name)
+            if text is None:
+                return self._packed().get(name)
+            if not text.startswith("ref:"):
+                return text.split()[0] if text.split() else None
+            name = text[4:].strip()
+            if not _valid_ref_name(name):
+                return None
+        return None
+
+    def has_ref(self, name: str) -> bool:
+        return self.resolve(name) is not None
+
+    def _loose(self, name: str) -> str | None:
+        """The text of the loose ref file for `name`, if there is one."""
+        if name != "HEAD" and not _valid_ref_name(name):
+            return None
+        own = name == "HEAD" or name.startswith(_PER_WORKTREE)
+        text = _read_small(os.path.join(self.git_dir if own else self.common_dir, name))
+        return text.strip() if text is not None else None
+
+    def _packed(self) -> dict[str, str]:
+        """packed-refs: ref name → object id (peeled ``^`` lines skipped)."""
+        text = _read_small(os.path.join(self.common_dir, "packed-refs"))
+        refs: dict[str, str] = {}
+        for line in (text or "").splitlines():
+            if not line or line[0] in "#^":
+                continue
+            oid, _, ref = line.partition(" ")
+            if ref:
+                refs[ref.strip()] = oid
+        return refs
+
+    def config(self, section: str, subsection: str | None, key: str) -> str | None:
+        """A value of the repository's ``config`` (the last one, as ``git config --get``;
+        ``include`` directives and the user's and system's config are not read)."""
+        text = _read_small(os.path.join(self.common_dir, "config"))
+        return _config_value(text or "", section, subsection, key)
+
+
+def find_repository(directory: str) -> Repository | None:
+    """The repository `directory` (or a file's directory) is in: the nearest ancestor
+    with a ``.git`` directory, or a ``.git`` file saying ``gitdir: …``; None outside."""
+    start = os.path.abspath(directory)
+    if not os.path.isdir(start):
+        start = os.path.dirname(start)
+    for candidate in _ancestors(start):
+        dot_git = os.path.join(candidate, ".git")
+        if os.path.isdir(dot_git):
+            git_dir = dot_git
+        elif os.path.isfile(dot_git):
+            text = _read_small(dot_git) or ""
+            if not text.startswith("gitdir:"):
+                continue
+            pointed = text[len("gitdir:") :].strip()
+            git_dir = os.path.normpath(os.path.join(candidate, pointed))
+        else:
+            continue
+        if not os.path.isfile(os.path.join(git_dir, "HEAD")):
+            continue  # not a git directory (as git, look further up)
+        common = _read_small(os.path.join(git_dir, "commondir"))
+        common_dir = os.path.normpath(os.path.join(git_dir, common.strip())) if common else git_dir
+        return Repository(candidate, git_dir, common_dir)
+    return None
+
+
+def repo_root(path: str) -> str:
+    """The repository root of `path` (a file or a directory): the nearest ancestor with a
+    ``.git`` (directory or file), else the file's own directory (or the directory)."""
+    start = os.path.abspath(path)
+    if not os.path.isdir(start):
+        start = os.path.dirname(start)
+    for candidate in _ancestors(start):
+        if os.path.lexists(os.path.join(candidate, ".git")):
+            return candidate
+    return start
+
+
+def default_branch(directory: str) -> str | None:
+    """The repository's default branch, read from its files: the remote's HEAD
+    (``refs/remotes/origin/HEAD``, as ``git clone`` sets it), else a local ``main`` or
+    ``master`` that exists; None if neither says."""
+    repository = find_repository(directory)
+    if repository is None:
+        return None
+    target = repository.symbolic_target("refs/remotes/origin/HEAD")
+    prefix = "refs/remotes/origin/"
+    if target is not None and target.startswith(prefix) and len(target) > len(prefix):
+        return target[len(prefix) :]
+    for name in ("main", "master"):
+        if repository.has_ref(f"refs/heads/{name}"):
+            return name
+    return None
+
+
+def _ancestors(directory: str) -> list[str]:
+    found = [directory]
+    while True:
+        parent = os.path.dirname(found[-1])
+        if parent == found[-1]:
+            return found
+        found.append(parent)
+
+
+def _valid_ref_name(name: str) -> bool:
+    """A full ref name git would accept, roughly (check-ref-format): ``refs/…``, no
+    ``..``, no component starting with ``.``, no control characters or backslash. Keeps
+    a malformed HEAD from sending the reader out of the git directory."""
+    if not name.startswith("refs/") or name.endswith(("/", ".lock")) or ".." in name:
+        return False
+    if any(c < " " or c in "\\ ~^:?*[" for c in name):
+        return False
+    return all(part and not part.startswith(".") for part in name.split("/"))
+
+
+# Git's own files are small; anything bigger is not one of them.
+_MAX_GIT_FILE = 16 * 1024 * 1024
+
+
+def _read_small(path: str) -> str | None:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(_MAX_GIT_FILE)
+    except OSError:
+        return None
+    return data.decode("utf-8", "surrogateescape")
+
+
+def _config_value(text: str, section: str, subsection: str | None, key: str) -> str | None:
+    """The last value of ``section.subsection.key`` in git-config text. Section and key
+    names are case-insensitive, a quoted subsection is not; values lose their comments
+    and quotes and have their escapes and continuation lines resolved."""
+    found: str | None = None
+    current: tuple[str, str | None] | None = None
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        line = lines[i].strip()
+        i += 1
+        if line.startswith("["):
+            header, closed, rest = line[1:].partition("]")
+            if not closed:
+                current = None
+                continue
+            current = _section_header(header)
+            line = rest.strip()
+        if not line or line[0] in "#;" or current is None:
+            continue
+        name, eq, raw = line.partition("=")
+        name = name.strip().lower()
+        if not eq:
+            value: str | None = ""  # a bare key (boolean true): git --get prints nothing
+        else:
+            # A value ending in an unescaped backslash continues on the next line.
+            while raw.endswith("\\") and not raw.endswith("\\\\") and i < len(lines):
+                raw = raw[:-1] + lines[i]
+                i += 1
+            value = _config_string(raw)
+        if current == (section.lower(), subsection) and name == key.lower():
+            found = value
+    return found
+
+
+def _section_header(header: str) -> tuple[str, str | None]:
+    name, space, rest = header.strip().partition(" ")
+    if space and rest.startswith('"') and rest.endswith('"') and len(rest) >= 2:
+        return name.lower(), rest[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    if "." in name:  # the deprecated [section.subsection] form, subsection lower-cased
+        head, _, sub = name.partition(".")
+        return head.lower(), sub.lower()
+    return name.lower(), None
+
+
+def _config_string(raw: str) -> str:
+    out: list[str] = []
+    quoted = False
+    kept = 0  # characters up to here (quoted or escaped) survive the final strip
+    escapes = {"n": "\n", "t": "\t", "b": "\b", "\\": "\\", '"': '"'}
+    i = 0
+    raw = raw.strip()
+    while i < len(raw):
+        c = raw[i]
+        if c == "\\" and i + 1 < len(raw):
+            out.append(escapes.get(raw[i + 1], raw[i + 1]))
+            kept = len(out)
+            i += 2
+            continue
+        if c == '"':
+            quoted = not quoted
+        elif c in "#;" and not quoted:
+            break
+        else:
+            out.append(c)
+            if quoted:
+                kept = len(out)
+        i += 1
+    return "".join(out[:kept]) + "".join(out[kept:]).rstrip()
 
 
 # --- remotes ------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -17,16 +16,13 @@ from . import __version__
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-# Evaluating deeply nested Nix recurses in Python: give it room, in a thread of its own
-# (the main thread's C stack is fixed at start-up; a thread's is ours to size).
-_STACK_BYTES = 512 * 1024 * 1024
-_RECURSION_LIMIT = 1_000_000
 
 _DESCRIPTION = """\
 Evaluate Hercules CI ci.nix files offline, without a Nix store or network, and describe
 what their effects will do. `ci-eval ci.nix -A neat-network` prints the description of
 the effects under `neat-network` (JSON, or a summary with --format text); --list lists
 them. --parse and --eval behave as `nix-instantiate --parse` / `--eval`.
+`ci-eval check [FILE…]` reports every problem of the files (see `ci-eval check --help`).
 `ci-eval schema [NAME]` prints the JSON Schemas descriptions are checked against."""
 
 
@@ -118,14 +114,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         result.append(_main(args))
 
     # The limit is interpreter-wide: raise it only while the big-stack worker runs.
+    from .budget import evaluation_thread
+
     old_limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
-    old_size = threading.stack_size(_STACK_BYTES)
-    try:
-        worker = threading.Thread(target=run, name="ci-eval", daemon=True)
-        worker.start()
-    finally:
-        threading.stack_size(old_size)
+    worker = evaluation_thread(run)
     try:
         while worker.is_alive():
             worker.join(0.1)
@@ -150,15 +142,86 @@ def _schema(argv: list[str]) -> int:
     return run_schema(args.name, sys.stdout, sys.stderr)
 
 
+def _check(argv: list[str]) -> int:
+    p = _Parser(
+        prog="ci-eval check",
+        description="Check Nix files for every problem: syntax, names, lint warnings, and "
+        "(for ci.nix and flake.nix) the effects, evaluated offline and restricted to the "
+        "repository, as if on the default branch and on each branch the conditions name. "
+        "Diagnostics go to stdout; exit 1 if there is an error.",
+    )
+    p.add_argument("files", nargs="*", metavar="FILE", help="files to check ('-' for stdin)")
+    p.add_argument(
+        "--format",
+        choices=["human", "gcc", "json", "sarif"],
+        default="human",
+        help="how diagnostics are printed (default: human)",
+    )
+    p.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="with '-': the file the buffer on stdin is (paths resolve from there)",
+    )
+    p.add_argument(
+        "--secrets",
+        metavar="FILE",
+        help="an agent's secrets.json to check secretsMap against (default: Hercules CI's "
+        "local file for the repository, if there is one)",
+    )
+    p.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="evaluation time budget per file (default: 10)",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=int,
+        default=1024,
+        metavar="MIB",
+        help="evaluation memory budget per file (default: 1024)",
+    )
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    if args.stdin_filename is not None and "-" not in args.files:
+        return _usage_error_for(p, "--stdin-filename needs '-' among the files")
+    if args.files.count("-") > 1:
+        return _usage_error_for(p, "stdin ('-') can be given once")
+    if args.timeout <= 0 or args.max_memory <= 0:
+        return _usage_error_for(p, "--timeout and --max-memory must be positive")
+    from .commands.check import CheckOptions, run_check
+
+    options = CheckOptions(
+        files=args.files,
+        format=args.format,
+        stdin_filename=args.stdin_filename,
+        secrets=args.secrets,
+        warnings_as_errors=args.warnings_as_errors,
+        timeout=args.timeout,
+        max_memory=args.max_memory,
+        debug=args.debug,
+    )
+    return run_check(options, sys.stdin, sys.stdout, sys.stderr)
+
+
+def _usage_error_for(p: argparse.ArgumentParser, message: str) -> int:
+    p.print_usage(sys.stderr)
+    print(f"{p.prog}: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
 def entry_point() -> NoReturn:
     """The console script."""
     sys.exit(main())
 
 
 def _usage_error(message: str) -> int:
-    _arguments().print_usage(sys.stderr)
-    print(f"ci-eval: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return _usage_error_for(_arguments(), message)
 
 
 def _describe(args: argparse.Namespace) -> int:
@@ -198,6 +261,8 @@ def _main(argv: list[str]) -> int:
                 reconfigure(errors="surrogateescape")
     if argv[:1] == ["schema"]:
         return _schema(argv[1:])
+    if argv[:1] == ["check"]:
+        return _check(argv[1:])
     try:
         args = _arguments().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error

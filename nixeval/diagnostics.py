@@ -1,15 +1,8 @@
-"""One Diagnostic type for every phase, and its renderers: human, gcc one-line, JSON.
+"""One Diagnostic type for every phase, and its renderers: human, gcc one-line, JSON, SARIF.
 
-Codes are stable; each is listed once in `CODES` (and in docs/diagnostics.md):
-
-    E001  a character or token that cannot be lexed (unterminated string, stray '$', …)
-    E002  a token the grammar does not allow here (a syntax error)
-    E003  an attribute defined twice
-    E004  a formal function argument declared twice
-    E005  a dynamic attribute name where Nix forbids one (let, inherit)
-    E006  an undefined variable
-    E007  an input that cannot be read (missing file, directory without default.nix)
-    E999  an internal error of ci-eval itself (a bug: please report it)
+Codes are stable. `CODES` is the one table of them, each with a short description (used as
+the SARIF rule's shortDescription); docs/diagnostics.md explains each with an example, and a
+test keeps the two the same. Codes starting with ``E`` are errors, ``W`` warnings.
 """
 
 from __future__ import annotations
@@ -19,12 +12,16 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import IO, Any
+from urllib.parse import quote
 
+from . import __version__
 from .syntax.nodes import Span
 from .syntax.source import Source
 
 CODES: dict[str, str] = {
+    # syntax and static checks (--parse, check)
     "E001": "lexical error",
     "E002": "syntax error",
     "E003": "attribute already defined",
@@ -32,7 +29,54 @@ CODES: dict[str, str] = {
     "E005": "dynamic attribute not allowed here",
     "E006": "undefined variable",
     "E007": "cannot read input",
+    # evaluation
+    "E100": "evaluation error",
+    "E101": "throw",
+    "E102": "assertion failed",
+    "E103": "abort",
+    "E104": "value of the wrong type",
+    "E105": "attribute missing",
+    "E106": "infinite recursion",
+    "E107": "division by zero",
+    "E108": "function called with a missing or unexpected argument",
+    "E109": "evaluation too deep",
+    "E110": "file or search-path entry does not exist",
+    "E111": "a value unknown offline is needed",
+    "E112": "access to a path outside the repository is forbidden (restricted mode)",
+    "E113": "evaluation exceeded its time budget",
+    "E114": "evaluation exceeded its memory budget",
+    # effect descriptions
+    "E200": "description does not validate against its schema",
+    "E201": "runCachixDeploy given both deploy and deployJsonFile",
+    "E202": "runCachixDeploy given neither deploy nor deployJsonFile",
+    "E203": "runNixOps2 needs exactly one of flake and networkFiles",
+    "E204": "runNixOps2 action other than switch without makeAnException",
+    "E205": "unknown NixOps action",
+    "E206": "runIf condition is not a Boolean",
+    "E207": "unexpected argument (a likely typo)",
+    "E208": "deploy is not a valid deploy.json",
+    "E210": "invalid secretsMap entry",
+    "E211": "effect outside outputs.effects in herculesCI",
+    "E212": "network file does not exist in src",
+    "E213": "deployJsonFile missing or not a valid deploy.json",
+    "E214": "secret missing from secrets.json",
+    "E215": "invalid secret entry in secrets.json",
+    "E216": "secret lacks a data field the effect reads",
+    "E217": "secret condition does not hold for the branch",
+    "E218": "cannot read or parse secrets.json",
     "E999": "internal error",
+    # lint warnings (check)
+    "W001": "unused let binding",
+    "W002": "unused function argument",
+    "W003": "rec that needs no rec",
+    "W004": "variable resolves lexically although with provides the same name",
+    "W005": "unknown builtins attribute",
+    "W006": "deprecated legacy let { }",
+    "W007": "deprecated unquoted URL",
+    # effect descriptions
+    "W201": "argument accepted but ignored",
+    "W202": "runNixOps2 argument given to runNixOps",
+    "W203": "a value unknown offline stops the checks of an effect",
 }
 
 
@@ -80,6 +124,17 @@ def error(
     notes: Iterable[str] = (),
 ) -> Diagnostic:
     return Diagnostic(Severity.ERROR, code, message, source, span, tuple(labels), tuple(notes))
+
+
+def warning(
+    code: str,
+    message: str,
+    source: Source,
+    span: Span,
+    labels: Iterable[Label] = (),
+    notes: Iterable[str] = (),
+) -> Diagnostic:
+    return Diagnostic(Severity.WARNING, code, message, source, span, tuple(labels), tuple(notes))
 
 
 # --- renderers -----------------------------------------------------------------------------
@@ -160,7 +215,9 @@ def render_gcc(diagnostics: Sequence[Diagnostic]) -> str:
         for lab in d.labels:
             out.append(f"{_location(d, lab.span.start)}: note: {lab.message}\n")
         for note in d.notes:
-            out.append(f"{_location(d)}: note: {note}\n")
+            # "note: x" is a note already; "help: x" stays a note saying "help: x".
+            text = note[len("note: ") :] if note.startswith("note: ") else note
+            out.append(f"{_location(d)}: note: {text}\n")
     return "".join(out)
 
 
@@ -193,8 +250,103 @@ def render_json(diagnostics: Sequence[Diagnostic]) -> str:
     return json.dumps([to_json(d) for d in diagnostics], indent=2, ensure_ascii=False) + "\n"
 
 
+# --- SARIF 2.1.0 ----------------------------------------------------------------------------
+
+SARIF_SCHEMA = (
+    "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+)
+#: The project's home page, for the SARIF driver's informationUri; None: omitted.
+PROJECT_URL: str | None = None
+
+
+def _sarif_level(severity: Severity) -> str:
+    return severity.value  # "error", "warning", "note" are SARIF's level names too
+
+
+def _sarif_artifact(name: str) -> dict[str, str]:
+    """An artifactLocation for a file name as the diagnostic has it: an absolute path as a
+    ``file://`` URI; a relative one as a relative reference against ``%SRCROOT%``,
+    percent-encoded (so ``a b.nix`` is ``a%20b.nix`` and ``a:b.nix`` is not a scheme)."""
+    if os.path.isabs(name):
+        return {"uri": PurePath(name).as_uri()}
+    return {"uri": quote(name.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+
+
+def _sarif_region(source: Source, span: Span) -> dict[str, int]:
+    """1-based lines and 1-based UTF-16 columns (run.columnKind); endColumn is exclusive."""
+    start, end = source.position(span.start), source.position(max(span.start, span.end))
+    return {
+        "startLine": start.line,
+        "startColumn": source.utf16_column(span.start) + 1,
+        "endLine": end.line,
+        "endColumn": source.utf16_column(max(span.start, span.end)) + 1,
+    }
+
+
+def _sarif_location(d: Diagnostic, span: Span) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": _sarif_artifact(d.source.name),
+            "region": _sarif_region(d.source, span),
+        }
+    }
+
+
+def _sarif_text(d: Diagnostic) -> str:
+    """The message, then each note on a line of its own (``help: …``, ``note: …``)."""
+    lines = [d.message]
+    for note in d.notes:
+        kind, _, rest = note.partition(": ")
+        lines.append(note if kind in ("help", "note") and rest else f"note: {note}")
+    return "\n".join(lines)
+
+
+def _sarif_rule(code: str) -> dict[str, Any]:
+    return {
+        "id": code,
+        "shortDescription": {"text": CODES.get(code, code)},
+        "defaultConfiguration": {"level": "warning" if code.startswith("W") else "error"},
+    }
+
+
+def to_sarif(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
+    """A SARIF 2.1.0 log of one run: a rule per code used (sorted), a result per diagnostic
+    (in order), labels as relatedLocations."""
+    codes = sorted({d.code for d in diagnostics})
+    index = {code: i for i, code in enumerate(codes)}
+    results: list[dict[str, Any]] = []
+    for d in diagnostics:
+        result: dict[str, Any] = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _sarif_level(d.severity),
+            "message": {"text": _sarif_text(d)},
+            "locations": [_sarif_location(d, d.span)],
+        }
+        if d.labels:
+            result["relatedLocations"] = [
+                {"id": i, **_sarif_location(d, lab.span), "message": {"text": lab.message}}
+                for i, lab in enumerate(d.labels, 1)
+            ]
+        results.append(result)
+    driver: dict[str, Any] = {"name": "ci-eval", "version": __version__}
+    if PROJECT_URL:
+        driver["informationUri"] = PROJECT_URL
+    driver["rules"] = [_sarif_rule(code) for code in codes]
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "columnKind": "utf16CodeUnits", "results": results}],
+    }
+
+
+def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps(to_sarif(diagnostics), indent=2, ensure_ascii=False) + "\n"
+
+
 RENDERERS = {
     "human": render_human,
     "gcc": render_gcc,
     "json": render_json,
+    "sarif": render_sarif,
 }

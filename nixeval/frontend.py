@@ -43,14 +43,29 @@ def parse_checked(
 ) -> tuple[Expr | None, list[Diagnostic]]:
     """Parse and resolve names (the base environment, plus `extra_names` for
     scopedImport): the expression, or None and the errors."""
+    expr, problems = parse_only(source)
+    if expr is None:
+        return None, problems
+    problems = undefined_variable_errors(expr, source, extra_names)
+    return (None if problems else expr), problems
+
+
+def parse_only(source: Source) -> tuple[Expr | None, list[Diagnostic]]:
+    """The syntax tree, or None and the syntax error (parsing stops at the first)."""
     try:
-        expr = parse_source(source)
+        return parse_source(source), []
     except SyntaxFailure as failure:
         issue = failure.issue
         labels = [Label(span, text) for span, text in issue.related]
         notes = [f"help: {issue.hint}"] if issue.hint else []
         return None, [diag.error(issue.code, issue.message, source, issue.span, labels, notes)]
-    problems = [
+
+
+def undefined_variable_errors(
+    expr: Expr, source: Source, extra_names: frozenset[str] = frozenset()
+) -> list[Diagnostic]:
+    """E006 for every variable Nix would reject as undefined, with a "did you mean"."""
+    return [
         diag.error(
             "E006",
             f"undefined variable '{u.name}'",
@@ -60,7 +75,6 @@ def parse_checked(
         )
         for u in undefined_variables(expr, extra_names)
     ]
-    return (None if problems else expr), problems
 
 
 def internal_error(source: Source, exc: BaseException) -> Diagnostic:

@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from nixeval import checkout as checkout_module
-from nixeval.checkout import Checkout, checkout_for, parse_remote, split_ref
+from nixeval.checkout import (
+    Checkout,
+    checkout_for,
+    checkout_without_git,
+    default_branch,
+    parse_remote,
+    repo_root,
+    split_ref,
+)
 from nixeval.effects.traverse import (
     CANDIDATES,
     MISPLACED_MESSAGE,
@@ -278,6 +286,240 @@ def test_checkout_without_git_installed(
     assert co == Checkout(None, None, None, None, None, str(repo), None, None, None)
     co = checkout_for(str(repo), "main", None, None)
     assert (co.ref, co.branch, co.rev) == ("refs/heads/main", "main", None)
+
+
+# --- the checkout read from the repository's files (no git process) -----------------------
+
+
+def both(directory: Path, **flags: str) -> tuple[Checkout, Checkout]:
+    """The checkout as git says it and as the files say it (no process may start)."""
+    arguments: dict[str, str | None] = {"as_branch": None, "as_ref": None, "as_tag": None}
+    arguments.update(flags)
+    with_git = checkout_for(str(directory), **arguments)
+    return with_git, checkout_for(str(directory), **arguments, use_git=False)
+
+
+@pytest.fixture
+def no_processes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any attempt to start a process fails the test."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+    monkeypatch.setattr(os, "posix_spawn", refuse)
+    monkeypatch.setattr(os, "fork", refuse)
+
+
+def test_files_checkout_on_a_branch(repo: Path) -> None:
+    for directory in (repo, repo / "sub"):
+        with_git, from_files = both(directory)
+        assert from_files == with_git
+    assert from_files.branch == "main" and from_files.owner == "neat-org"
+    # A file stands for its directory (git -C would not take one).
+    assert from_files == checkout_without_git(str(repo / "sub" / "ci.nix"))
+
+
+def test_files_checkout_starts_no_process(repo: Path, no_processes: None) -> None:
+    co = checkout_without_git(str(repo))
+    assert (co.ref, co.remote_http_url) == (
+        "refs/heads/main",
+        "https://github.com/neat-org/neat-repo.git",
+    )
+    assert co.rev is not None and len(co.rev) == 40
+    assert default_branch(str(repo)) == "main"
+    assert repo_root(str(repo / "sub" / "ci.nix")) == str(repo)
+
+
+def test_files_checkout_flags(repo: Path) -> None:
+    for flags in ({"as_branch": "production"}, {"as_tag": "v9"}, {"as_ref": "refs/pull/1/head"}):
+        with_git, from_files = both(repo, **flags)
+        assert from_files == with_git
+    with pytest.raises(ValueError):
+        checkout_without_git(str(repo), as_branch="a", as_tag="b")
+
+
+def test_files_checkout_detached_and_tags(repo: Path) -> None:
+    git(repo, "tag", "v1")
+    git(repo, "tag", "-a", "-m", "annotated", "v2")
+    git(repo, "checkout", "-q", "--detach", "v2")
+    with_git, from_files = both(repo)
+    assert from_files == with_git
+    assert (from_files.ref, from_files.rev) == (None, git(repo, "rev-parse", "HEAD"))
+
+
+def test_files_checkout_packed_refs(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "feature/x")
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", "second")
+    git(repo, "tag", "-a", "-m", "annotated", "v3")
+    git(repo, "pack-refs", "--all")
+    assert not (repo / ".git" / "refs" / "heads" / "feature" / "x").exists()
+    assert "refs/heads/feature/x" in (repo / ".git" / "packed-refs").read_text()
+    with_git, from_files = both(repo)
+    assert from_files == with_git
+    assert (from_files.branch, from_files.rev) == ("feature/x", git(repo, "rev-parse", "HEAD"))
+    # A loose ref wins over its packed (older) value.
+    git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", "third")
+    assert both(repo)[1].rev == git(repo, "rev-parse", "HEAD")
+    assert default_branch(str(repo)) == "main"  # packed, no origin/HEAD
+
+
+def test_files_checkout_worktree(repo: Path, tmp_path: Path) -> None:
+    worktree = tmp_path / "wt"
+    git(repo, "worktree", "add", "-q", "-b", "feature", str(worktree))
+    git(worktree, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", "wt")
+    assert (worktree / ".git").is_file()
+    with_git, from_files = both(worktree)
+    assert from_files == with_git
+    assert (from_files.branch, from_files.root, from_files.owner) == (
+        "feature",
+        str(worktree),
+        "neat-org",
+    )
+    assert from_files.rev == git(worktree, "rev-parse", "HEAD") != git(repo, "rev-parse", "HEAD")
+    git(repo, "pack-refs", "--all")
+    assert both(worktree)[1] == with_git
+    git(worktree, "checkout", "-q", "--detach")
+    with_git, from_files = both(worktree)
+    assert from_files == with_git and from_files.ref is None
+    assert repo_root(str(worktree / "x.nix")) == str(worktree)
+
+
+def test_files_checkout_separate_git_dir_and_submodule(no_git_config: None, tmp_path: Path) -> None:
+    # `.git` as a file: `git init --separate-git-dir` (and submodules) make one.
+    work = tmp_path / "work"
+    git(
+        tmp_path, "init", "-q", "-b", "trunk", "--separate-git-dir", str(tmp_path / "gd"), str(work)
+    )
+    git(work, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", "one")
+    git(work, "remote", "add", "origin", "https://gitlab.com/o/r.git")
+    assert (work / ".git").read_text().startswith("gitdir:")
+    with_git, from_files = both(work)
+    assert from_files == with_git
+    assert (from_files.branch, from_files.owner, from_files.repo) == ("trunk", "o", "r")
+    # A submodule of another repository: its .git file points into the parent's .git.
+    parent = tmp_path / "parent"
+    git(tmp_path, "init", "-q", "-b", "main", str(parent))
+    git(
+        parent,
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        str(work),
+        "mod",
+    )
+    submodule = parent / "mod"
+    assert (submodule / ".git").is_file()
+    with_git, from_files = both(submodule)
+    assert from_files == with_git
+    assert from_files.root == str(submodule)
+
+
+def test_files_checkout_without_commits_and_outside_git(
+    no_git_config: None, tmp_path: Path
+) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with_git, from_files = both(outside)
+    assert (
+        from_files
+        == with_git
+        == Checkout(None, None, None, None, None, str(outside), None, None, None)
+    )
+    assert default_branch(str(outside)) is None
+    assert repo_root(str(outside / "ci.nix")) == str(outside)
+    assert repo_root(str(outside)) == str(outside)
+    fresh = tmp_path / "fresh"
+    git(tmp_path, "init", "-q", "-b", "trunk", str(fresh))
+    with_git, from_files = both(fresh)
+    assert from_files == with_git
+    assert (from_files.ref, from_files.rev) == ("refs/heads/trunk", None)
+    assert default_branch(str(fresh)) is None  # trunk is not born yet
+
+
+def test_default_branch_from_the_remote_head(no_git_config: None, tmp_path: Path) -> None:
+    upstream = tmp_path / "upstream"
+    git(tmp_path, "init", "-q", "-b", "develop", str(upstream))
+    git(upstream, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", "one")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "-q", str(upstream), str(clone))
+    git(clone, "checkout", "-q", "-b", "topic")
+    assert (clone / ".git" / "refs" / "remotes" / "origin" / "HEAD").is_file()
+    assert default_branch(str(clone)) == "develop"
+    git(clone, "pack-refs", "--all")
+    assert default_branch(str(clone)) == "develop"  # the symbolic ref stays loose
+    with_git, from_files = both(clone)
+    assert from_files == with_git and from_files.branch == "topic"
+    # Without the remote's HEAD: a local main, else master, else nothing.
+    (clone / ".git" / "refs" / "remotes" / "origin" / "HEAD").unlink()
+    assert default_branch(str(clone)) is None
+    git(clone, "branch", "master")
+    assert default_branch(str(clone)) == "master"
+    git(clone, "branch", "main")
+    assert default_branch(str(clone)) == "main"
+
+
+def test_files_checkout_malformed_head(repo: Path) -> None:
+    # A HEAD that would lead out of the git directory names no ref.
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/../../../../etc/passwd\n")
+    co = checkout_without_git(str(repo))
+    assert (co.ref, co.rev) == (None, None)
+    (repo / ".git" / "HEAD").write_text("ref: refs/heads/a\nref: refs/heads/b\n")
+    assert checkout_without_git(str(repo)).ref is None
+
+
+def test_repo_root_counts_a_git_file(tmp_path: Path) -> None:
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / ".git").write_text("gitdir: /nowhere\n")
+    assert repo_root(str(tmp_path / "a" / "b" / "ci.nix")) == str(tmp_path / "a")
+    assert repo_root(str(tmp_path / "a" / "b")) == str(tmp_path / "a")
+
+
+CONFIG = r"""
+# a comment
+[core]
+	bare = false ; another
+[Remote "origin"]
+	URL = "https://github.com/o/first.git"
+[remote "Origin"]
+	url = https://example.org/not-this-one
+[remote "origin"]
+	url = "https://github.com/o/quoted \"name\".git"  # trailing comment
+	fetch = +refs/heads/*:refs/remotes/origin/*
+[remote "other"] url = https://example.org/other
+[branch "main"]
+	remote = origin
+	description = a value \
+continued here
+	flag
+"""
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "remote.origin.url",
+        "remote.Origin.url",
+        "remote.other.url",
+        "core.bare",
+        "branch.main.remote",
+        "branch.main.description",
+        "branch.main.flag",
+        "remote.origin.pushurl",
+    ],
+)
+def test_config_values_as_git_reads_them(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "config"
+    path.write_text(CONFIG)
+    done = subprocess.run(
+        ["git", "config", "--file", str(path), "--get", key], capture_output=True, text=True
+    )
+    expected = done.stdout[:-1] if done.returncode == 0 else None
+    section, _, rest = key.partition(".")
+    subsection, _, name = rest.rpartition(".")
+    assert checkout_module._config_value(CONFIG, section, subsection or None, name) == expected
 
 
 def test_src_ref_unknown_stops_with_a_diagnostic(tmp_path: Path) -> None:

@@ -37,10 +37,26 @@ def coerce_to_path(m: Machine, item: Any) -> str:
 
 
 def real_path(m: Machine, item: Any) -> str:
-    """The file a path value stands for here: store paths ci-eval computed map back to the
-    file or text they were made from (nothing is ever written to a store)."""
-    path = coerce_to_path(m, item)
-    return m.store_files.get(path, path)
+    """The file a path value stands for here: store paths ci-eval computed (and the files
+    below them) map back to the file or text they were made from (nothing is ever written
+    to a store). Not yet checked for restricted mode: `Machine.check_path` is."""
+    return source_of(m, coerce_to_path(m, item))
+
+
+def source_of(m: Machine, path: str) -> str:
+    """`path`, or the source a computed store path (or a path below one) was made from."""
+    if path in m.store_texts:
+        return path
+    found = m.store_files.get(path)
+    if found is not None:
+        return found
+    if path.startswith("/nix/store/"):
+        pieces = path.split("/", 4)  # "", "nix", "store", "<hash>-<name>", the rest
+        if len(pieces) == 5 and pieces[4]:
+            root = m.store_files.get("/".join(pieces[:4]))
+            if root is not None:
+                return f"{root.rstrip('/')}/{pieces[4]}"
+    return path
 
 
 def _read_text(m: Machine, path: str) -> str:
@@ -48,7 +64,7 @@ def _read_text(m: Machine, path: str) -> str:
     if text is not None:
         return text
     try:
-        data = Path(path).read_bytes()
+        data = Path(m.check_path(path)).read_bytes()
     except FileNotFoundError:
         raise E.NotFound(f"opening file '{path}': No such file or directory") from None
     except IsADirectoryError:
@@ -63,7 +79,7 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
     from ..frontend import parse_checked
     from ..syntax.source import Source
 
-    if os.path.isdir(path):
+    if path not in m.store_texts and os.path.isdir(m.check_path(path)):
         path = canon_path(path + "/default.nix")
     if extra is None and path in m.import_cache:
         return m.import_cache[path]
@@ -104,7 +120,7 @@ def read_file(m: Machine, p: Any) -> str:
 def read_dir(m: Machine, p: Any) -> Attrs:
     path = real_path(m, p)
     try:
-        entries = list(os.scandir(path))
+        entries = list(os.scandir(m.check_path(path)))
     except FileNotFoundError:
         raise E.NotFound(f"opening directory '{path}': No such file or directory") from None
     except NotADirectoryError:
@@ -127,7 +143,11 @@ def read_dir(m: Machine, p: Any) -> Attrs:
 @builtin("pathExists", 1)
 def path_exists(m: Machine, p: Any) -> bool:
     path = coerce_to_path(m, p)
-    return path in m.store_files or path in m.store_texts or os.path.lexists(path)
+    if path in m.store_files or path in m.store_texts:
+        return True
+    if m.access.restricted:
+        return m.access.exists(source_of(m, path))
+    return os.path.lexists(source_of(m, path))
 
 
 @builtin("toPath", 1)
@@ -149,7 +169,7 @@ def hash_file(m: Machine, algo: Any, p: Any) -> str:
     if text is not None:
         return _HASHES[name](text.encode("utf-8", "surrogateescape")).hexdigest()
     try:
-        return _HASHES[name](Path(path).read_bytes()).hexdigest()
+        return _HASHES[name](Path(m.check_path(path)).read_bytes()).hexdigest()
     except OSError as err:
         raise E.NotFound(f"opening file '{path}': {err.strerror}") from None
 
@@ -174,7 +194,9 @@ def find_file(m: Machine, entries: list[tuple[str, str]], name: str) -> str:
                 continue
             suffix = "" if len(name) == len(prefix) else "/" + name[len(prefix) + 1 :]
         candidate = root + suffix
-        if os.path.lexists(candidate):
+        # Restricted, a forbidden candidate is an error even if it does not exist: its
+        # existence is not for untrusted code to learn. (Nix 2.8 looks first.)
+        if os.path.lexists(m.check_path(candidate)):
             return canon_path(candidate)
     if m.unknowns:
         raise _NotOnSearchPath(name)
@@ -250,11 +272,13 @@ def add_path(
         result = m.call(m.call(filter_fn, str(entry)), kind)
         return m.force_bool(result)
 
-    if not os.path.lexists(path):
+    # As copy_to_store: restricted, the resolved path is what is hashed.
+    checked = m.check_path(path)
+    if not os.path.lexists(checked):
         raise E.EvalError(f"getting status of '{path}': No such file or directory")
     try:
         computed = source_path(
-            Path(path),
+            Path(checked),
             name,
             recursive=recursive,
             filter=keep if filter_fn is not None else None,
@@ -295,8 +319,43 @@ def filter_source(m: Machine, f: Any, p: Any) -> str:
 # --- fetchers: they need the network ---------------------------------------------------------
 
 
+# URL schemes (of fetchurl, fetchTarball, fetchGit, fetchTree's url) that name a local file.
+_LOCAL_SCHEMES = ("file://", "git+file://", "hg+file://", "tarball+file://", "path:")
+
+
+def _local_source(m: Machine, args: Any) -> str | None:
+    """The local file a fetcher's argument names (a path, an absolute path string, a
+    ``file://`` URL, or a set whose ``url`` / ``path`` is one), if any. Unknown or
+    non-string parts name none: they cannot be fetched offline anyway."""
+    value = force(args)
+    if type(value) is Attrs:
+        for key in ("url", "path"):
+            if key in value.items:
+                value = force(value.items[key])
+                break
+        else:
+            return None
+    if type(value) is NixPath:
+        return value.path
+    if not isinstance(value, str):
+        return None
+    text = str(value)
+    for scheme in _LOCAL_SCHEMES:
+        if text.startswith(scheme):
+            text = text[len(scheme) :].partition("?")[0]
+            break
+    return text if text.startswith("/") else None
+
+
 def _offline(name: str) -> Any:
     def fetch(m: Machine, args: Any) -> Any:
+        if m.access.restricted:
+            # Nothing is fetched either way (no fetcher ever opens a connection or runs a
+            # process), but a local source must be readable, as in Nix's restricted mode:
+            # `fetchGit /etc` is refused rather than turned into an unknown.
+            local = _local_source(m, args)
+            if local is not None:
+                m.check_path(source_of(m, local))
         if m.unknowns:
             from ..eval.machine import builtin_name, describe_argument
 

@@ -869,14 +869,18 @@ class _Regex:
         self.py_match = None if c.nullable_repeat else re.compile(c.python.encode(), re.S)
         self.py_search = None if c.has_alt else self.py_match
 
-    def match(self, s: bytes) -> list[tuple[int, int] | None] | None:
-        if self.py_match is not None:
+    def match(self, s: bytes, native: bool = True) -> list[tuple[int, int] | None] | None:
+        """The match of the whole of `s`. Without `native`, never Python's re (see
+        `_search_all`)."""
+        if native and self.py_match is not None:
             m = self.py_match.fullmatch(s)
             return None if m is None else _spans(m, self.groups)
         return _Executor(self, s, 0, 0).match()
 
-    def search(self, s: bytes, start: int, flags: int) -> list[tuple[int, int] | None] | None:
-        if self.py_search is not None and not flags & _NOT_NULL:
+    def search(
+        self, s: bytes, start: int, flags: int, native: bool = True
+    ) -> list[tuple[int, int] | None] | None:
+        if native and self.py_search is not None and not flags & _NOT_NULL:
             # Python's "^" matches at the string's start only, which is libstdc++'s "^"
             # with match_prev_avail after the first position (the only way it is used
             # here: searches from later positions always set it).
@@ -885,7 +889,7 @@ class _Regex:
             else:
                 m = self.py_search.search(s, start)
             return None if m is None else _spans(m, self.groups)
-        if self.py_search is not None and flags & _CONTINUOUS:
+        if native and self.py_search is not None and flags & _CONTINUOUS:
             m = self.py_search.match(s, start)
             if m is not None and m.end() > start:
                 # The first solution in depth-first order is not empty: it is the one.
@@ -898,11 +902,13 @@ def _spans(m: re.Match[bytes], groups: int) -> list[tuple[int, int] | None]:
     return [m.span(g) if m.start(g) >= 0 else None for g in range(groups)]
 
 
-def _search_all(rx: _Regex, s: bytes) -> list[list[tuple[int, int] | None]]:
-    """All matches as std::sregex_iterator enumerates them."""
+def _search_all(rx: _Regex, s: bytes, native: bool = True) -> list[list[tuple[int, int] | None]]:
+    """All matches as std::sregex_iterator enumerates them. `native` false keeps to the
+    port, which a budget can interrupt: Python's re holds the GIL for as long as it
+    backtracks (``(a|aa)*c`` on forty a's: seconds, with no way to stop it)."""
     out: list[list[tuple[int, int] | None]] = []
     flags = 0
-    found = rx.search(s, 0, flags)
+    found = rx.search(s, 0, flags, native)
     while found is not None:
         out.append(found)
         whole = found[0]
@@ -912,13 +918,13 @@ def _search_all(rx: _Regex, s: bytes) -> list[list[tuple[int, int] | None]]:
             # After an empty match: a non-empty match right there, else move on one.
             if start == len(s):
                 break
-            again = rx.search(s, start, flags | _NOT_NULL | _CONTINUOUS)
+            again = rx.search(s, start, flags | _NOT_NULL | _CONTINUOUS, native)
             if again is not None:
                 found = again
                 continue
             start += 1
         flags |= _PREV_AVAIL
-        found = rx.search(s, start, flags)
+        found = rx.search(s, start, flags, native)
     return out
 
 
@@ -953,7 +959,8 @@ def match(m: Machine, regex: Any, s: Any) -> Any:
     rx = _regex(m.force_string_no_ctx(regex))
     data = m.force_string(s)
     subject = data.encode("utf-8", "surrogateescape")
-    spans = rx.match(subject)
+    # Untrusted code (restricted mode) runs under a budget: only the port is interruptible.
+    spans = rx.match(subject, native=not m.access.restricted)
     return None if spans is None else _groups(subject, spans)
 
 
@@ -962,7 +969,7 @@ def split(m: Machine, regex: Any, s: Any) -> Any:
     rx = _regex(m.force_string_no_ctx(regex))
     data = m.force_string(s)
     subject = data.encode("utf-8", "surrogateescape")
-    matches = _search_all(rx, subject)
+    matches = _search_all(rx, subject, native=not m.access.restricted)
     if not matches:
         # prim_split returns its argument itself, context and all.
         return [data]

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval import ops
-from ..eval.coerce import coerce_to_string, wrap
+from ..eval.coerce import coerce_to_string, join_text, wrap
 from ..eval.force import force
 from ..printing import to_json_text
 from ..values import Attrs, NixPath, string_with_context
@@ -58,7 +58,7 @@ def concat_strings_sep(m: Machine, sep: Any, xs: Any) -> str:
     ctx: set[str] = set()
     separator = coerce_to_string(m, sep, ctx)
     pieces = [coerce_to_string(m, x, ctx) for x in m.force_list(xs)]
-    return string_with_context(separator.join(pieces), ctx)
+    return string_with_context(join_text(separator, pieces), ctx)
 
 
 @builtin("replaceStrings", 3)
@@ -95,7 +95,7 @@ def replace_strings(m: Machine, from_: Any, to: Any, s: Any) -> str:
             if pos < n:
                 out.append(text[pos])
             pos += 1
-    return string_with_context("".join(out), ctx)
+    return string_with_context(join_text("", out), ctx)
 
 
 @builtin("baseNameOf", 1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -132,12 +133,20 @@ def _root(machine: Any, path: str, checkout: Any, options: DescribeOptions) -> t
 
 def _validate(document: dict[str, Any], machine: Any) -> list[Diagnostic]:
     """Schema problems, as E200 diagnostics at the argument they come from."""
+    return schema_diagnostics(document, lambda pointer: _source_of(document, pointer))
+
+
+def schema_diagnostics(
+    document: dict[str, Any], place: Callable[[str], tuple[Source, Span]]
+) -> list[Diagnostic]:
+    """The document's schema problems as E200 diagnostics, each where `place` puts its
+    JSON pointer."""
     from ..effects.validate import validate_document
 
     problems = validate_document(document)
     result = []
     for problem in problems:
-        where = _source_of(document, problem.pointer)
+        where = place(problem.pointer)
         result.append(
             error(
                 "E200",

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from .. import __version__
 from ..eval.force import force
 from ..values import Attrs, CStr, NixPath
-from .calls import calls_of
+from .calls import Call, RunIf, calls_of
 from .encode import JSON, Encoder, location
 from .plans import Effect, Plan, plan_for
 
@@ -72,23 +72,29 @@ def classify(machine: Machine, value: Any) -> str | None:
     return None
 
 
-def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> dict[str, JSON]:
-    """The description of one effect or runIf result (see `classify`); `base` is the
-    directory paths are shown relative to."""
+def effect_call(machine: Machine, value: Any) -> tuple[RunIf | None, Attrs, Any, Call | None]:
+    """What a walked value (see `classify`) is made of: its runIf if it is one, the effect,
+    the effect's ``__ciEval`` tag, and the recorded call of the effect function (None for
+    an effect ci-eval's models did not make)."""
     value = force(value)
     assert type(value) is Attrs
     run_if = calls_of(machine).run_if_of(value)
-    if run_if is not None:
-        effect_value = force(run_if.effect)
-        mode = "run" if run_if.condition else "dependencies"
-    else:
-        effect_value = value
-        mode = "run"
+    effect_value = force(run_if.effect) if run_if is not None else value
     if type(effect_value) is not Attrs:
         raise TypeError("runIf was given something that is not an effect")
     items = effect_value.items
     tag = force(items["__ciEval"]) if "__ciEval" in items else None
     call = calls_of(machine).call_of(tag) if tag is not None else None
+    return run_if, effect_value, tag, call
+
+
+def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> dict[str, JSON]:
+    """The description of one effect or runIf result (see `classify`); `base` is the
+    directory paths are shown relative to."""
+    value = force(value)
+    run_if, effect_value, tag, call = effect_call(machine, value)
+    mode = "run" if run_if is None or run_if.condition else "dependencies"
+    items = effect_value.items
     if call is not None:
         function, args, at = call.function, call.args, location(call.source, call.span)
     elif type(tag) is Attrs:

@@ -37,6 +37,7 @@ __all__ = [
     "Pretend",
     "Secret",
     "SecretsError",
+    "condition_holds",
     "condition_to_json",
     "evaluate_condition",
     "grant",
@@ -315,6 +316,29 @@ def evaluate_condition(c: Condition, pretend: Pretend) -> bool:
             return pretend.owner == name
         case Const(value):
             return value
+        case _:
+            assert_never(c)
+
+
+def condition_holds(c: Condition, pretend: Pretend) -> bool | None:
+    """Like `evaluate_condition`, but None when the answer depends on what ``pretend``
+    does not know (the repository, its owner or default branch): three-valued, so
+    ``{"and": [false, {"isOwner": "?"}]}`` is still False."""
+    match c:
+        case And(conditions) | Or(conditions):
+            results = [condition_holds(x, pretend) for x in conditions]
+            decisive = isinstance(c, Or)  # True decides an `or`, False an `and`
+            if decisive in results:
+                return decisive
+            return None if None in results else not decisive
+        case IsDefaultBranch():
+            return pretend.is_default_branch
+        case IsRepo(name):
+            return None if pretend.repo is None else pretend.repo == name
+        case IsOwner(name):
+            return None if pretend.owner is None else pretend.owner == name
+        case IsTag() | IsBranch() | Const():
+            return evaluate_condition(c, pretend)
         case _:
             assert_never(c)
 

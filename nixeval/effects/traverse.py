@@ -26,7 +26,7 @@ be known to be an effect), unless it is the selected value itself.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..builtins.paths import import_file
@@ -232,12 +232,19 @@ _JOB_KINDS = ("onPush", "onSchedule")
 
 
 def walk(
-    machine: Machine, root: Any, attr_path: Sequence[str], flake: bool
+    machine: Machine,
+    root: Any,
+    attr_path: Sequence[str],
+    flake: bool,
+    on_error: Callable[[E.EvalError], None] | None = None,
 ) -> Iterator[tuple[str, Any]]:
     """``(attribute path, value)`` for every effect or runIf result below `attr_path` of
     `root`, in traversal order (names sorted as Nix sorts them). The selection auto-calls
-    functions on the way, as ``-A`` does; a selected effect yields just itself."""
-    walker = _Walker(machine, flake)
+    functions on the way, as ``-A`` does; a selected effect yields just itself.
+
+    An error stops the walk, unless `on_error` takes it: then the attribute it happened
+    in is skipped and the walk goes on with the next (``check`` reports them all)."""
+    walker = _Walker(machine, flake, on_error)
     names, value, where = walker.select(root, list(attr_path))
     yield from walker.visit(names, value, where, 0, selected=True)
 
@@ -249,11 +256,14 @@ def show_attr_path(names: Sequence[str]) -> str:
 
 
 class _Walker:
-    def __init__(self, machine: Machine, flake: bool) -> None:
+    def __init__(
+        self, machine: Machine, flake: bool, on_error: Callable[[E.EvalError], None] | None
+    ) -> None:
         from .describe import classify
 
         self.machine = machine
         self.flake = flake
+        self.on_error = on_error
         self.classify = classify
         self.noted: set[int] = set()
 
@@ -344,7 +354,9 @@ class _Walker:
                 yield from self.visit(child, value.items[name], position, depth + 1, False)
             except E.EvalError as err:
                 self.note(err, child, position)
-                raise
+                if self.on_error is None:
+                    raise
+                self.on_error(err)
 
     def children(self, value: Attrs, zone: int, depth: int, selected: bool) -> list[str]:
         if not self.flake:

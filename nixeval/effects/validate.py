@@ -223,3 +223,19 @@ def _suggestion(error: Any, unexpected: str | None) -> str | None:
     if error.validator == "enum" and isinstance(error.instance, str):
         return closest(error.instance, [v for v in error.validator_value if isinstance(v, str)])
     return None
+
+
+def deploy_problems(document: object) -> list[str]:
+    """Why `document` is not a valid deploy.json (``deploy.schema.json``), one message per
+    problem, in document order; none when it is valid."""
+    jsonschema = importlib.import_module("jsonschema")
+    schema = json.loads((schemas_directory() / "deploy.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = []
+    for error in sorted(
+        validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]
+    ):
+        unexpected = _unexpected_key(error, _at(document, list(error.absolute_path)))  # type: ignore[arg-type]
+        where = _pointer([*error.absolute_path, *([unexpected] if unexpected else [])])
+        problems.append(f"{_message(error, unexpected)}" + (f" (at {where})" if where else ""))
+    return problems

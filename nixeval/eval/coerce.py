@@ -39,7 +39,13 @@ def canon_path(path: str) -> str:
 def resolve_path_literal(text: str, env: Env) -> NixPath:
     """The path a literal denotes: relative to the file's directory, ``~`` to $HOME."""
     if text.startswith("~"):
-        home = env.ctx.machine.environ.get("HOME", os.path.expanduser("~"))
+        machine = env.ctx.machine
+        if machine.access.restricted:
+            # Nix 2.8 reads $HOME even in restricted mode (and Nix 2.9+ refuses ``~`` in
+            # pure mode with this wording): the user's home is none of untrusted code's
+            # business, not even its name. (The caller gives the literal's position.)
+            raise E.RestrictedPath(f"the path '{text}' can not be resolved in restricted mode")
+        home = machine.environ.get("HOME", os.path.expanduser("~"))
         path = home + text[1:]
     elif text.startswith("/"):
         path = text
@@ -57,13 +63,17 @@ def copy_to_store(machine: Machine, path: str) -> str:
 
     from ..store import StoreError, source_path
 
-    p = Path(path)
-    if not os.path.lexists(path):
+    # In restricted mode the resolved path is hashed: a symlink gets its target's store
+    # path, as in Nix's restricted mode (checkSourcePath's result is what is added).
+    checked = machine.check_path(path)
+    if not os.path.lexists(checked):
         raise E.EvalError(f"getting status of '{path}': No such file or directory")
     try:
-        store_path = source_path(p, os.path.basename(path.rstrip("/")) or "source")
+        store_path = source_path(Path(checked), os.path.basename(path.rstrip("/")) or "source")
     except StoreError as err:
         raise E.EvalError(err.message) from None
+    # Reading below the store path reads the source (`import "${./dir}/x.nix"`).
+    machine.store_files.setdefault(store_path, path)
     return CStr(store_path, frozenset([store_path]))
 
 
@@ -118,7 +128,7 @@ def coerce_to_string(
                     forced = force(element)
                     if type(forced) is not list or forced:
                         pieces.append(" ")
-            return "".join(pieces)
+            return join_text("", pieces)
     raise E.TypeMismatch(f"cannot coerce {show_type(v)} to a string")
 
 
@@ -220,6 +230,36 @@ def _unknown_concat(
             pieces.append("${" + print_value(v) + "}")
     text = "".join(pieces)
     return Unknown(f'"{text}"' if force_string else text, env.ctx.source, span)
+
+
+# Above this many characters, join_text joins in steps.
+JOIN_STEP = 1 << 24
+
+
+def join_text(separator: str, pieces: list[str]) -> str:
+    """``separator.join(pieces)``, in steps when the result is big.
+
+    Pieces may all be the same string (``concatStringsSep "" (genList (_: s) n)``), so
+    one C-level join could build gigabytes from little: the budget (`nixeval.budget`)
+    could neither see that memory grow nor interrupt the copy. Joined `JOIN_STEP`
+    characters at a time, the growth is seen and interruptible; only the last copy is
+    whole, and by then the memory it doubles has been in view of the budget.
+    """
+    total = sum(map(len, pieces)) + len(separator) * max(len(pieces) - 1, 0)
+    if total <= JOIN_STEP:
+        return separator.join(pieces)
+    chunks: list[str] = []
+    group: list[str] = []
+    size = 0
+    for piece in pieces:
+        group.append(piece)
+        size += len(piece) + len(separator)
+        if size >= JOIN_STEP:
+            chunks.append(separator.join(group))
+            group, size = [], 0
+    if group:
+        chunks.append(separator.join(group))
+    return separator.join(chunks)
 
 
 _INT_MASK = (1 << 64) - 1

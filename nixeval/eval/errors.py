@@ -127,6 +127,15 @@ class NotFound(EvalError):
     kind = "other"
 
 
+class RestrictedPath(EvalError):
+    """Restricted mode (``ci-eval check``): Nix code touched a file outside the allowed
+    roots. As Nix's RestrictedPathError it is fatal: ``builtins.tryEval`` cannot catch it,
+    so a ci.nix cannot probe the file system for what exists."""
+
+    code = "E112"
+    kind = "restricted"
+
+
 class NeedsValue(EvalError):
     """Evaluation needs to know a value that is unknown offline (to branch on it, compare
     it, or use it as a particular type): say which one, and how to supply it."""

@@ -16,7 +16,7 @@ large stack and recursion limit, and a RecursionError becomes a clean `StackOver
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..nixpkgs import WELL_KNOWN
@@ -39,6 +39,7 @@ from ..values import (
 )
 from . import errors as E
 from . import ops
+from .access import PathAccess
 from .coerce import concat_strings, resolve_path_literal, wrap
 from .env import MISSING, Env, FileContext, lookup_lexical
 from .force import force
@@ -56,9 +57,20 @@ class Machine:
         environ: dict[str, str] | None = None,
         pure: bool = False,
         unknowns: bool = False,
+        allowed_paths: Sequence[str] | None = None,
     ) -> None:
+        """`allowed_paths` (None: no restriction) is restricted mode, for untrusted code:
+        Nix code may then read only files below these directories (and ci-eval's own
+        models), a search path and an environment are ignored (``<x>`` is not found,
+        ``builtins.getEnv`` gives ``""``, ``~/x`` is an error), and fetchers of local
+        paths are checked too. Breaking a rule is `E.RestrictedPath` (E112)."""
         from ..builtins.base import make_base_env
 
+        self.access = PathAccess(allowed_paths)
+        if self.access.restricted:
+            # Nothing of the host may reach restricted code: NIX_PATH's entries would be
+            # readable roots (as in Nix), and $HOME and friends are the user's business.
+            search_path, environ = None, {}
         self.search_path = list(search_path or [])
         self.environ = dict(os.environ if environ is None else environ)
         self.pure = pure
@@ -100,6 +112,11 @@ class Machine:
             n.Assert: self._eval_assert,
             n.If: self._eval_if,
         }
+
+    def check_path(self, path: str) -> str:
+        """The path to touch when Nix code reads `path` (`PathAccess.check`): `path`
+        itself, unless restricted mode forbids it (E112) or resolves its symlinks."""
+        return self.access.check(path)
 
     @property
     def derivations(self) -> Any:
@@ -235,7 +252,10 @@ class Machine:
         return concat_strings(self, values, True, env, e.span)
 
     def _eval_path(self, e: n.Path, env: Env) -> Any:
-        first = resolve_path_literal(e.parts[0], env)  # type: ignore[arg-type]
+        try:
+            first = resolve_path_literal(e.parts[0], env)  # type: ignore[arg-type]
+        except E.EvalError as err:  # ``~/x`` in restricted mode
+            raise err.at(env.ctx.source, e.span) from None
         if len(e.parts) == 1:
             return first
         items: list[tuple[Any, Any]] = [(first, None)] + [

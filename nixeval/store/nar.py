@@ -2,6 +2,10 @@
 
 Nothing is buffered whole: file contents are read in chunks, so a large source tree costs
 memory proportional to its largest directory listing only.
+
+Below the root nothing is followed: entries are lstat-ed, symlinks are read as links
+(never opened), so a walk stays inside the root's tree. That is why restricted mode
+(`nixeval.eval.access`) only has to check the root its callers pass.
 """
 
 from __future__ import annotations

@@ -1,0 +1,160 @@
+"""Running an evaluation in a thread of its own: with a stack deep Nix recursion fits in,
+and, for untrusted code (``ci-eval check``), under a time and memory budget.
+
+`evaluation_thread` is the one place the stack and recursion limit are sized.
+`run_with_budget` runs a function in such a thread and watches it from the calling thread
+every `POLL_SECONDS`: wall time against the budget, and memory as the growth of the
+process's peak resident set (``getrusage``'s ``ru_maxrss``, so no file is read) since the
+start. Over budget, it raises `BudgetInterrupt` *inside* the worker (CPython's
+``PyThreadState_SetAsyncExc``), which unwinds the evaluation; being a `BaseException`,
+nothing that catches ``Exception`` (``tryEval``, the effect walkers) can swallow it. The
+caller then gets `BudgetExceeded`.
+
+What it cannot stop: an asynchronous exception is only seen between bytecodes, so a
+single long C operation runs to its end first: one huge ``str.join`` / string or list
+concatenation / ``bytes`` copy, a big-integer operation, or Python's `re` backtracking
+(used by ``builtins.match``/``split`` for simple patterns). After `GRACE_SECONDS` the
+caller gives up waiting and raises `BudgetExceeded` anyway; the worker (a daemon thread)
+is abandoned and goes on until that operation ends, so the process should exit soon.
+
+``ru_maxrss`` is a high-water mark: memory the process had already used at its peak
+before the call can be reused by it unnoticed. In a fresh ``ci-eval check`` process that
+is the start-up footprint only.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import resource
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Literal, TypeVar
+
+T = TypeVar("T")
+
+# Evaluating deeply nested Nix recurses in Python: give it room, in a thread of its own
+# (the main thread's C stack is fixed at start-up; a thread's is ours to size). The
+# stack is address space reserved, not memory used: only what recursion touches counts.
+STACK_BYTES = 512 * 1024 * 1024
+RECURSION_LIMIT = 1_000_000
+
+POLL_SECONDS = 0.05
+# How long an interrupted worker may take to unwind before the caller stops waiting, and
+# how often meanwhile the interrupt is sent again (in case one was lost: raised where an
+# error cannot propagate, such as a finaliser).
+GRACE_SECONDS = 1.0
+RESEND_SECONDS = 0.25
+
+# ru_maxrss is in kibibytes on Linux, in bytes on macOS.
+_MAXRSS_UNIT = 1 if sys.platform == "darwin" else 1024
+
+
+class BudgetExceeded(Exception):
+    """The evaluation went over its budget: `kind` ``"time"`` (seconds) or ``"memory"``
+    (MiB), the `limit`, and what had been `used` when it was stopped."""
+
+    def __init__(self, kind: Literal["time", "memory"], limit: float, used: float) -> None:
+        unit = "s" if kind == "time" else "MiB"
+        super().__init__(f"{kind} budget exceeded: used {used:.1f} {unit} of {limit:g} {unit}")
+        self.kind: Literal["time", "memory"] = kind
+        self.limit = limit
+        self.used = used
+
+
+class BudgetInterrupt(BaseException):
+    """Raised inside the worker to stop it. A BaseException, so that no ``except
+    Exception`` on the way up (``builtins.tryEval``, error notes) stops it; code that
+    catches BaseException must re-raise it (`nixeval.eval.force.force` does)."""
+
+
+def evaluation_thread(target: Callable[[], None], name: str = "ci-eval") -> threading.Thread:
+    """A started daemon thread running `target` with a `STACK_BYTES` stack, after raising
+    the interpreter's recursion limit to `RECURSION_LIMIT` (it is interpreter-wide and
+    never lowered here: the caller restores it once the thread is done, if it wants)."""
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    old_size = threading.stack_size(STACK_BYTES)
+    try:
+        worker = threading.Thread(target=target, name=name, daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(old_size)
+    return worker
+
+
+def _peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _MAXRSS_UNIT / (1024 * 1024)
+
+
+def _interrupt(worker: threading.Thread) -> None:
+    ident = worker.ident
+    if ident is not None and worker.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(ident), ctypes.py_object(BudgetInterrupt)
+        )
+
+
+def run_with_budget(fn: Callable[[], T], *, seconds: float, memory_mb: int) -> T:
+    """`fn()`, run in an `evaluation_thread`: its value, or the exception it raised
+    (unchanged), or `BudgetExceeded` if it ran longer than `seconds` or made the process's
+    peak memory grow by more than `memory_mb` MiB."""
+    outcome: list[T] = []
+    failure: list[BaseException] = []
+    stopped = threading.Event()
+
+    def work() -> None:
+        # Twice: an interrupt sent again just as the first one arrived must not escape
+        # this function either (it would print a thread traceback).
+        try:
+            try:
+                outcome.append(fn())
+            except BudgetInterrupt:
+                stopped.set()  # the caller knows why
+            except BaseException as exc:  # handed to the caller, whatever it is
+                failure.append(exc)
+        except BudgetInterrupt:
+            stopped.set()
+
+    old_limit = sys.getrecursionlimit()
+    start_rss = _peak_rss_mib()
+    start = time.monotonic()
+    worker = evaluation_thread(work, name="ci-eval budget")
+    exceeded: BudgetExceeded | None = None
+    try:
+        while True:
+            worker.join(POLL_SECONDS)
+            if not worker.is_alive():
+                break
+            elapsed = time.monotonic() - start
+            grown = _peak_rss_mib() - start_rss
+            if grown > memory_mb:
+                exceeded = BudgetExceeded("memory", memory_mb, grown)
+            elif elapsed > seconds:
+                exceeded = BudgetExceeded("time", seconds, elapsed)
+            if exceeded is not None:
+                _stop(worker, stopped)
+                break
+    except BaseException:  # KeyboardInterrupt in the caller: stop the worker too
+        _stop(worker, stopped)
+        raise
+    finally:
+        if not worker.is_alive():
+            sys.setrecursionlimit(old_limit)
+    if exceeded is not None:
+        raise exceeded
+    if failure:
+        raise failure[0]
+    return outcome[0]
+
+
+def _stop(worker: threading.Thread, stopped: threading.Event) -> None:
+    """Interrupt the worker and wait (at most `GRACE_SECONDS`) for it to unwind, asking
+    again now and then in case an interrupt was lost."""
+    deadline = time.monotonic() + GRACE_SECONDS
+    while worker.is_alive() and not stopped.is_set():
+        _interrupt(worker)
+        worker.join(min(RESEND_SECONDS, max(deadline - time.monotonic(), 0)))
+        if time.monotonic() >= deadline:
+            return
+    worker.join(max(deadline - time.monotonic(), 0))

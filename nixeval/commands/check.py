@@ -1,0 +1,268 @@
+"""``ci-eval check [FILE… | -]``: every problem of every file, for pre-commit and editors.
+
+For each file: parse (a syntax error ends that file's checks: Nix itself stops there);
+resolve names (E006) and lint (W001–W007, `nixeval.lint`); then, for a file Hercules CI
+would evaluate (``ci.nix``, ``flake.nix``, or the file Hercules picks at the repository
+root), evaluate every effect as if on the default branch and as if on each branch or tag
+its conditions compare against (`nixeval.effects.branches`), each pass restricted to the
+repository and under a time and memory budget (`nixeval.commands.sweep`). A problem found
+in several passes is reported once; one found only off the default branch says which
+branch. ``# ci-eval: ignore[CODE]`` comments drop what they name.
+
+All diagnostics go to stdout in the chosen format (editors and pre-commit read them
+there). Exit status: 1 if any error (or any warning with ``--warnings-as-errors``), else
+0. One file's failure never stops the others; a bug of ours is an E999 for that file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING
+
+from ..diagnostics import RENDERERS, Diagnostic, Severity, error, render_human, use_colour
+from ..frontend import InputError, internal_error, parse_only, undefined_variable_errors
+from ..syntax import Source
+from ..syntax.nodes import Span
+from .sweep import Pass
+
+if TYPE_CHECKING:
+    from ..effects.checks import SecretsFile
+
+STDIN = "-"
+ENTRY_POINTS = ("ci.nix", "flake.nix")
+
+
+@dataclass
+class CheckOptions:
+    files: list[str] = field(default_factory=list)
+    format: str = "human"  # human | gcc | json | sarif
+    stdin_filename: str | None = None
+    secrets: str | None = None
+    warnings_as_errors: bool = False
+    timeout: float = 10.0  # seconds of evaluation per file
+    max_memory: int = 1024  # MiB the evaluation of one file may grow by
+    debug: bool = False
+
+
+def run_check(options: CheckOptions, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    files = options.files or [_default_file()]
+    diagnostics: list[Diagnostic] = []
+    for name in files:
+        try:
+            diagnostics.extend(check_file(name, options, stdin))
+        except Exception as exc:
+            if options.debug:
+                raise
+            diagnostics.append(internal_error(Source(name, ""), exc))
+    _render(diagnostics, options.format, stdout)
+    failing = {Severity.ERROR} | ({Severity.WARNING} if options.warnings_as_errors else set())
+    return 1 if any(d.severity in failing for d in diagnostics) else 0
+
+
+def _default_file() -> str:
+    from ..effects.traverse import NoCiFile, find_file
+
+    try:
+        return find_file(None)
+    except NoCiFile:
+        return "ci.nix"  # reported as missing
+
+
+def _render(diagnostics: list[Diagnostic], format: str, stdout: IO[str]) -> None:
+    if format == "human":
+        stdout.write(render_human(diagnostics, colour=use_colour(stdout)))
+    else:
+        stdout.write(RENDERERS[format](diagnostics))
+    stdout.flush()
+
+
+# --- one file -----------------------------------------------------------------------------
+
+
+def check_file(name: str, options: CheckOptions, stdin: IO[str]) -> list[Diagnostic]:
+    """Every problem of one file (see the module docstring), in source order, with the
+    file named as the user named it."""
+    from ..lint import apply_suppressions, lint
+
+    shown = name
+    if name == STDIN:
+        shown = options.stdin_filename or "<stdin>"
+        source = Source(shown, stdin.read())
+        on_disk = False
+    else:
+        try:
+            source = _read(name)
+        except InputError as err:
+            return [error("E007", str(err), Source(name, ""), Span(0, 0))]
+        on_disk = True
+    path = os.path.abspath(shown)
+    expr, problems = parse_only(source)
+    if expr is None:
+        return problems
+    problems = undefined_variable_errors(expr, source) + lint(expr, source)
+    if not any(d.is_error for d in problems) and _is_entry_point(path):
+        text = None if on_disk else source.text
+        problems += _evaluate(path, expr, text, options)
+    problems = [_for_the_user(d, path, source) for d in problems]
+    problems = apply_suppressions(source, problems)
+    return sorted(problems, key=lambda d: (d.source.name != shown, d.source.name, d.span.start))
+
+
+def _read(name: str) -> Source:
+    from ..frontend import read_source
+
+    if os.path.isdir(name):
+        from ..effects.traverse import NoCiFile, find_file
+
+        try:
+            name = find_file(name)
+        except NoCiFile as err:
+            raise InputError(str(err)) from None
+    return read_source(name)
+
+
+def _is_entry_point(path: str) -> bool:
+    """Whether Hercules CI evaluates this file: a ci.nix or flake.nix anywhere, or the
+    file it picks at the repository root (a default.nix there)."""
+    if os.path.basename(path) in ENTRY_POINTS:
+        return True
+    from ..effects.traverse import NoCiFile, find_file
+
+    try:
+        return os.path.abspath(find_file(repository_root(path))) == path
+    except NoCiFile:
+        return False
+
+
+def repository_root(path: str) -> str:
+    from ..checkout import repo_root
+
+    return repo_root(path)
+
+
+# --- evaluation passes --------------------------------------------------------------------
+
+
+def _evaluate(path: str, expr: object, text: str | None, options: CheckOptions) -> list[Diagnostic]:
+    import time
+
+    from ..budget import BudgetExceeded, run_with_budget
+    from ..checkout import default_branch
+    from ..effects.branches import compared_refs
+    from .sweep import run_pass
+
+    root = repository_root(path)
+    default = default_branch(root) or "main"
+    refs = [f"refs/heads/{default}"]
+    refs += [r for r in compared_refs(expr) if r not in refs]  # type: ignore[arg-type]
+    secrets = _secrets_file(options, root)
+    deadline = time.monotonic() + options.timeout
+    seen: dict[tuple[str, str, int, int, str], Diagnostic] = {}
+    for index, ref in enumerate(refs):
+        p = Pass(path, ref, root, default, secrets, text)
+        remaining = deadline - time.monotonic()
+        try:
+            found = run_with_budget(
+                functools.partial(run_pass, p),
+                seconds=max(remaining, 0.01),
+                memory_mb=options.max_memory,
+            )
+        except BudgetExceeded as exceeded:
+            found = [_over_budget(exceeded, path, text, options)]
+        for d in found:
+            key = (d.code, d.source.name, d.span.start, d.span.end, d.message)
+            if key not in seen:
+                seen[key] = d if index == 0 else _on_ref(d, ref)
+        if any(d.code in ("E113", "E114") for d in found):
+            break
+    return list(seen.values())
+
+
+def _over_budget(
+    exceeded: object, path: str, text: str | None, options: CheckOptions
+) -> Diagnostic:
+    kind = getattr(exceeded, "kind", "time")
+    source = Source(path, text if text is not None else _text_of(path))
+    if kind == "memory":
+        return error(
+            "E114",
+            f"evaluation used more than its memory budget of {options.max_memory} MiB",
+            source,
+            Span(0, 0),
+            notes=["help: raise it with --max-memory MIB if the file really needs more"],
+        )
+    return error(
+        "E113",
+        f"evaluation took longer than its time budget of {options.timeout:g} s",
+        source,
+        Span(0, 0),
+        notes=["help: raise it with --timeout SECONDS if the file really needs longer"],
+    )
+
+
+def _text_of(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def _on_ref(d: Diagnostic, ref: str) -> Diagnostic:
+    for prefix, kind in (("refs/heads/", "branch"), ("refs/tags/", "tag")):
+        if ref.startswith(prefix):
+            note = f"found when evaluated as if on {kind} '{ref[len(prefix) :]}'"
+            break
+    else:
+        note = f"found when evaluated as if on ref '{ref}'"
+    return dataclasses.replace(d, notes=(*d.notes, note))
+
+
+def _secrets_file(options: CheckOptions, root: str) -> SecretsFile | None:
+    """The secrets.json to check secretsMap against: ``--secrets``, else Hercules CI's
+    local file for the repository's forge and owner, if it exists; else None."""
+    from ..effects.checks import SecretsFile
+
+    if options.secrets is not None:
+        return SecretsFile.read(options.secrets)
+    from ..checkout import checkout_without_git
+    from ..effects.secrets import local_secrets_path
+
+    checkout = checkout_without_git(root)
+    forge = _forge(checkout.remote_http_url)
+    if forge is None or checkout.owner is None:
+        return None
+    path = local_secrets_path(forge, checkout.owner)
+    return SecretsFile.read(str(path)) if path.is_file() else None
+
+
+def _forge(http_url: str | None) -> str | None:
+    if http_url is None:
+        return None
+    from urllib.parse import urlsplit
+
+    host = urlsplit(http_url).hostname or ""
+    return {"github.com": "github", "gitlab.com": "gitlab"}.get(host)
+
+
+def _for_the_user(d: Diagnostic, path: str, source: Source) -> Diagnostic:
+    """The checked file named as the user named it (with the buffer's text), other files
+    relative to the working directory, no notes from inside ci-eval's own models."""
+    from ..effects.encode import MODEL_DIR, display_path
+
+    if d.source.name == path or d.source.name == source.name:
+        shown = source
+    elif d.source.name != display_path(d.source.name):
+        shown = Source(display_path(d.source.name), d.source.text, d.source.origin)
+    else:
+        shown = d.source
+    here = os.getcwd() + os.sep
+    notes = tuple(
+        note.replace(path, source.name).replace(here, "")
+        for note in d.notes
+        if MODEL_DIR not in note
+    )
+    return dataclasses.replace(d, source=shown, notes=notes)

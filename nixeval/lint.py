@@ -1,0 +1,572 @@
+"""The static checks of ``ci-eval check``: Nix that evaluates, but probably not as meant.
+
+    from nixeval.lint import apply_suppressions, lint
+    warnings = apply_suppressions(source, lint(expr, source))
+
+`lint` walks a parsed expression once, with Nix's scope rules (those of
+`nixeval.resolve`, i.e. Nix's ``bindVars``), and returns warnings sorted by position.
+The codes are stable (`LINT_CODES`):
+
+    W001  unused let binding: ``let x = 1; in 2``, also ``inherit x;`` / ``inherit (e) x;``
+    W002  unused function argument: ``x: 1``, ``{ a, b }: a``, ``args@{ a }: a``
+    W003  a ``rec { }`` none of whose values (or dynamic names) refers to a name it defines
+    W004  a variable under ``with E;`` bound lexically (let, function argument, rec) while E
+          statically has the same attribute: Nix takes the lexical one
+    W005  ``builtins.x`` where Nix 2.8's builtins have no ``x`` (with "did you mean")
+    W006  the deprecated ``let { …; body = …; }``
+    W007  a deprecated unquoted URL (``https://example.org``)
+
+What counts:
+
+- *Used* (W001, W002) means referenced anywhere in the binding's scope except from its own
+  value (or default), as deadnix counts: ``let f = n: f n; in 1`` reports ``f``. A binding
+  used only by another binding that is itself unused still counts as used (one pass, no
+  fixpoint). Names starting with ``_`` are never reported.
+- W003 counts every reference to the set's names, self-references included: without
+  ``rec`` they would mean something else.
+- W004 knows E statically when it is an attribute-set literal (also ``rec``), ``builtins``
+  (not rebound), or a variable bound (by ``let`` or ``rec``) to an attribute-set literal.
+  Other ``with``s are not reported (their attributes are unknown before evaluation), nor
+  are bindings that are the attribute itself: ``inherit (builtins) map;`` under
+  ``with builtins;``, or an environment's ``inherit x;``.
+- W005 is reported at the attribute name (in ``inherit (builtins) x;`` too), but not for
+  ``builtins.x or default``, inside the ``then`` of ``if builtins ? x && … then``, the
+  ``else`` of ``if !(builtins ? x) then``, the body of ``assert builtins ? x;``, or right
+  of ``builtins ? x && …``: those are the idiom for builtins of newer Nix versions. Nix
+  2.8's experimental ``getFlake`` and ``fetchClosure`` are accepted.
+
+`apply_suppressions` drops warnings (or errors) a ``# ci-eval: ignore[W003, E212]``
+comment (``# ci-eval: ignore`` alone: every code) covers: those starting on the comment's
+line, or on the next line when the comment is alone on its line. Only real comments count,
+found with the lexer, so the text inside a string never suppresses anything.
+
+The walk recurses once per nesting level of the AST, like `nixeval.resolve`: run it where
+deep expressions have the stack they need (as the command line does).
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import assert_never
+
+from .builtins.names import BASE_ENV
+from .diagnostics import Diagnostic, Label, warning
+from .spelling import closest
+from .syntax import nodes as n
+from .syntax.lexer import LexError, tokenize
+from .syntax.nodes import AttrKind, BinaryOp, Span
+from .syntax.source import Source
+
+LINT_CODES: dict[str, str] = {
+    "W001": "unused let binding",
+    "W002": "unused function argument",
+    "W003": "attribute set does not need 'rec'",
+    "W004": "variable under 'with' refers to a lexical binding",
+    "W005": "unknown builtin",
+    "W006": "deprecated legacy 'let { … }'",
+    "W007": "deprecated unquoted URL",
+}
+
+# The attributes of Nix 2.8's `builtins`: every global without its `__` (and `builtins`).
+BUILTIN_ATTRS: frozenset[str] = frozenset(name.removeprefix("__") for name in BASE_ENV)
+# Builtins Nix 2.8 has behind an experimental feature (flakes, fetch-closure).
+_EXPERIMENTAL_BUILTINS = frozenset(["getFlake", "fetchClosure"])
+
+
+def lint(expr: n.Expr, source: Source) -> list[Diagnostic]:
+    """Every warning of `expr` (parsed from `source`), sorted by position."""
+    linter = _Linter(source)
+    linter.expr(expr, None)
+    unique = {(d.span.start, d.code, d.span.end, d.message): d for d in linter.found}
+    return [unique[k] for k in sorted(unique)]
+
+
+# --- scopes ---------------------------------------------------------------------------------
+
+
+class _Kind(enum.Enum):
+    """What bound a name, in the words of W004's message."""
+
+    LET = "let binding"
+    ARG = "function argument"
+    REC = "attribute of the recursive set"
+
+
+@dataclass(eq=False, slots=True)
+class _Binding:
+    name: str
+    kind: _Kind
+    span: Span  # the name
+    value: n.Expr | None = None  # the bound expression of a plain `name = value;`
+    origin: n.Expr | None = None  # the e of `inherit (e) name;`
+    used: bool = False  # referenced from outside its own value
+    referenced: bool = False  # referenced at all
+
+
+@dataclass(frozen=True, slots=True)
+class _With:
+    node: n.With
+    names: frozenset[str]  # the attributes its environment is known to have
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    bindings: Mapping[str, _Binding]
+    up: _Scope | None
+    with_: _With | None = None  # a `with` scope binds nothing lexically
+
+
+def _resolve(name: str, scope: _Scope | None) -> tuple[_Binding | None, _With | None]:
+    """The lexical binding of `name` (None: the base environment, a `with`, or nothing),
+    and the innermost `with` in between that statically has an attribute `name`."""
+    hiding: _With | None = None
+    while scope is not None:
+        w = scope.with_
+        if w is not None:
+            if hiding is None and name in w.names:
+                hiding = w
+        else:
+            b = scope.bindings.get(name)
+            if b is not None:
+                return b, hiding
+        scope = scope.up
+    return None, None
+
+
+# --- guards for newer builtins ----------------------------------------------------------------
+
+
+def _guards(cond: n.Expr) -> frozenset[str]:
+    """The builtins `cond` being true proves present: ``builtins ? x && …``."""
+    match cond:
+        case n.HasAttr(expr=n.Var(name="builtins"), path=(n.StaticAttr(name=name), *_)):
+            return frozenset([name])
+        case n.BinOp(op=BinaryOp.AND, left=left, right=right):
+            return _guards(left) | _guards(right)
+        case _:
+            return frozenset()
+
+
+def _negated_guards(cond: n.Expr) -> frozenset[str]:
+    """The builtins `cond` being false proves present: ``!(builtins ? x) || …``."""
+    match cond:
+        case n.Not(expr=inner):
+            return _guards(inner)
+        case n.BinOp(op=BinaryOp.OR, left=left, right=right):
+            return _negated_guards(left) | _negated_guards(right)
+        case _:
+            return frozenset()
+
+
+# --- the walk -------------------------------------------------------------------------------
+
+# What may come between a node's start and its first keyword or name: `(`, `@`, blanks,
+# comments.
+_GAP = re.compile(r"(?:[\s(@]+|#[^\n]*|/\*.*?\*/)*", re.DOTALL)
+
+
+class _Linter:
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.found: list[Diagnostic] = []
+        self.defining: set[_Binding] = set()  # bindings whose own value is being walked
+        self.guarded: frozenset[str] = frozenset()  # builtins proven present here
+        self.walked: set[int] = set()  # ids of `inherit (e)` sources already walked
+
+    def warn(
+        self,
+        code: str,
+        message: str,
+        span: Span,
+        notes: Sequence[str] = (),
+        labels: Sequence[Label] = (),
+    ) -> None:
+        self.found.append(warning(code, message, self.source, span, labels, notes))
+
+    def line(self, span: Span) -> int:
+        return self.source.position(span.start).line
+
+    def word_span(self, start: int, word: str, fallback: Span) -> Span:
+        """The span of `word` after `start` and any parentheses, blanks and comments."""
+        text = self.source.text
+        m = _GAP.match(text, start)
+        pos = m.end() if m else start
+        return Span(pos, pos + len(word)) if text.startswith(word, pos) else fallback
+
+    # --- expressions --------------------------------------------------------------------------
+
+    def expr(self, e: n.Expr, scope: _Scope | None) -> None:
+        match e:
+            case n.Var():
+                self.var(e, scope)
+            case n.Int() | n.Float() | n.CurPos() | n.SearchPath():
+                pass
+            case n.Uri(value=value, span=span):
+                self.warn(
+                    "W007", "URL literals are deprecated", span, [f'help: quote it: "{value}"']
+                )
+            case n.Str(parts=parts) | n.Path(parts=parts):
+                for p in parts:
+                    if not isinstance(p, str):
+                        self.expr(p, scope)
+            case n.Select():
+                self.select(e, scope)
+            case n.HasAttr(expr=base, path=path):
+                self.expr(base, scope)
+                self.attr_path(path, scope)
+            case n.Lambda():
+                self.lambda_(e, scope)
+            case n.Apply(fn=left, arg=right):
+                self.expr(left, scope)
+                self.expr(right, scope)
+            case n.BinOp():
+                self.binop(e, scope)
+            case n.Not(expr=inner) | n.Negate(expr=inner):
+                self.expr(inner, scope)
+            case n.List(elements=elements):
+                for x in elements:
+                    self.expr(x, scope)
+            case n.AttrSet():
+                self.attrset(e, scope)
+            case n.LegacyLet(attrs=attrs, span=span):
+                self.warn(
+                    "W006",
+                    "the legacy 'let { …; body = …; }' is deprecated",
+                    self.word_span(span.start, "let", span),
+                    ["help: use 'let … in …', with the value of 'body' after 'in'"],
+                )
+                self.rec_bindings(attrs, scope)
+            case n.LetIn():
+                self.let_in(e, scope)
+            case n.With():
+                self.with_(e, scope)
+            case n.Assert(cond=cond, body=body):
+                self.expr(cond, scope)
+                self.guarded_expr(_guards(cond), body, scope)
+            case n.If(cond=cond, then=then, else_=else_):
+                self.expr(cond, scope)
+                self.guarded_expr(_guards(cond), then, scope)
+                self.guarded_expr(_negated_guards(cond), else_, scope)
+            case _:
+                assert_never(e)
+
+    def guarded_expr(self, names: frozenset[str], e: n.Expr, scope: _Scope | None) -> None:
+        if not names:
+            self.expr(e, scope)
+            return
+        outer = self.guarded
+        self.guarded = outer | names
+        self.expr(e, scope)
+        self.guarded = outer
+
+    def binop(self, e: n.BinOp, scope: _Scope | None) -> None:
+        self.expr(e.left, scope)
+        if e.op is BinaryOp.AND:
+            self.guarded_expr(_guards(e.left), e.right, scope)
+        elif e.op is BinaryOp.OR:
+            self.guarded_expr(_negated_guards(e.left), e.right, scope)
+        else:
+            self.expr(e.right, scope)
+
+    def attr_path(self, path: Sequence[n.AttrName], scope: _Scope | None) -> None:
+        for a in path:
+            if isinstance(a, n.DynamicAttr):
+                self.expr(a.expr, scope)
+
+    def value(self, binding: _Binding, e: n.Expr, scope: _Scope | None) -> None:
+        """Walk the value of `binding`: references to it from there do not use it."""
+        self.defining.add(binding)
+        self.expr(e, scope)
+        self.defining.discard(binding)
+
+    # --- variables ----------------------------------------------------------------------------
+
+    def var(self, v: n.Var, scope: _Scope | None) -> None:
+        b, hiding = _resolve(v.name, scope)
+        if b is None:
+            return
+        b.referenced = True
+        if b not in self.defining:
+            b.used = True
+        if hiding is not None and not _same_attribute(b, hiding.node.env):
+            self.shadowed(v, b, hiding)
+
+    def shadowed(self, v: n.Var, b: _Binding, w: _With) -> None:
+        env = w.node.env
+        fix = (
+            f"help: write '{env.name}.{v.name}' if the attribute is meant"
+            if isinstance(env, n.Var)
+            else f"help: rename the {b.kind.value} if the attribute is meant"
+        )
+        self.warn(
+            "W004",
+            f"'{v.name}' refers to the {b.kind.value} at line {self.line(b.span)}, "
+            "not to the attribute of the enclosing 'with'",
+            v.span,
+            [
+                "note: let bindings, function arguments and rec attributes take precedence "
+                "over 'with'",
+                fix,
+            ],
+            [
+                Label(env.span, f"this also provides '{v.name}'"),
+                Label(b.span, f"'{v.name}' is bound here"),
+            ],
+        )
+
+    # --- builtins -----------------------------------------------------------------------------
+
+    def select(self, s: n.Select, scope: _Scope | None) -> None:
+        self.expr(s.expr, scope)
+        self.attr_path(s.path, scope)
+        if s.default is not None:
+            self.expr(s.default, scope)
+        else:
+            self.check_builtin(s, scope)
+
+    def check_builtin(self, s: n.Select, scope: _Scope | None) -> None:
+        """W005 for ``builtins.x`` (no ``or``) where Nix 2.8 has no builtin x."""
+        first = s.path[0]
+        if not (isinstance(s.expr, n.Var) and s.expr.name == "builtins"):
+            return
+        if not isinstance(first, n.StaticAttr):
+            return
+        name = first.name
+        known = name in BUILTIN_ATTRS or name in _EXPERIMENTAL_BUILTINS
+        if known or name in self.guarded or _resolve("builtins", scope)[0] is not None:
+            return
+        suggestion = closest(name, BUILTIN_ATTRS)
+        note = (
+            f"help: did you mean '{suggestion}'?"
+            if suggestion
+            else f"help: if it is a builtin of a newer Nix, write 'builtins.{name} or …' "
+            f"or test 'builtins ? {name}' first"
+        )
+        self.warn("W005", f"'{name}' is not a builtin of Nix 2.8", first.span, [note])
+
+    # --- functions ----------------------------------------------------------------------------
+
+    def lambda_(self, lam: n.Lambda, scope: _Scope | None) -> None:
+        bindings: dict[str, _Binding] = {}
+        if lam.param is not None:
+            bindings[lam.param] = _Binding(lam.param, _Kind.ARG, self.param_span(lam))
+        formals = lam.formals.entries if lam.formals is not None else ()
+        for f in formals:
+            name_span = Span(f.span.start, f.span.start + len(f.name))
+            bindings[f.name] = _Binding(f.name, _Kind.ARG, name_span)
+        inner = _Scope(bindings, scope)
+        for f in formals:
+            if f.default is not None:
+                self.value(bindings[f.name], f.default, inner)
+        self.expr(lam.body, inner)
+        if lam.param is not None:
+            self.unused_param(lam, bindings[lam.param])
+        for f in formals:
+            self.unused_formal(lam, bindings[f.name])
+
+    def param_span(self, lam: n.Lambda) -> Span:
+        """The span of the name of ``x: …``, ``x@{ … }: …`` or ``{ … }@x: …``."""
+        assert lam.param is not None
+        start = lam.span.start
+        if lam.formals is not None and not lam.param_first:
+            start = lam.formals.span.end
+        return self.word_span(start, lam.param, lam.span)
+
+    def unused_param(self, lam: n.Lambda, b: _Binding) -> None:
+        if b.used or b.name.startswith("_"):
+            return
+        if lam.formals is None:
+            note = f"help: rename it to '_{b.name}' if it is unused on purpose"
+        elif lam.param_first:
+            note = f"help: remove '{b.name}@'"
+        else:
+            note = f"help: remove '@{b.name}'"
+        self.warn("W002", f"unused function argument '{b.name}'", b.span, [note])
+
+    def unused_formal(self, lam: n.Lambda, b: _Binding) -> None:
+        if b.used or b.name.startswith("_"):
+            return
+        assert lam.formals is not None
+        if lam.formals.ellipsis:
+            notes = ["help: remove it (the '...' still accepts it)"]
+        else:
+            notes = [
+                f"note: without it, calls that pass '{b.name}' would fail",
+                "help: to keep it, add '# ci-eval: ignore[W002]' on its line",
+            ]
+        self.warn("W002", f"unused function argument '{b.name}'", b.span, notes)
+
+    # --- bindings -----------------------------------------------------------------------------
+
+    def defs(
+        self,
+        defs: Sequence[n.AttrDef],
+        bindings: Mapping[str, _Binding],
+        inner: _Scope | None,
+        outer: _Scope | None,
+    ) -> None:
+        """Walk the values of `defs`: ``inherit x;`` looks outside, the rest inside."""
+        for d in defs:
+            if d.kind is AttrKind.INHERIT:
+                self.expr(d.value, outer)
+            elif d.kind is AttrKind.INHERIT_FROM:
+                self.inherit_from(d.value, inner)
+            elif d.name in bindings:
+                self.value(bindings[d.name], d.value, inner)
+            else:
+                self.expr(d.value, inner)
+
+    def inherit_from(self, value: n.Expr, scope: _Scope | None) -> None:
+        """``inherit (e) x y;``: each name is ``Select(e, x)``, sharing one `e`."""
+        assert isinstance(value, n.Select)
+        if id(value.expr) not in self.walked:
+            self.walked.add(id(value.expr))
+            self.expr(value.expr, scope)
+        self.check_builtin(value, scope)
+
+    def let_in(self, let: n.LetIn, scope: _Scope | None) -> None:
+        bindings = {d.name: _binding(d, _Kind.LET) for d in let.bindings}
+        inner = _Scope(bindings, scope)
+        self.defs(let.bindings, bindings, inner, scope)
+        self.expr(let.body, inner)
+        for b in bindings.values():
+            if not b.used and not b.name.startswith("_"):
+                notes = ["help: remove it"]
+                if b.referenced:
+                    notes.insert(0, "note: it is only used in its own definition")
+                self.warn("W001", f"unused let binding '{b.name}'", b.span, notes)
+
+    def attrset(self, s: n.AttrSet, scope: _Scope | None) -> None:
+        if s.recursive:
+            bindings = self.rec_bindings(s, scope)
+            if not any(b.referenced for b in bindings.values()):
+                rec = self.word_span(s.span.start, "rec", Span(s.span.start, s.span.start + 3))
+                self.warn(
+                    "W003", "this attribute set does not need 'rec'", rec, ["help: remove 'rec'"]
+                )
+            return
+        self.defs(s.attrs, {}, scope, scope)
+        for dd in s.dynamic:
+            self.expr(dd.key, scope)
+            self.expr(dd.value, scope)
+
+    def rec_bindings(self, s: n.AttrSet, scope: _Scope | None) -> dict[str, _Binding]:
+        """Walk a ``rec { }`` (or a legacy let) whose names are in scope of its values."""
+        bindings = {d.name: _binding(d, _Kind.REC) for d in s.attrs}
+        inner = _Scope(bindings, scope)
+        self.defs(s.attrs, bindings, inner, scope)
+        for dd in s.dynamic:
+            self.expr(dd.key, inner)
+            self.expr(dd.value, inner)
+        return bindings
+
+    def with_(self, w: n.With, scope: _Scope | None) -> None:
+        self.expr(w.env, scope)
+        names = _static_attrs(w.env, scope)
+        self.expr(w.body, _Scope({}, scope, _With(w, names)))
+
+
+def _binding(d: n.AttrDef, kind: _Kind) -> _Binding:
+    if d.kind is AttrKind.INHERIT_FROM:
+        assert isinstance(d.value, n.Select)
+        return _Binding(d.name, kind, d.span, origin=d.value.expr)
+    value = d.value if d.kind is AttrKind.PLAIN else None
+    return _Binding(d.name, kind, d.span, value)
+
+
+def _same_attribute(b: _Binding, env: n.Expr) -> bool:
+    """Whether `b` is ``inherit (e) x;`` with `e` the same variable as `env`: then the
+    lexical binding and the attribute are one value (``inherit (builtins) map;`` under
+    ``with builtins;``), and nothing surprises."""
+    origin = b.origin
+    return isinstance(origin, n.Var) and isinstance(env, n.Var) and origin.name == env.name
+
+
+def _static_attrs(env: n.Expr, scope: _Scope | None) -> frozenset[str]:
+    """The attributes a `with` environment certainly has, as far as is known statically."""
+    if isinstance(env, n.Var):
+        b, _ = _resolve(env.name, scope)
+        if b is None:
+            return BUILTIN_ATTRS if env.name == "builtins" else frozenset()
+        env = b.value if b.value is not None else env
+    if isinstance(env, n.AttrSet):
+        # `inherit x;` gives the attribute the very value x has outside: not a surprise.
+        return frozenset(d.name for d in env.attrs if d.kind is not AttrKind.INHERIT)
+    return frozenset()
+
+
+# --- suppressions ---------------------------------------------------------------------------
+
+_COMMENT = re.compile(r"#[^\n]*|/\*.*?\*/", re.DOTALL)
+_IGNORE = re.compile(r"#[ \t]*ci-eval:[ \t]*ignore(?:\[([^\]\n]*)\]|(?![\w\[-]))")
+
+# Per line: the codes suppressed there, or None for all of them.
+_Rules = dict[int, frozenset[str] | None]
+
+
+def apply_suppressions(source: Source, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+    """`diagnostics` without those of `source` that a ``# ci-eval: ignore`` comment covers.
+
+    A comment covers its own line, and the next line when it is alone on its line;
+    ``ignore[W001, W003]`` covers those codes, ``ignore`` every code. Diagnostics of other
+    sources pass through."""
+    if "ci-eval" not in source.text:
+        return list(diagnostics)
+    rules = _rules(source)
+    return [d for d in diagnostics if not _suppressed(d, source, rules)]
+
+
+def _suppressed(d: Diagnostic, source: Source, rules: _Rules) -> bool:
+    if d.source.name != source.name:
+        return False
+    line = source.position(d.span.start).line
+    if line not in rules:
+        return False
+    codes = rules[line]
+    return codes is None or d.code in codes
+
+
+def _rules(source: Source) -> _Rules:
+    rules: _Rules = {}
+    for start, comment in _comments(source):
+        m = _IGNORE.match(comment)
+        if m is None:
+            continue
+        listed = m.group(1)
+        codes = (
+            None
+            if listed is None
+            else frozenset(c.strip().upper() for c in listed.split(",") if c.strip())
+        )
+        pos = source.position(start)
+        alone = source.line_text(pos.line)[: pos.column - 1].strip() == ""
+        for line in (pos.line, pos.line + 1) if alone else (pos.line,):
+            known = rules.get(line, frozenset())
+            rules[line] = None if codes is None or known is None else known | codes
+    return rules
+
+
+def _comments(source: Source) -> Iterator[tuple[int, str]]:
+    """The offset and text of every comment: what lies between the lexer's tokens. After a
+    lexical error, only the comments before it."""
+    text = source.text
+    prev = 0
+    try:
+        for tok in tokenize(source):
+            if tok.start > prev:
+                yield from _gap_comments(text, prev, tok.start)
+            prev = max(prev, tok.end)
+    except LexError as e:
+        if e.start > prev:
+            yield from _gap_comments(text, prev, e.start)
+
+
+def _gap_comments(text: str, start: int, end: int) -> Iterator[tuple[int, str]]:
+    for m in _COMMENT.finditer(text, start, end):
+        yield m.start(), m.group()
+
+
+__all__ = ["BUILTIN_ATTRS", "LINT_CODES", "apply_suppressions", "lint"]

@@ -1,0 +1,6 @@
+let
+  pkgs = { hello = 1; };
+in
+{
+  app = pkgz.hello;
+}

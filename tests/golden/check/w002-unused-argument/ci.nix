@@ -1,0 +1,4 @@
+{ src, nixpkgs ? null, _unused ? null }:
+{
+  app = src.ref;
+}

@@ -1,0 +1,4 @@
+{
+  src = builtins.fetchTarbal "https://example.invalid/src.tar.gz";
+  flake = builtins.getFlake or null;
+}

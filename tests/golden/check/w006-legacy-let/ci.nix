@@ -1,0 +1,4 @@
+let {
+  app = 1;
+  body = { inherit app; };
+}

@@ -1,0 +1,3 @@
+{
+  src = builtins.fetchTarball https://example.invalid/src.tar.gz;
+}
