@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -213,6 +212,8 @@ def split_ref(ref: str | None) -> tuple[str | None, str | None]:
 
 def _git(directory: str, *args: str) -> str | None:
     """One line of git's output, or None when git is missing, fails or takes too long."""
+    import subprocess
+
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
     try:
         done = subprocess.run(

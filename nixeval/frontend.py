@@ -42,12 +42,26 @@ def parse_checked(
     source: Source, extra_names: frozenset[str] = frozenset()
 ) -> tuple[Expr | None, list[Diagnostic]]:
     """Parse and resolve names (the base environment, plus `extra_names` for
-    scopedImport): the expression, or None and the errors."""
+    scopedImport): the expression, or None and the errors.
+
+    Results are kept for the process (syntax trees are immutable): ``check`` evaluates a
+    file once per branch, each time with a fresh machine that imports the same files."""
+    key = (source.name, source.text, extra_names)
+    cached = _PARSED.get(key)
+    if cached is not None:
+        return cached[0], list(cached[1])
     expr, problems = parse_only(source)
-    if expr is None:
-        return None, problems
-    problems = undefined_variable_errors(expr, source, extra_names)
-    return (None if problems else expr), problems
+    if expr is not None:
+        problems = undefined_variable_errors(expr, source, extra_names)
+        expr = None if problems else expr
+    if len(_PARSED) >= _PARSED_LIMIT:
+        del _PARSED[next(iter(_PARSED))]  # the oldest
+    _PARSED[key] = (expr, tuple(problems))
+    return expr, problems
+
+
+_PARSED: dict[tuple[str, str, frozenset[str]], tuple[Expr | None, tuple[Diagnostic, ...]]] = {}
+_PARSED_LIMIT = 512
 
 
 def parse_only(source: Source) -> tuple[Expr | None, list[Diagnostic]]:

@@ -24,14 +24,11 @@ from nixeval.checkout import (
     repo_root,
     split_ref,
 )
+from nixeval.effects.files import CANDIDATES, NoCiFile, find_file, is_flake
 from nixeval.effects.traverse import (
-    CANDIDATES,
     MISPLACED_MESSAGE,
     MisplacedEffect,
-    NoCiFile,
-    find_file,
     flake_ci_root,
-    is_flake,
     load_root,
     show_attr_path,
     walk,

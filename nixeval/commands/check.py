@@ -26,9 +26,9 @@ from ..diagnostics import RENDERERS, Diagnostic, Severity, error, render_human, 
 from ..frontend import InputError, internal_error, parse_only, undefined_variable_errors
 from ..syntax import Source
 from ..syntax.nodes import Span
-from .sweep import Pass
 
 if TYPE_CHECKING:
+    from ..budget import BudgetExceeded
     from ..effects.checks import SecretsFile
 
 STDIN = "-"
@@ -63,7 +63,7 @@ def run_check(options: CheckOptions, stdin: IO[str], stdout: IO[str], stderr: IO
 
 
 def _default_file() -> str:
-    from ..effects.traverse import NoCiFile, find_file
+    from ..effects.files import NoCiFile, find_file
 
     try:
         return find_file(None)
@@ -115,7 +115,7 @@ def _read(name: str) -> Source:
     from ..frontend import read_source
 
     if os.path.isdir(name):
-        from ..effects.traverse import NoCiFile, find_file
+        from ..effects.files import NoCiFile, find_file
 
         try:
             name = find_file(name)
@@ -129,7 +129,7 @@ def _is_entry_point(path: str) -> bool:
     file it picks at the repository root (a default.nix there)."""
     if os.path.basename(path) in ENTRY_POINTS:
         return True
-    from ..effects.traverse import NoCiFile, find_file
+    from ..effects.files import NoCiFile, find_file
 
     try:
         return os.path.abspath(find_file(repository_root(path))) == path
@@ -152,7 +152,7 @@ def _evaluate(path: str, expr: object, text: str | None, options: CheckOptions) 
     from ..budget import BudgetExceeded, run_with_budget
     from ..checkout import default_branch
     from ..effects.branches import compared_refs
-    from .sweep import run_pass
+    from .sweep import Pass, run_pass
 
     root = repository_root(path)
     default = default_branch(root) or "main"
@@ -182,9 +182,9 @@ def _evaluate(path: str, expr: object, text: str | None, options: CheckOptions) 
 
 
 def _over_budget(
-    exceeded: object, path: str, text: str | None, options: CheckOptions
+    exceeded: BudgetExceeded, path: str, text: str | None, options: CheckOptions
 ) -> Diagnostic:
-    kind = getattr(exceeded, "kind", "time")
+    kind = exceeded.kind
     source = Source(path, text if text is not None else _text_of(path))
     if kind == "memory":
         return error(

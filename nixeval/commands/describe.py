@@ -53,7 +53,7 @@ def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> 
     diagnostics: list[Diagnostic] = []
     document: dict[str, Any] | None = None
     try:
-        from ..effects.traverse import find_file
+        from ..effects.files import find_file
 
         file = find_file(options.file)
         source = Source(os.path.abspath(file), "")

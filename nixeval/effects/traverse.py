@@ -34,6 +34,7 @@ from ..checkout import Checkout
 from ..eval import errors as E
 from ..eval.force import force
 from ..values import Attrs, Closure, NixPath, PrimOp, PrimOpApp, Unknown, show_type, thunk_of
+from .files import is_flake
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
 
     Where = tuple[Source | None, Span | None]
 
-# Hercules CI's search order in a directory; legacy files first (design §5).
-CANDIDATES = ("nix/ci.nix", "ci.nix", "default.nix", "flake.nix")
 # How many attribute names below the start (legacy) or below ``outputs`` (flakes) are
 # walked: Hercules CI's limit, which also stops cycles such as ``pkgs.pkgs.pkgs…``.
 MAX_DEPTH = 10
@@ -55,10 +54,6 @@ MISPLACED_MESSAGE = (
     "This derivation is marked as an effect, but effects are only allowed below the "
     "effects attribute."
 )
-
-
-class NoCiFile(FileNotFoundError):
-    """No file to evaluate: the message says where, and what was looked for."""
 
 
 class MisplacedEffect(E.EvalError):
@@ -73,28 +68,6 @@ class MisplacedEffect(E.EvalError):
 
 
 # --- the file -------------------------------------------------------------------------------
-
-
-def find_file(path: str | None) -> str:
-    """The file to evaluate: `path` itself if it is a file, else the first of
-    `CANDIDATES` in the directory `path` (the current directory if None), joined to
-    `path` as given (so it stays relative when `path` is)."""
-    if path is not None and not os.path.isdir(path):
-        if os.path.exists(path):
-            return path
-        raise NoCiFile(f"cannot read '{path}': no such file or directory")
-    for candidate in CANDIDATES:
-        found = candidate if path is None else os.path.join(path, candidate)
-        if os.path.isfile(found):
-            return found
-    where = "the current directory" if path is None else f"'{path}'"
-    looked = ", ".join(CANDIDATES[:-1]) + f" or {CANDIDATES[-1]}"
-    raise NoCiFile(f"no ci file in {where}: looked for {looked}")
-
-
-def is_flake(file: str) -> bool:
-    """Whether `file` is evaluated as a flake (it is a ``flake.nix``)."""
-    return os.path.basename(file) == "flake.nix"
 
 
 def load_root(machine: Machine, file: str, checkout: Checkout) -> Any:
