@@ -15,8 +15,6 @@ bench/out/check.json. The aim (issue 5): under 150 ms.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -24,9 +22,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from describe_bench import compare, report  # noqa: E402
+from describe_bench import compare, report, setup  # noqa: E402
 from eval_bench import profile_run  # noqa: E402
-from parse_bench import Command, find_ci_eval, find_nix, fresh_venv_ci_eval  # noqa: E402
 
 CASES = [
     ("typical", "fixtures/typical/ci.nix"),
@@ -52,29 +49,10 @@ def profile() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--runs", type=int, default=10, help="timed runs per figure (default 10)")
-    ap.add_argument("--ci-eval", type=Path, metavar="PATH", help="the ci-eval executable to time")
-    ap.add_argument("--fresh-venv", action="store_true", help="time a fresh `pip install .`")
-    ap.add_argument("--profile", action="store_true", help="also profile ci-eval in-process")
-    ap.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the JSON")
-    args = ap.parse_args(argv)
-
-    nix, ci = find_nix(), find_ci_eval()
-    if args.fresh_venv:
-        args.ci_eval = fresh_venv_ci_eval()
-    if args.ci_eval is not None:
-        ci = Command([str(args.ci_eval)], f"console script {args.ci_eval}")
-    elif ci is not None:
-        ci = Command([a for a in ci.argv if a != "--parse"], ci.how, ci.env)
-    if ci is None:
-        print("no ci-eval to time", file=sys.stderr)
+    found = setup(__doc__.split("\n\n")[0], argv, DEFAULT_JSON)
+    if found is None:
         return 1
-    # Time ci-eval as installed: with its bytecode (pip compiles it; an environment that
-    # sets PYTHONDONTWRITEBYTECODE would recompile every module on every run, ~100 ms).
-    env = dict(ci.env if ci.env is not None else os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    ci = Command(ci.argv, ci.how, env)
+    args, ci, nix = found
     rows = []
     for name, file in CASES:
         path = str(ROOT / file)

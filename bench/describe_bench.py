@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -106,13 +107,17 @@ def profile() -> str:
     return profile_run(run_describe, options, sort="cumulative", lines=25)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def setup(
+    description: str, argv: list[str] | None, default_json: Path
+) -> tuple[argparse.Namespace, Command, Command | None] | None:
+    """The command line shared by the whole-process benchmarks, and the ci-eval and Nix
+    commands to time (None, after saying so, when there is no ci-eval)."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--runs", type=int, default=10, help="timed runs per figure (default 10)")
     ap.add_argument("--ci-eval", type=Path, metavar="PATH", help="the ci-eval executable to time")
     ap.add_argument("--fresh-venv", action="store_true", help="time a fresh `pip install .`")
     ap.add_argument("--profile", action="store_true", help="also profile ci-eval in-process")
-    ap.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write the JSON")
+    ap.add_argument("--json", type=Path, default=default_json, help="where to write the JSON")
     args = ap.parse_args(argv)
 
     nix, ci = find_nix(), find_ci_eval()
@@ -124,7 +129,19 @@ def main(argv: list[str] | None = None) -> int:
         ci = Command([a for a in ci.argv if a != "--parse"], ci.how, ci.env)
     if ci is None:
         print("no ci-eval to time", file=sys.stderr)
+        return None
+    # Time ci-eval as installed: with its bytecode (pip compiles it; an environment that
+    # sets PYTHONDONTWRITEBYTECODE would recompile every module on every run, ~100 ms).
+    env = dict(ci.env if ci.env is not None else os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return args, Command(ci.argv, ci.how, env), nix
+
+
+def main(argv: list[str] | None = None) -> int:
+    found = setup(__doc__.split("\n\n")[0], argv, DEFAULT_JSON)
+    if found is None:
         return 1
+    args, ci, nix = found
     rows = []
     for name, file, extra in CASES:
         path = str(ROOT / file)
