@@ -318,10 +318,7 @@ class Repository:
 def find_repository(directory: str) -> Repository | None:
     """The repository `directory` (or a file's directory) is in: the nearest ancestor
     with a ``.git`` directory, or a ``.git`` file saying ``gitdir: …``; None outside."""
-    start = os.path.abspath(directory)
-    if not os.path.isdir(start):
-        start = os.path.dirname(start)
-    for candidate in _ancestors(start):
+    for candidate in _ancestors(_directory_of(directory)):
         dot_git = os.path.join(candidate, ".git")
         if os.path.isdir(dot_git):
             git_dir = dot_git
@@ -344,13 +341,17 @@ def find_repository(directory: str) -> Repository | None:
 def repo_root(path: str) -> str:
     """The repository root of `path` (a file or a directory): the nearest ancestor with a
     ``.git`` (directory or file), else the file's own directory (or the directory)."""
-    start = os.path.abspath(path)
-    if not os.path.isdir(start):
-        start = os.path.dirname(start)
+    start = _directory_of(path)
     for candidate in _ancestors(start):
         if os.path.lexists(os.path.join(candidate, ".git")):
             return candidate
     return start
+
+
+def _directory_of(path: str) -> str:
+    """`path` made absolute if it is a directory, else the directory it is in."""
+    start = os.path.abspath(path)
+    return start if os.path.isdir(start) else os.path.dirname(start)
 
 
 def default_branch(directory: str) -> str | None:
@@ -529,8 +530,20 @@ def _forge_urls(http_url: str | None) -> dict[str, str]:
         "webUrl": f"https://{parts.netloc}/{path}",
         "remoteSshUrl": f"git@{host}:{path}.git",
     }
-    if host == "github.com":
-        result["forgeType"] = "github"
-    elif host == "gitlab.com" or host.startswith("gitlab."):
-        result["forgeType"] = "gitlab"
+    forge = forge_type(http_url)
+    if forge is not None:
+        result["forgeType"] = forge
     return result
+
+
+def forge_type(http_url: str | None) -> str | None:
+    """The forge of a repository's https URL, in Hercules CI's words (``github``,
+    ``gitlab``), when the host says it."""
+    if http_url is None:
+        return None
+    host = urlsplit(http_url).hostname or ""
+    if host == "github.com":
+        return "github"
+    if host == "gitlab.com" or host.startswith("gitlab."):
+        return "gitlab"
+    return None

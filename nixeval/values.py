@@ -112,11 +112,21 @@ class Attrs:
         """Where attribute `name` was defined, if this set was written in a file."""
         if self.origin is None:
             return None
+        definition = self.definition(name)
+        if definition is not None:
+            return definition[0], definition[1].span
+        return (self.origin[0], self.origin[1].span) if name in self.items else None
+
+    def definition(self, name: str) -> tuple[Source, n.AttrDef] | None:
+        """The written definition (``name = value;``) of attribute `name`, if this set
+        was written in a file and defines it statically."""
+        if self.origin is None:
+            return None
         source, node = self.origin
         for d in node.attrs:
             if d.name == name:
-                return source, d.span
-        return (source, node.span) if name in self.items else None
+                return source, d
+        return None
 
     def written_at(self) -> tuple[Source, n.Span] | None:
         """Where the set itself was written, if it was."""

@@ -25,7 +25,7 @@ from typing import IO, TYPE_CHECKING
 from ..diagnostics import RENDERERS, Diagnostic, Severity, error, render_human, use_colour
 from ..frontend import InputError, internal_error, parse_only, undefined_variable_errors
 from ..syntax import Source
-from ..syntax.nodes import Span
+from ..syntax.nodes import Expr, Span
 
 if TYPE_CHECKING:
     from ..budget import BudgetExceeded
@@ -103,9 +103,13 @@ def check_file(name: str, options: CheckOptions, stdin: IO[str]) -> list[Diagnos
     if expr is None:
         return problems
     problems = undefined_variable_errors(expr, source) + lint(expr, source)
-    if not any(d.is_error for d in problems) and _is_entry_point(path):
-        text = None if on_disk else source.text
-        problems += _evaluate(path, expr, text, options)
+    if not any(d.is_error for d in problems):
+        from ..checkout import repo_root
+
+        root = repo_root(path)
+        if _is_entry_point(path, root):
+            text = None if on_disk else source.text
+            problems += _evaluate(path, root, expr, text, options)
     problems = [_for_the_user(d, path, source) for d in problems]
     problems = apply_suppressions(source, problems)
     return sorted(problems, key=lambda d: (d.source.name != shown, d.source.name, d.span.start))
@@ -124,7 +128,7 @@ def _read(name: str) -> Source:
     return read_source(name)
 
 
-def _is_entry_point(path: str) -> bool:
+def _is_entry_point(path: str, root: str) -> bool:
     """Whether Hercules CI evaluates this file: a ci.nix or flake.nix anywhere, or the
     file it picks at the repository root (a default.nix there)."""
     if os.path.basename(path) in ENTRY_POINTS:
@@ -132,21 +136,17 @@ def _is_entry_point(path: str) -> bool:
     from ..effects.files import NoCiFile, find_file
 
     try:
-        return os.path.abspath(find_file(repository_root(path))) == path
+        return os.path.abspath(find_file(root)) == path
     except NoCiFile:
         return False
-
-
-def repository_root(path: str) -> str:
-    from ..checkout import repo_root
-
-    return repo_root(path)
 
 
 # --- evaluation passes --------------------------------------------------------------------
 
 
-def _evaluate(path: str, expr: object, text: str | None, options: CheckOptions) -> list[Diagnostic]:
+def _evaluate(
+    path: str, root: str, expr: Expr, text: str | None, options: CheckOptions
+) -> list[Diagnostic]:
     import time
 
     from ..budget import BudgetExceeded, run_with_budget
@@ -154,10 +154,9 @@ def _evaluate(path: str, expr: object, text: str | None, options: CheckOptions) 
     from ..effects.branches import compared_refs
     from .sweep import Pass, run_pass
 
-    root = repository_root(path)
     default = default_branch(root) or "main"
     refs = [f"refs/heads/{default}"]
-    refs += [r for r in compared_refs(expr) if r not in refs]  # type: ignore[arg-type]
+    refs += [r for r in compared_refs(expr) if r not in refs]
     secrets = _secrets_file(options, root)
     deadline = time.monotonic() + options.timeout
     seen: dict[tuple[str, str, int, int, str], Diagnostic] = {}
@@ -171,7 +170,7 @@ def _evaluate(path: str, expr: object, text: str | None, options: CheckOptions) 
                 memory_mb=options.max_memory,
             )
         except BudgetExceeded as exceeded:
-            found = [_over_budget(exceeded, path, text, options)]
+            found = [_over_budget(exceeded, path, options)]
         for d in found:
             key = (d.code, d.source.name, d.span.start, d.span.end, d.message)
             if key not in seen:
@@ -181,12 +180,10 @@ def _evaluate(path: str, expr: object, text: str | None, options: CheckOptions) 
     return list(seen.values())
 
 
-def _over_budget(
-    exceeded: BudgetExceeded, path: str, text: str | None, options: CheckOptions
-) -> Diagnostic:
-    kind = exceeded.kind
-    source = Source(path, text if text is not None else _text_of(path))
-    if kind == "memory":
+def _over_budget(exceeded: BudgetExceeded, path: str, options: CheckOptions) -> Diagnostic:
+    """E113/E114 at the file's start (`_for_the_user` gives it the file's text)."""
+    source = Source(path, "")
+    if exceeded.kind == "memory":
         return error(
             "E114",
             f"evaluation used more than its memory budget of {options.max_memory} MiB",
@@ -201,14 +198,6 @@ def _over_budget(
         Span(0, 0),
         notes=["help: raise it with --timeout SECONDS if the file really needs longer"],
     )
-
-
-def _text_of(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:
-            return f.read()
-    except OSError:
-        return ""
 
 
 def _on_ref(d: Diagnostic, ref: str) -> Diagnostic:
@@ -228,41 +217,25 @@ def _secrets_file(options: CheckOptions, root: str) -> SecretsFile | None:
 
     if options.secrets is not None:
         return SecretsFile.read(options.secrets)
-    from ..checkout import checkout_without_git
+    from ..checkout import checkout_without_git, forge_type
     from ..effects.secrets import local_secrets_path
 
     checkout = checkout_without_git(root)
-    forge = _forge(checkout.remote_http_url)
+    forge = forge_type(checkout.remote_http_url)
     if forge is None or checkout.owner is None:
         return None
     path = local_secrets_path(forge, checkout.owner)
     return SecretsFile.read(str(path)) if path.is_file() else None
 
 
-def _forge(http_url: str | None) -> str | None:
-    if http_url is None:
-        return None
-    from urllib.parse import urlsplit
-
-    host = urlsplit(http_url).hostname or ""
-    return {"github.com": "github", "gitlab.com": "gitlab"}.get(host)
-
-
 def _for_the_user(d: Diagnostic, path: str, source: Source) -> Diagnostic:
-    """The checked file named as the user named it (with the buffer's text), other files
-    relative to the working directory, no notes from inside ci-eval's own models."""
-    from ..effects.encode import MODEL_DIR, display_path
+    """As the main job shows it (`describe.for_the_user`: other files relative to the
+    working directory, no notes from inside ci-eval's own models), with the checked file
+    named as the user named it (with the buffer's text) in its position and notes."""
+    from .describe import for_the_user
 
-    if d.source.name == path or d.source.name == source.name:
-        shown = source
-    elif d.source.name != display_path(d.source.name):
-        shown = Source(display_path(d.source.name), d.source.text, d.source.origin)
-    else:
-        shown = d.source
+    checked = d.source.name in (path, source.name)
+    d = for_the_user(d)
     here = os.getcwd() + os.sep
-    notes = tuple(
-        note.replace(path, source.name).replace(here, "")
-        for note in d.notes
-        if MODEL_DIR not in note
-    )
-    return dataclasses.replace(d, source=shown, notes=notes)
+    notes = tuple(note.replace(path, source.name).replace(here, "") for note in d.notes)
+    return dataclasses.replace(d, source=source if checked else d.source, notes=notes)

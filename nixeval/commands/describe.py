@@ -217,12 +217,13 @@ def _listing(document: dict[str, Any], output: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _for_the_user(d: Diagnostic) -> Diagnostic:
+def for_the_user(d: Diagnostic) -> Diagnostic:
     """File names relative to the working directory; no notes from inside ci-eval's own
     models of nixpkgs and the effects library (the user's call is the position)."""
     import dataclasses
 
-    from ..effects.encode import MODEL_DIR, display_path
+    from ..effects.encode import display_path
+    from ..eval.access import MODEL_DIR
 
     source = d.source
     if source.name != display_path(source.name):
@@ -234,7 +235,7 @@ def _for_the_user(d: Diagnostic) -> Diagnostic:
 def _report(diagnostics: list[Diagnostic], options: DescribeOptions, stderr: IO[str]) -> None:
     if not diagnostics:
         return
-    diagnostics = [_for_the_user(d) for d in diagnostics]
+    diagnostics = [for_the_user(d) for d in diagnostics]
     if options.diagnostics_format == "human":
         stderr.write(render_human(diagnostics, colour=use_colour(stderr)))
     else:

@@ -26,6 +26,7 @@ from ..eval import errors as E
 from ..frontend import internal_error
 from ..syntax import Source
 from ..syntax.nodes import Span, Str
+from ..values import Attrs
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,11 @@ def _locator(found: tuple[Any, Any, Any, Any], fallback: Source) -> Locate:
 
     def locate(name: str | None, literal: str | None = None) -> tuple[Source, Span]:
         if call is not None:
-            definition = _definition(call.args, name) if name is not None else None
+            definition = (
+                call.args.definition(name)
+                if name is not None and type(call.args) is Attrs
+                else None
+            )
             if definition is not None:
                 source, d = definition
                 if literal is not None:
@@ -130,18 +135,6 @@ def _locator(found: tuple[Any, Any, Any, Any], fallback: Source) -> Locate:
         return fallback, Span(0, 0)
 
     return locate
-
-
-def _definition(args: Any, name: str) -> tuple[Source, Any] | None:
-    """The `AttrDef` of `name` in a written argument set, with its source."""
-    origin = getattr(args, "origin", None)
-    if origin is None:
-        return None
-    source, node = origin
-    for d in node.attrs:
-        if d.name == name:
-            return source, d
-    return None
 
 
 def _literal_within(value: Any, text: str) -> Span | None:

@@ -16,6 +16,7 @@ literal inside the argument (``"network-aws.nix"``), else the argument, else the
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -23,6 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Diagnostic, error
+from ..eval.access import PathAccess
+from ..eval.errors import RestrictedPath
 from ..spelling import closest
 from ..syntax import Source
 from ..syntax.nodes import Span
@@ -70,6 +73,11 @@ class Context:
     secrets: SecretsFile | None
     pretend: Pretend
 
+    @functools.cached_property
+    def access(self) -> PathAccess:
+        """The files these checks may read: the evaluation's own restriction."""
+        return PathAccess([self.root])
+
 
 def check_effect(description: Mapping[str, Any], locate: Locate, ctx: Context) -> list[Diagnostic]:
     """The problems of one effect description (see the module docstring)."""
@@ -88,7 +96,13 @@ def _network_files(
     function: str, arguments: Mapping[str, Any], locate: Locate, ctx: Context
 ) -> Iterable[Diagnostic]:
     src = _local_path(arguments.get("src", {}).get("value"), ctx.base)
-    if src is None or not _inside(src, ctx.root) or not os.path.isdir(src):
+    if src is None:
+        return
+    try:
+        src = ctx.access.check(src)
+    except RestrictedPath:
+        return  # the evaluation says so where src is read
+    if not os.path.isdir(src):
         return
     shown_src = arguments["src"]["value"]["path"]
     for name in NETWORK_FILE_ARGUMENTS:
@@ -99,7 +113,7 @@ def _network_files(
             if not isinstance(file, str):
                 continue
             path = os.path.normpath(os.path.join(src, file))
-            if _inside(path, ctx.root) and os.path.exists(path):
+            if ctx.access.exists(path):
                 continue
             source, span = locate(name, file)
             present = _nix_files(src)
@@ -134,10 +148,12 @@ def _deploy_json_file(
         return
     source, span = locate("deployJsonFile", None)
     shown = arguments["deployJsonFile"]["value"]["path"]
-    if not _inside(path, ctx.root):
+    try:
+        path = ctx.access.check(path)
+    except RestrictedPath as forbidden:
         yield error(
             "E112",
-            f"access to absolute path '{path}' is forbidden in restricted mode",
+            forbidden.message,
             source,
             span,
             notes=["ci-eval check reads only files inside the repository"],
@@ -251,8 +267,3 @@ def _local_path(value: object, base: str) -> str | None:
             return None
         return os.path.normpath(os.path.join(base, path))
     return None
-
-
-def _inside(path: str, root: str) -> bool:
-    real, top = os.path.realpath(path), os.path.realpath(root)
-    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)

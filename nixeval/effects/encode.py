@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
+from ..eval.access import MODEL_DIR
 from ..eval.force import force
 from ..syntax.nodes import Span
 from ..syntax.source import Source
@@ -38,9 +39,6 @@ def location(source: Source | None, span: Span | None) -> str:
         return "?"
     pos = source.position(span.start)
     return f"{display_path(source.name)}:{pos.line}:{pos.column}"
-
-
-MODEL_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "nixpkgs")
 
 
 def unknown_json(value: Unknown, fallback: str = "?") -> dict[str, str]:
