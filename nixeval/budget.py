@@ -24,12 +24,13 @@ is the start-up footprint only.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import resource
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Literal, TypeVar
 
 T = TypeVar("T")
@@ -81,6 +82,32 @@ def evaluation_thread(target: Callable[[], None], name: str = "ci-eval") -> thre
     finally:
         threading.stack_size(old_size)
     return worker
+
+
+_interrupt_handlers: list[Callable[[], None]] = []
+
+
+@contextlib.contextmanager
+def on_interrupt(handler: Callable[[], None]) -> Iterator[None]:
+    """While the block runs, Ctrl-C calls `handler` instead of ending the command.
+
+    Ctrl-C (SIGINT) reaches the main thread only, and the command runs in an
+    `evaluation_thread`; work there that must finish cleanly when interrupted (the local
+    backend stopping its child and writing state back) registers a handler here, and the
+    main thread calls it (`deliver_interrupt`) and keeps waiting for the worker."""
+    _interrupt_handlers.append(handler)
+    try:
+        yield
+    finally:
+        _interrupt_handlers.remove(handler)
+
+
+def deliver_interrupt() -> bool:
+    """Call the registered interrupt handlers; False if there are none."""
+    handlers = list(_interrupt_handlers)
+    for handler in handlers:
+        handler()
+    return bool(handlers)
 
 
 def _peak_rss_mib() -> float:

@@ -8,7 +8,9 @@ unless ``--debug`` asks for it: an internal error is a diagnostic naming the fil
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from typing import NoReturn
 
@@ -23,7 +25,8 @@ what their effects will do. `ci-eval ci.nix -A neat-network` prints the descript
 the effects under `neat-network` (JSON, or a summary with --format text); --list lists
 them. --parse and --eval behave as `nix-instantiate --parse` / `--eval`.
 `ci-eval check [FILE…]` reports every problem of the files (see `ci-eval check --help`).
-`ci-eval schema [NAME]` prints the JSON Schemas descriptions are checked against."""
+`ci-eval run [--backend plan|script|local] …` acts on a description (see `ci-eval run
+--help`). `ci-eval schema [NAME]` prints the JSON Schemas descriptions are checked against."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -109,23 +112,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ci-eval with these arguments and return its exit status."""
     args = list(sys.argv[1:] if argv is None else argv)
     result: list[int] = []
+    done = threading.Event()
 
     def run() -> None:
-        result.append(_main(args))
+        try:
+            result.append(_main(args))
+        finally:
+            done.set()
 
     # The limit is interpreter-wide: raise it only while the big-stack worker runs.
-    from .budget import evaluation_thread
+    from .budget import deliver_interrupt, evaluation_thread
 
     old_limit = sys.getrecursionlimit()
-    worker = evaluation_thread(run)
+    evaluation_thread(run)
     try:
-        while worker.is_alive():
-            worker.join(0.1)
-    except KeyboardInterrupt:
-        print("ci-eval: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        # Wait on an Event, not on Thread.join: a join interrupted by Ctrl-C can leave the
+        # thread marked as stopped while it still runs (CPython 3.11), and the running
+        # effect must be waited for.
+        while not done.is_set():
+            try:
+                done.wait(0.1)
+            except KeyboardInterrupt:
+                # A running effect finishes cleanly (state written back) and says 130.
+                if not deliver_interrupt():
+                    print("ci-eval: interrupted", file=sys.stderr)
+                    return EXIT_INTERRUPTED
     finally:
-        if not worker.is_alive():
+        if done.is_set():
             sys.setrecursionlimit(old_limit)
     return result[0] if result else EXIT_INPUT
 
@@ -209,6 +222,107 @@ def _check(argv: list[str]) -> int:
     return run_check(options, sys.stdin, sys.stdout, sys.stderr)
 
 
+def _run(argv: list[str]) -> int:
+    from .backends import names
+
+    p = _Parser(
+        prog="ci-eval run",
+        description="Hand effect descriptions to a backend: plan (what would happen, phase "
+        "by phase), script (a POSIX shell script that does it), local (do it here, with "
+        "secrets from an agent-format secrets.json and state in --state-dir). The input is "
+        "a description (DESCRIPTION.json, or '-' for stdin) or a .nix file evaluated on the "
+        "spot (FILE -A ATTRPATH); it is validated first.",
+    )
+    p.add_argument("input", nargs="?", metavar="DESCRIPTION.json | - | FILE")
+    p.add_argument(
+        "-A", "--attr", action="append", default=[], metavar="ATTRPATH", help="select an attribute"
+    )
+    p.add_argument("--backend", choices=names(), default="plan", help="(default: plan)")
+    p.add_argument(
+        "--format", choices=["text", "json"], default="text", help="the plan: text or json"
+    )
+    p.add_argument(
+        "--secrets",
+        metavar="FILE",
+        help="local: the agent-format secrets.json (default: $HERCULES_CI_SECRETS_JSON, "
+        "else Hercules CI's local file for the repository)",
+    )
+    p.add_argument(
+        "--state-dir",
+        metavar="DIR",
+        default=os.path.join(".ci-eval", "state"),
+        help="where state files are kept (default: .ci-eval/state)",
+    )
+    branch = p.add_mutually_exclusive_group()
+    branch.add_argument("--as-branch", metavar="BRANCH", help="run as if on this branch")
+    branch.add_argument("--as-ref", metavar="REF", help="run as if on this git ref")
+    branch.add_argument("--as-tag", metavar="TAG", help="run as if on this tag")
+    p.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value for an environment variable the description leaves unknown",
+    )
+    p.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="a file for one the description leaves unknown (e.g. deploy.json=result.json)",
+    )
+    p.add_argument(
+        "--arg",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "EXPR"),
+        help=argparse.SUPPRESS,
+    )
+    p.add_argument(
+        "--argstr",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help=argparse.SUPPRESS,
+    )
+    p.add_argument("-I", dest="include", action="append", default=[], help=argparse.SUPPRESS)
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    for option, values in (("--env", args.env), ("--file", args.file)):
+        for value in values:
+            if "=" not in value or value.startswith("="):
+                return _usage_error_for(p, f"{option} takes NAME=VALUE, not {value!r}")
+    from .commands.run import RunOptions, is_description, run_run
+
+    if args.format == "json" and args.backend != "plan":
+        return _usage_error_for(p, "--format json is for the plan backend")
+    if is_description(args.input, args.attr) and (args.arg or args.argstr or args.include):
+        return _usage_error_for(p, "--arg, --argstr and -I are for a FILE to evaluate")
+    options = RunOptions(
+        target=args.input,
+        attr_paths=args.attr,
+        backend=args.backend,
+        output=args.format,
+        secrets=args.secrets,
+        state_dir=args.state_dir,
+        as_branch=args.as_branch,
+        as_ref=args.as_ref,
+        as_tag=args.as_tag,
+        env=args.env,
+        files=args.file,
+        args=[tuple(a) for a in args.arg],
+        argstrs=[tuple(a) for a in args.argstr],
+        include=args.include,
+        debug=args.debug,
+    )
+    return run_run(options, sys.stdin, sys.stdout, sys.stderr)
+
+
 def _usage_error_for(p: argparse.ArgumentParser, message: str) -> int:
     p.print_usage(sys.stderr)
     print(f"{p.prog}: error: {message}", file=sys.stderr)
@@ -263,6 +377,8 @@ def _main(argv: list[str]) -> int:
         return _schema(argv[1:])
     if argv[:1] == ["check"]:
         return _check(argv[1:])
+    if argv[:1] == ["run"]:
+        return _run(argv[1:])
     try:
         args = _arguments().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error

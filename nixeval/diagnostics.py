@@ -64,6 +64,14 @@ CODES: dict[str, str] = {
     "E216": "secret lacks a data field the effect reads",
     "E217": "secret condition does not hold for the branch",
     "E218": "cannot read or parse secrets.json",
+    # ci-eval run
+    "E300": "not a valid effect description",
+    "E301": "a value the run needs is unknown",
+    "E302": "secret not granted",
+    "E303": "state directory in use or state not written back",
+    "E304": "the effect does not run on this ref",
+    "E305": "the effect cannot be run here",
+    "E306": "--env or --file does not name an unknown of the effect",
     "E999": "internal error",
     # lint warnings (check)
     "W001": "unused let binding",

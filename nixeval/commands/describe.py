@@ -42,6 +42,24 @@ class DescribeOptions:
 
 
 def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> int:
+    document = describe_file(options, stderr)
+    if document is None:
+        return 1
+    if options.list_only:
+        stdout.write(_listing(document, options.output))
+    elif options.output == "text":
+        from ..effects.text import render_text
+
+        stdout.write(render_text(document))
+    else:
+        stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    stdout.flush()
+    return 0
+
+
+def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] | None:
+    """The validated description document of the file `options` name, or None after its
+    errors were reported (warnings are reported either way)."""
     from ..eval.machine import Machine
     from .eval import search_path
 
@@ -82,17 +100,8 @@ def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> 
     diagnostics.extend(calls_of(machine).warnings)
     _report(diagnostics, options, stderr)
     if document is None or any(d.severity.value == "error" for d in diagnostics):
-        return 1
-    if options.list_only:
-        stdout.write(_listing(document, options.output))
-    elif options.output == "text":
-        from ..effects.text import render_text
-
-        stdout.write(render_text(document))
-    else:
-        stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    stdout.flush()
-    return 0
+        return None
+    return document
 
 
 def _describe(
@@ -172,10 +181,11 @@ def _source_of(document: dict[str, Any], pointer: str) -> tuple[Source, Span]:
             if part in arguments:
                 at = arguments[part].get("at", at)
                 break
-    return _position(at)
+    return position_of(at)
 
 
-def _position(at: str) -> tuple[Source, Span]:
+def position_of(at: str) -> tuple[Source, Span]:
+    """The source text and one-character span of a ``file:line:column`` place."""
     file, _, rest = at.rpartition(":")
     file, _, line_text = file.rpartition(":")
     if not file or not line_text.isdigit() or not rest.isdigit():

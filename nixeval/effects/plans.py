@@ -2,7 +2,9 @@
 (hercules-effects.md §3.4, §4.3, §5.3, §6.2), as description steps:
 
     {"run": ARGV}                 a command (or a setup-hook function, by its name);
-                                  optional "stdin", "stdout" (file names), "when" (words)
+                                  optional "stdin", "stdout" (file names), "when"
+                                  ({"exists": FILE} or {"missing": FILE}), "failIfEmpty"
+                                  (the message when the "stdout" file came out empty)
     {"script": TEXT, "from": ARG} a user's bash text, as written
     {"export": VAR, "secret": LOCAL, "field": FIELD}
 
@@ -224,15 +226,17 @@ def _nixops(effect: Effect, plan: Plan) -> set[str]:
             set_args += ["--arg", key, f'builtins.fromJSON "{escaped}"']
     else:
         set_args.append(effect.json(network_args))
-    exists = f"the state file {NIXOPS_STATE_FILE} exists"
+    exists = {"exists": NIXOPS_STATE_FILE}
     plan.phases["getState"] = [
         {"run": ["getStateFile", state_name, NIXOPS_STATE_FILE]},
+        {"run": ["mkdir", "-p", "~/.ssh"]},
         {"run": ["getStateFile", known_hosts, KNOWN_HOSTS_FILE]},
+        {"run": ["touch", KNOWN_HOSTS_FILE]},
         {"run": ["nixops", "import", "--include-keys"], "stdin": NIXOPS_STATE_FILE, "when": exists},
         {"run": ["nixops", "modify", *network_files, *deploy_only], "when": exists},
         {
             "run": ["nixops", "create", *network_files, *deploy_only],
-            "when": f"there is no state file {NIXOPS_STATE_FILE}",
+            "when": {"missing": NIXOPS_STATE_FILE},
         },
         {"run": ["nixops", "set-args", *set_args]},
     ]
@@ -244,7 +248,11 @@ def _nixops(effect: Effect, plan: Plan) -> set[str]:
     ]
     if can_modify_state:
         plan.phases["putState"] = [
-            {"run": ["nixops", "export"], "stdout": NIXOPS_STATE_FILE},
+            {
+                "run": ["nixops", "export"],
+                "stdout": NIXOPS_STATE_FILE,
+                "failIfEmpty": "NixOps state export was empty. Upload cancelled.",
+            },
             {"run": ["putStateFile", state_name, NIXOPS_STATE_FILE]},
             {"run": ["putStateFile", known_hosts, KNOWN_HOSTS_FILE]},
         ]

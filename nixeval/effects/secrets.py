@@ -368,11 +368,14 @@ class SecretsError(ValueError):
     contain secret values.
     """
 
-    def __init__(self, message: str, pointer: str = "", source: str | None = None) -> None:
+    def __init__(
+        self, message: str, pointer: str = "", source: str | None = None, offset: int | None = None
+    ) -> None:
         super().__init__(message, pointer)
         self.message = message
         self.pointer = pointer
         self.source = source
+        self.offset = offset  # where in the file, when the file is not even JSON
 
     def __str__(self) -> str:
         return self.message
@@ -561,7 +564,7 @@ def load_secrets(path: str | os.PathLike[str]) -> dict[str, Secret]:
     except json.JSONDecodeError as e:
         # e.msg and the position only: the message never quotes the document.
         raise SecretsError(
-            f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}", "", str(p)
+            f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}", "", str(p), e.pos
         ) from None
     except UnicodeDecodeError:
         raise SecretsError("invalid JSON: not UTF-8", "", str(p)) from None

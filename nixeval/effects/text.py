@@ -42,6 +42,13 @@ def _argv(argv: list[Any]) -> str:
     )
 
 
+def when_words(when: dict[str, str]) -> str:
+    """A step's ``when`` in words."""
+    if "exists" in when:
+        return f"if {when['exists']} exists"
+    return f"if there is no {when['missing']}"
+
+
 def _step(step: dict[str, Any]) -> list[str]:
     if "run" in step:
         line = "$ " + _argv(step["run"])
@@ -50,7 +57,7 @@ def _step(step: dict[str, Any]) -> list[str]:
         if "stdout" in step:
             line += f" > {step['stdout']}"
         if "when" in step:
-            line += f"    # when {step['when']}"
+            line += f"    # {when_words(step['when'])}"
         return [line]
     if "export" in step:
         return [f"export {step['export']}=<secret {step['secret']}.{step['field']}>"]

@@ -1,0 +1,182 @@
+"""``ci-eval run``: hand effect descriptions to a backend (`nixeval.backends`).
+
+The input is a description: a JSON file, ``-`` (stdin), or a ``.nix`` file evaluated on the
+spot (``FILE -A ATTRPATH``, as the main job does). Either way it is validated before a
+backend sees it, and the backend gets the description only, never an expression.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from ..diagnostics import Diagnostic, error, render_human, use_colour
+from ..syntax import Source
+from ..syntax.nodes import Span
+
+
+@dataclass
+class RunOptions:
+    target: str | None  # DESCRIPTION.json | - | FILE (None: the ci.nix of the directory)
+    attr_paths: list[str] = field(default_factory=list)
+    backend: str = "plan"
+    output: str = "text"
+    secrets: str | None = None
+    state_dir: str = os.path.join(".ci-eval", "state")
+    as_branch: str | None = None
+    as_ref: str | None = None
+    as_tag: str | None = None
+    env: list[str] = field(default_factory=list)  # NAME=VALUE
+    files: list[str] = field(default_factory=list)  # NAME=PATH
+    args: list[tuple[str, str]] = field(default_factory=list)
+    argstrs: list[tuple[str, str]] = field(default_factory=list)
+    include: list[str] = field(default_factory=list)
+    debug: bool = False
+
+
+def is_description(target: str | None, attr_paths: list[str]) -> bool:
+    """Whether the input is a description (JSON or stdin) rather than a file to evaluate."""
+    return not attr_paths and target is not None and (target == "-" or target.endswith(".json"))
+
+
+def run_run(options: RunOptions, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
+    from ..backends import RunRequest, backend
+    from ..execution.model import Refused, RunEffect, Supplies
+
+    try:
+        document = _document(options, stdin, stderr)
+        if document is None:
+            return 1
+        base = Path(os.path.abspath(document["file"])).parent
+        supplies = Supplies(dict(_pairs(options.env)), dict(_pairs(options.files)))
+        effects = [RunEffect.of(e, base, supplies) for e in document["effects"]]
+        _check_supplies(effects, supplies, document)
+        request = RunRequest(
+            document=document,
+            effects=effects,
+            base=base,
+            pretend=_pretend(options, document, base),
+            output=options.output,
+            secrets=options.secrets,
+            state_dir=options.state_dir,
+            supplies=supplies,
+        )
+        return backend(options.backend).run(request, stdout, stderr)
+    except Refused as refused:
+        _report(refused.diagnostics, stderr)
+        return 1
+    except Exception as exc:
+        if options.debug:
+            raise
+        from ..frontend import internal_error
+
+        _report([internal_error(Source(options.target or ".", ""), exc)], stderr)
+        return 1
+
+
+def _pairs(items: list[str]) -> list[tuple[str, str]]:
+    """``NAME=VALUE`` options (checked by the command line)."""
+    return [(name, value) for name, _, value in (item.partition("=") for item in items)]
+
+
+def _document(options: RunOptions, stdin: IO[str], stderr: IO[str]) -> dict[str, Any] | None:
+    from ..execution.load import DescriptionError, parse_description
+    from ..execution.model import Refused
+
+    if not is_description(options.target, options.attr_paths):
+        from .describe import DescribeOptions, describe_file
+
+        return describe_file(
+            DescribeOptions(
+                file=options.target,
+                attr_paths=options.attr_paths,
+                args=options.args,
+                argstrs=options.argstrs,
+                include=options.include,
+                as_branch=options.as_branch,
+                as_ref=options.as_ref,
+                as_tag=options.as_tag,
+                debug=options.debug,
+            ),
+            stderr,
+        )
+    name = "<stdin>" if options.target == "-" else str(options.target)
+    try:
+        if options.target == "-":
+            text = stdin.read()
+        else:
+            with open(name, encoding="utf-8") as f:
+                text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        problem = error("E007", f"cannot read {name}: {reason}", Source(name, ""), Span(0, 0))
+        raise Refused([problem]) from None
+    try:
+        return parse_description(text, name)
+    except DescriptionError as e:
+        raise Refused(e.diagnostics) from None
+
+
+def _pretend(options: RunOptions, document: dict[str, Any], base: Path) -> Any:
+    """The job secrets' conditions are evaluated for: the description's ref (it was made
+    for that ref: its runIf conditions were decided there), the repository's owner, name
+    and default branch."""
+    from ..checkout import checkout_without_git, default_branch
+    from ..effects.secrets import Pretend
+    from ..execution.model import Refused
+
+    ref = document["checkout"].get("ref")
+    asked = Pretend.from_options(options.as_branch, options.as_ref, options.as_tag).ref
+    if asked is not None and ref is not None and asked != ref:
+        raise Refused(
+            [
+                error(
+                    "E305",
+                    f"the description was made for {ref}, not {asked}: its conditions were "
+                    "decided there",
+                    Source(str(options.target), ""),
+                    Span(0, 0),
+                    notes=(
+                        "help: evaluate it for that ref: ci-eval run FILE -A ATTRPATH "
+                        "--as-branch …",
+                    ),
+                )
+            ]
+        )
+    checkout = checkout_without_git(str(base))
+    return Pretend.from_options(
+        as_ref=ref or asked,
+        repo=checkout.repo,
+        owner=checkout.owner,
+        default_branch=default_branch(checkout.root),
+    )
+
+
+def _check_supplies(effects: list[Any], supplies: Any, document: dict[str, Any]) -> None:
+    """Every ``--env``/``--file`` must fill an unknown of an effect that is run."""
+    from ..execution.model import Refused
+
+    filled = {key for e in effects for key in e.supplied}
+    problems = []
+    for kind, names in (("env", supplies.env), ("file", supplies.files)):
+        for name in names:
+            key = f"{kind} {name}" if kind == "env" or name.startswith("<") else f"file <{name}>"
+            if key not in filled:
+                problems.append(
+                    error(
+                        "E306",
+                        f"--{kind} {name}=…: no effect has an unknown {key}",
+                        Source(document["file"], ""),
+                        Span(0, 0),
+                        notes=("a supplied value only fills a value the evaluation left unknown",),
+                    )
+                )
+    if problems:
+        raise Refused(problems)
+
+
+def _report(diagnostics: list[Diagnostic], stderr: IO[str]) -> None:
+    stderr.write(render_human(diagnostics, colour=use_colour(stderr)))
+    stderr.flush()

@@ -1,0 +1,1 @@
+"""Running effect descriptions: what the run backends share."""
