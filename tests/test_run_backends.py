@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +24,9 @@ GOLDEN = ROOT / "tests" / "golden" / "run"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 NIX_PATH = "NIX_PATH=nixpkgs=/srv/nixpkgs"
+REV = "0123456789abcdef0123456789abcdef01234567"
+TYPICAL = f'{{ ref = "refs/heads/main"; rev = "{REV}"; }}'
+PRODUCTION = f'{{ ref = "refs/heads/production"; rev = "{REV}"; }}'
 
 
 def run(argv: list[str], stdin: str = "") -> tuple[int, str, str]:
@@ -66,8 +68,13 @@ PLANS = [
     ("nixops-secrets", "fixtures/nixops-secrets/ci.nix", ["-A", "neat-network"]),
     ("cachix-deploy", "fixtures/cachix-deploy/ci.nix", ["-A", "deploy"]),
     ("cachix-deploy-json-file", "fixtures/cachix-deploy-json-file/ci.nix", ["-A", "deploy"]),
-    ("typical-main", "fixtures/typical/ci.nix", ["--as-branch", "main"]),
-    ("typical-production", "fixtures/typical/ci.nix", ["--as-branch", "production"]),
+    # typical reads src.rev: pass the whole src, as Hercules CI would (git would give HEAD).
+    ("typical-main", "fixtures/typical/ci.nix", ["--as-branch", "main", "--arg", "src", TYPICAL]),
+    (
+        "typical-production",
+        "fixtures/typical/ci.nix",
+        ["--as-branch", "production", "--arg", "src", PRODUCTION],
+    ),
 ]
 
 
@@ -219,7 +226,6 @@ def script_for(args: list[str]) -> str:
     return out
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
 @pytest.mark.parametrize(("name", "args"), SCRIPTS, ids=[s[0] for s in SCRIPTS])
 def test_scripts_pass_shellcheck(name: str, args: list[str], tmp_path: Path) -> None:
     script = tmp_path / f"{name}.sh"
@@ -432,3 +438,55 @@ def test_values_are_quoted(tmp_path: Path) -> None:
     p = run_script(tmp_path, out, {"PATH": os.environ["PATH"]})
     assert p.returncode == 0, p.stderr.read() if p.stderr else ""
     assert p.stdout is not None and p.stdout.read() == nasty + "|it's ok\n"
+
+
+NIXOPS2 = """in {
+  net = pkgs.effects.runNixOps2 {
+    name = "net";
+    src = ./.;
+    networkFiles = [ "nixops.nix" ];
+    nixops = pkgs.nixops_unstable_minimal;
+    forgetState = true;
+    prebuild = false;
+    extraDeployArgs = [ "--max-concurrent-copy" "2" ];
+  };
+}
+"""
+
+
+def test_the_local_backend_runs_the_nixops2_sequence(tmp_path: Path) -> None:
+    """runNixOps2 (hercules-effects.md §6.2): no state scripts (the storage plugin keeps
+    state), priorCheck and effectCheck `nixops check`, deploy with the flags the arguments
+    give; the unknown `nixops` package attribute does not stop the run."""
+    project = tmp_path / "project"
+    project.mkdir()
+    preamble = (ROOT / "fixtures" / "cachix-deploy-json-file" / "ci.nix").read_text()
+    (project / "ci.nix").write_text(preamble.split("  inherit (pkgs.effects)")[0] + NIXOPS2)
+    (project / "nixops.nix").write_text('{ network.description = "net"; machine = { }; }\n')
+    path = standin_path(tmp_path, STANDIN_NIXOPS_VERSION="2")
+    (tmp_path / "tmp").mkdir()
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "nixeval", "run", "ci.nix", "-A", "net"),
+            *("--backend", "local", "--env", NIX_PATH, "--state-dir", str(tmp_path / "state")),
+        ],
+        cwd=project,
+        env={"PATH": path, "HOME": str(tmp_path), "TMPDIR": str(tmp_path / "tmp")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    deploy = ["deploy", "--confirm", "--allow-reboot", "--allow-recreate"]
+    assert calls(tmp_path) == [
+        ("nixops", ["check"]),
+        ("nixops", [*deploy, "--max-concurrent-copy", "2"]),
+        ("nixops", ["check"]),
+    ]
+    logged = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
+    for call in logged:
+        env = call["env"]
+        assert env["NIXOPS_DEPLOYMENT"] == "net" and env["NIX_PATH"] == "nixpkgs=/srv/nixpkgs"
+        assert env["IN_HERCULES_CI_EFFECT"] == "true" and "nixops" not in env
+        assert call["cwd"].endswith("/src"), "nixops runs in the copy of src (its nixops.nix)"
+    assert list((tmp_path / "tmp").iterdir()) == [], "the build directory is removed"

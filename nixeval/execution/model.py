@@ -240,6 +240,19 @@ def _source(arguments: Mapping[str, Any], details: Mapping[str, Any], base: Path
     return src  # an unknown or a derivation: nothing here to copy
 
 
+#: The package arguments the effect functions take to put the tool on PATH
+#: (``nixops``, ``nix``, ``cachix``): their derivation attributes are store paths that
+#: nothing of the library reads, so their being unknown does not stop a run, unless a
+#: user's script mentions the variable.
+PACKAGE_ARGUMENTS = frozenset({"nixops", "nix", "cachix"})
+
+
+def _env_needed(name: str, scripts: list[str]) -> bool:
+    if name not in PACKAGE_ARGUMENTS:
+        return True
+    return any(f"${name}" in text or f"${{{name}" in text for text in scripts)
+
+
 def _unknowns(run: RunEffect, effect: Mapping[str, Any], source: Any) -> Iterator[UnknownUse]:
     """Every unknown of the effect, marking those that running it needs: the environment,
     the commands and scripts, the files, the secrets map and the source. Not needed:
@@ -251,8 +264,9 @@ def _unknowns(run: RunEffect, effect: Mapping[str, Any], source: Any) -> Iterato
             yield UnknownUse(place, u["unknown"], u["at"], needed)
 
     yield from uses(effect["secretsMap"], "secretsMap", True)
+    texts = [str(step.get("script", "")) for _, steps in run.phases for step in steps]
     for name, value in run.env.items():
-        yield from uses(value, f"env {name}", True)
+        yield from uses(value, f"env {name}", _env_needed(name, texts))
     for name, content in run.files.items():
         inside = content.get("json", content) if isinstance(content, dict) else content
         yield from uses(inside, f"file {name}", True)

@@ -298,6 +298,8 @@ def _environment(effect: RunEffect, base: Path) -> list[str]:
     for name, value in effect.env.items():
         if isinstance(value, dict) and set(value) == {"secret", "field"}:
             continue  # set by the step that reads the secret
+        if is_unknown(value):
+            continue  # one the run does not need (`RunEffect.unknowns`): left unset
         text = env_text(value, base)
         if not _SHELL_NAME.match(name):
             lines.append(f"# {quote(name)} is not a shell variable name: not exported")
