@@ -17,6 +17,7 @@ import pytest
 
 from nixeval.backends import backend, names
 from nixeval.cli import main
+from tests.effect_files import ci_nix
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDINS = ROOT / "tests" / "standins"
@@ -440,7 +441,8 @@ def test_values_are_quoted(tmp_path: Path) -> None:
     assert p.stdout is not None and p.stdout.read() == nasty + "|it's ok\n"
 
 
-NIXOPS2 = """in {
+NIXOPS2 = ci_nix(
+    """\
   net = pkgs.effects.runNixOps2 {
     name = "net";
     src = ./.;
@@ -450,8 +452,8 @@ NIXOPS2 = """in {
     prebuild = false;
     extraDeployArgs = [ "--max-concurrent-copy" "2" ];
   };
-}
 """
+)
 
 
 def test_the_local_backend_runs_the_nixops2_sequence(tmp_path: Path) -> None:
@@ -460,8 +462,7 @@ def test_the_local_backend_runs_the_nixops2_sequence(tmp_path: Path) -> None:
     give; the unknown `nixops` package attribute does not stop the run."""
     project = tmp_path / "project"
     project.mkdir()
-    preamble = (ROOT / "fixtures" / "cachix-deploy-json-file" / "ci.nix").read_text()
-    (project / "ci.nix").write_text(preamble.split("  inherit (pkgs.effects)")[0] + NIXOPS2)
+    (project / "ci.nix").write_text(NIXOPS2)
     (project / "nixops.nix").write_text('{ network.description = "net"; machine = { }; }\n')
     path = standin_path(tmp_path, STANDIN_NIXOPS_VERSION="2")
     (tmp_path / "tmp").mkdir()

@@ -26,6 +26,8 @@ from typing import Any
 
 import pytest
 
+from tests.effect_files import ci_nix
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 STANDINS = ROOT / "tests" / "standins"
@@ -681,30 +683,15 @@ def test_token_never_shown(rig: Rig) -> None:
         assert_nowhere(rig, [done.stdout, done.stderr], [TOKEN], f"plan {fmt}")
 
 
-MK_EFFECT_NIX = """\
-let
-  nixpkgs = builtins.fetchTarball {
-    url = "https://github.com/NixOS/nixpkgs/archive/7c3712da86a78c49ea20e32684b27b95e9093483.tar.gz";
-    sha256 = "1m6gccw8vbixg4w6305gaszydr3aq0qhxjvz9cjd33l33ya35b44";
-  };
-  effectsSrc = builtins.fetchTarball {
-    url = "https://github.com/hercules-ci/hercules-ci-effects/archive/53c1f76eb97706ca828bca0385813dbad3c681d0.tar.gz";
-    sha256 = "09ijdmdhzh35vi20m8hawv07492p9v82kp2ndg6ns9gabs1bmsgi";
-  };
-  pkgs = import nixpkgs {
-    system = "x86_64-linux";
-    overlays = [ (import "${effectsSrc}/overlay.nix") ];
-  };
-  inherit (pkgs) effects;
-in
-{
+MK_EFFECT_NIX = ci_nix(
+    """\
   show-key = effects.mkEffect {
     secretsMap.ssh = "my-ssh";
     userSetupScript = "writeSSHKey ssh";
     effectScript = "cat ~/.ssh/id_rsa; cat ~/.ssh/id_rsa >&2";
   };
-}
 """
+)
 
 
 def test_ssh_key_lines_never_shown(rig: Rig) -> None:
@@ -887,29 +874,15 @@ def test_second_run_on_the_same_state_dir_is_refused(rig: Rig) -> None:
 
 # --- 8. conditions --------------------------------------------------------------------------
 
-CONDITION_NIX = """\
-let
-  nixpkgs = builtins.fetchTarball {
-    url = "https://github.com/NixOS/nixpkgs/archive/830c71c2cdcc69292f45e678309d6b79965eda32.tar.gz";
-    sha256 = "ya1dp91k5hpanfmfcgrfczn11iyhcnwnp5f6fycmdy0yn57qcybv";
-  };
-  effectsSrc = builtins.fetchTarball {
-    url = "https://github.com/hercules-ci/hercules-ci-effects/archive/2fa91425cb0088539d2c67eda13ffe7979cb9e86.tar.gz";
-    sha256 = "83nxs891wb09b9y73ly63gci26w14wlciwyghcw8s7rwl4gv4dk7";
-  };
-  pkgs = import nixpkgs {
-    system = "x86_64-linux";
-    overlays = [ (import "${effectsSrc}/overlay.nix") ];
-  };
-in
-{
+CONDITION_NIX = ci_nix(
+    """\
   # No runIf: it runs on every ref, so only the secret's condition decides.
   deploy = pkgs.effects.runCachixDeploy {
     deployJsonFile = ./deploy.json;
     secretsMap.activate = "cond-secret";
   };
-}
 """
+)
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,9 @@ depends on. Text by default; ``--format json`` gives the same as one JSON docume
 from __future__ import annotations
 
 import json
-import shlex
 from typing import IO, Any
 
-from ..effects.text import show, when_words
+from ..effects.text import argv_text, show, when_words
 from ..execution.model import RunEffect, SecretUse
 from . import Backend, RunRequest
 
@@ -185,18 +184,11 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def _argv(argv: list[Any]) -> str:
-    return " ".join(
-        shlex.quote(a) if isinstance(a, str) and not a.startswith(("<", "~/")) else show(a)
-        for a in argv
-    )
-
-
 def _step(step: dict[str, Any]) -> list[str]:
     if "do" in step:
         return [f"- {step['do']}"]
     if "run" in step:
-        line = "$ " + _argv(step["run"])
+        line = "$ " + argv_text(step["run"])
         if "stdin" in step:
             line += f" < {show(step['stdin'])}"
         if "stdout" in step:

@@ -35,7 +35,8 @@ def show(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _argv(argv: list[Any]) -> str:
+def argv_text(argv: list[Any]) -> str:
+    """A step's command line as shell words; placeholders, ``~/`` paths and unknowns as shown."""
     return " ".join(
         shlex.quote(a) if isinstance(a, str) and not a.startswith(("<", "~/")) else show(a)
         for a in argv
@@ -51,7 +52,7 @@ def when_words(when: dict[str, str]) -> str:
 
 def _step(step: dict[str, Any]) -> list[str]:
     if "run" in step:
-        line = "$ " + _argv(step["run"])
+        line = "$ " + argv_text(step["run"])
         if "stdin" in step:
             line += f" < {step['stdin']}"
         if "stdout" in step:
