@@ -491,3 +491,40 @@ def test_the_local_backend_runs_the_nixops2_sequence(tmp_path: Path) -> None:
         assert env["IN_HERCULES_CI_EFFECT"] == "true" and "nixops" not in env
         assert call["cwd"].endswith("/src"), "nixops runs in the copy of src (its nixops.nix)"
     assert list((tmp_path / "tmp").iterdir()) == [], "the build directory is removed"
+
+
+def test_a_git_token_cannot_be_had_locally(tmp_path: Path) -> None:
+    """Only the Hercules CI backend issues a GitToken: the local backend refuses the run,
+    while the plan shows it and the script reads it like any secret."""
+    ci = tmp_path / "ci.nix"
+    ci.write_text(
+        ci_nix(
+            '  push = pkgs.effects.mkEffect {\n    secretsMap.git = { type = "GitToken"; };\n'
+            "    effectScript = ''readSecretString git .token >/dev/null'';\n  };\n"
+        )
+    )
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text("{}")
+    local = ["run", str(ci), "-A", "push", "--backend", "local", "--secrets", str(secrets)]
+    status, out, err = run([*local, "--state-dir", str(tmp_path / "state")])
+    assert status == 1 and out == ""
+    assert "error[E305]: secretsMap.git asks for a GitToken" in err
+    status, out, _ = run(["run", str(ci), "-A", "push"])
+    assert status == 0 and 'git = {"type": "GitToken"}' in out
+    status, out, _ = run(["run", str(ci), "-A", "push", "--backend", "script"])
+    assert status == 0 and "jq -e --arg name git" in out
+
+
+def test_the_local_backend_runs_user_texts_with_bash(tmp_path: Path) -> None:
+    """Effects' scripts are bash in the sandbox (stdenv's builder): a bash-ism works."""
+    ci = tmp_path / "ci.nix"
+    ci.write_text(
+        ci_nix(
+            "  e = pkgs.effects.mkEffect {\n"
+            "    effectScript = ''if [[ $HOME == */home ]]; then echo bash-ok; fi'';\n  };\n"
+        )
+    )
+    local = ["run", str(ci), "-A", "e", "--backend", "local"]
+    status, out, err = run([*local, "--state-dir", str(tmp_path / "state")])
+    assert status == 0, err
+    assert out == "bash-ok\n"

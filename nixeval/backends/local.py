@@ -240,7 +240,10 @@ def _run_effect(
             }
         )
         redactions = secret_values(secrets)
-        status, interrupted = _run_child(["sh", str(script)], env, redactions, stdout, stderr)
+        # The script is POSIX sh, and the user's texts in it are bash, as in the sandbox
+        # (stdenv's builder is bash): run it with bash where there is one.
+        shell = shutil.which("bash", path=env.get("PATH")) or "sh"
+        status, interrupted = _run_child([shell, str(script)], env, redactions, stdout, stderr)
         status = _write_back(store, effect, staging, status, stderr)
         return 130 if interrupted else status
     finally:
