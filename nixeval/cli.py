@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from . import __version__
 
@@ -125,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     old_limit = sys.getrecursionlimit()
     evaluation_thread(run)
+    old_term = _terminate_as_interrupt()
     try:
         # Wait on an Event, not on Thread.join: a join interrupted by Ctrl-C can leave the
         # thread marked as stopped while it still runs (CPython 3.11), and the running
@@ -140,7 +142,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         if done.is_set():
             sys.setrecursionlimit(old_limit)
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
     return result[0] if result else EXIT_INPUT
+
+
+def _terminate_as_interrupt() -> Any:
+    """While the command runs, SIGTERM (a CI job cancelled, ``kill``) is Ctrl-C: a running
+    effect is stopped and its state written back rather than left running unseen. The
+    previous handler, or None where handlers cannot be set (not the main thread)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        return signal.signal(signal.SIGTERM, interrupt)
+    except ValueError:
+        return None
 
 
 def _schema(argv: list[str]) -> int:

@@ -528,3 +528,31 @@ def test_the_local_backend_runs_user_texts_with_bash(tmp_path: Path) -> None:
     status, out, err = run([*local, "--state-dir", str(tmp_path / "state")])
     assert status == 0, err
     assert out == "bash-ok\n"
+
+
+def test_sigterm_is_an_interrupt_for_the_local_backend(tmp_path: Path) -> None:
+    """A cancelled CI job (SIGTERM) stops the effect as Ctrl-C does: putState still runs,
+    the state is written back, nothing is left running or lying about, exit 130."""
+    marker = tmp_path / "marker"
+    path = standin_path(tmp_path, STANDIN_PAUSE="nixops deploy", STANDIN_PAUSE_MARKER=str(marker))
+    (tmp_path / "tmp").mkdir()
+    command = [sys.executable, "-m", "nixeval", "run", "fixtures/nixops-plain/ci.nix"]
+    command += ["-A", "neat-network", "--backend", "local", "--env", NIX_PATH]
+    process = subprocess.Popen(
+        [*command, "--state-dir", str(tmp_path / "state")],
+        cwd=ROOT,
+        env={"PATH": path, "HOME": str(tmp_path), "TMPDIR": str(tmp_path / "tmp")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    assert marker.exists(), process.communicate()
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 130, out + err
+    assert calls(tmp_path)[-1] == ("nixops", ["export"]), "putState ran"
+    assert json.loads((tmp_path / "state" / "nixops-foo.json").read_text())
+    assert list((tmp_path / "tmp").iterdir()) == [], "the build directory is removed"

@@ -58,20 +58,16 @@ class LocalBackend(Backend):
         granted = _grant_all(request, effects)
         store = StateStore(request.state_dir)
         try:
-            lock = store.lock()
-            lock.__enter__()
+            with store.lock():
+                for effect, secrets in zip(effects, granted, strict=True):
+                    print(f"ci-eval run: running {effect.attr_path or '(root)'}", file=stderr)
+                    stderr.flush()
+                    status = _run_effect(request, effect, secrets, store, stdout, stderr)
+                    if status != 0:
+                        return status
+                return 0
         except StateLocked as e:
             raise Refused([_plain("E303", str(e))]) from None
-        try:
-            for effect, secrets in zip(effects, granted, strict=True):
-                print(f"ci-eval run: running {effect.attr_path or '(root)'}", file=stderr)
-                stderr.flush()
-                status = _run_effect(request, effect, secrets, store, stdout, stderr)
-                if status != 0:
-                    return status
-            return 0
-        finally:
-            lock.__exit__(None, None, None)
 
 
 BACKEND = LocalBackend
