@@ -333,12 +333,19 @@ def _run(argv: list[str]) -> int:
         as_tag=args.as_tag,
         env=args.env,
         files=args.file,
-        args=[tuple(a) for a in args.arg],
-        argstrs=[tuple(a) for a in args.argstr],
-        include=args.include,
+        **_nix_arguments(args),
         debug=args.debug,
     )
     return run_run(options, sys.stdin, sys.stdout, sys.stderr)
+
+
+def _nix_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """``--arg``, ``--argstr`` and ``-I``, as the commands that evaluate take them."""
+    return {
+        "args": [tuple(a) for a in args.arg],
+        "argstrs": [tuple(a) for a in args.argstr],
+        "include": args.include,
+    }
 
 
 def _usage_error_for(p: argparse.ArgumentParser, message: str) -> int:
@@ -369,9 +376,7 @@ def _describe(args: argparse.Namespace) -> int:
     options = DescribeOptions(
         file=args.inputs[0] if args.inputs else None,
         attr_paths=args.attr,
-        args=[tuple(a) for a in args.arg],
-        argstrs=[tuple(a) for a in args.argstr],
-        include=args.include,
+        **_nix_arguments(args),
         as_branch=args.as_branch,
         as_ref=args.as_ref,
         as_tag=args.as_tag,
@@ -431,9 +436,7 @@ def _main(argv: list[str]) -> int:
         strict=args.strict,
         json=args.json,
         attr_paths=args.attr,
-        args=[tuple(a) for a in args.arg],
-        argstrs=[tuple(a) for a in args.argstr],
-        include=args.include,
+        **_nix_arguments(args),
         show_trace=args.show_trace,
         diagnostics_format=args.format,
         debug=args.debug,

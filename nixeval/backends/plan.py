@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
-from ..effects.text import argv_text, show, when_words
+from ..effects.text import show, step_lines
 from ..execution.model import RunEffect, SecretUse
 from . import Backend, RunRequest
 
@@ -155,7 +155,7 @@ def _render_effect(effect: dict[str, Any], where: str) -> list[str]:
     for phase in effect["phases"]:
         out.append(f"  {PHASE_TITLES.get(phase['phase'], phase['phase'])}:")
         for step in phase["steps"]:
-            out += [f"    {line}" for line in _step(step)]
+            out += [f"    {line}" for line in step_lines(step)]
     if effect["unknowns"]:
         out.append("  unknowns:")
         for u in effect["unknowns"]:
@@ -182,25 +182,3 @@ def _shown(value: Any) -> Any:
     if isinstance(value, list):
         return [_shown(v) for v in value]
     return value
-
-
-def _step(step: dict[str, Any]) -> list[str]:
-    if "do" in step:
-        return [f"- {step['do']}"]
-    if "run" in step:
-        line = "$ " + argv_text(step["run"])
-        if "stdin" in step:
-            line += f" < {show(step['stdin'])}"
-        if "stdout" in step:
-            line += f" > {show(step['stdout'])}"
-        notes = []
-        if "when" in step:
-            notes.append(when_words(step["when"]))
-        if "failIfEmpty" in step:
-            notes.append(f"fails if the output is empty: {step['failIfEmpty']}")
-        return [line + (f"    # {'; '.join(notes)}" if notes else "")]
-    if "export" in step:
-        return [f"export {step['export']}={step['value']}"]
-    lines = [f"# {step.get('from', 'script')}:"]
-    lines += [f"  {line}" for line in show(step.get("script", "")).rstrip("\n").split("\n")]
-    return lines

@@ -50,21 +50,29 @@ def when_words(when: dict[str, str]) -> str:
     return f"if there is no {when['missing']}"
 
 
-def _step(step: dict[str, Any]) -> list[str]:
+def step_lines(step: dict[str, Any]) -> list[str]:
+    """A step as text: ``$ command`` (with its redirections, and when it runs), ``export``
+    of a secret (as ``<secret NAME.FIELD>``; ``value`` if the step says how to name it),
+    a user's script, or a backend's ``do`` in words."""
+    if "do" in step:
+        return [f"- {step['do']}"]
     if "run" in step:
         line = "$ " + argv_text(step["run"])
         if "stdin" in step:
-            line += f" < {step['stdin']}"
+            line += f" < {show(step['stdin'])}"
         if "stdout" in step:
-            line += f" > {step['stdout']}"
+            line += f" > {show(step['stdout'])}"
+        notes = []
         if "when" in step:
-            line += f"    # {when_words(step['when'])}"
-        return [line]
+            notes.append(when_words(step["when"]))
+        if "failIfEmpty" in step:
+            notes.append(f"fails if the output is empty: {step['failIfEmpty']}")
+        return [line + (f"    # {'; '.join(notes)}" if notes else "")]
     if "export" in step:
-        return [f"export {step['export']}=<secret {step['secret']}.{step['field']}>"]
-    text = show(step.get("script", ""))
+        value = step.get("value", f"<secret {step['secret']}.{step['field']}>")
+        return [f"export {step['export']}={value}"]
     lines = [f"# {step.get('from', 'script')}:"]
-    lines += [f"  {line}" for line in text.rstrip("\n").split("\n")]
+    lines += [f"  {line}" for line in show(step.get("script", "")).rstrip("\n").split("\n")]
     return lines
 
 
@@ -93,7 +101,7 @@ def render_effect(effect: dict[str, Any]) -> str:
     for phase, steps in effect["phases"].items():
         out.append(f"  {PHASE_TITLES.get(phase, phase)}:")
         for step in steps:
-            out += [f"    {line}" for line in _step(step)]
+            out += [f"    {line}" for line in step_lines(step)]
     if effect["prebuilt"] is not None:
         out.append(f"  prebuilt: {show(effect['prebuilt'])}")
     return "\n".join(out) + "\n"
