@@ -556,3 +556,54 @@ def test_sigterm_is_an_interrupt_for_the_local_backend(tmp_path: Path) -> None:
     assert calls(tmp_path)[-1] == ("nixops", ["export"]), "putState ran"
     assert json.loads((tmp_path / "state" / "nixops-foo.json").read_text())
     assert list((tmp_path / "tmp").iterdir()) == [], "the build directory is removed"
+
+
+def test_build_directories_of_killed_runs_are_removed(tmp_path: Path) -> None:
+    """A run killed with SIGKILL cannot remove its build directory (and the private
+    secrets.json in it): the next local run does, once that run and its effect are gone."""
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    dead = next(pid for pid in range(4_000_000, 4_100_000) if not _exists(pid))
+    stale = tmp / f"ci-eval-run-{dead}-abc"
+    stale.mkdir()
+    (stale / "secrets.json").write_text('{"x": {"kind": "Secret", "data": {}}}')
+    running = tmp / f"ci-eval-run-{os.getpid()}-def"  # this process: alive
+    running.mkdir()
+    effect_alive = tmp / f"ci-eval-run-{dead}-ghi"  # its ci-eval died, its effect runs on
+    effect_alive.mkdir()
+    (effect_alive / "group").write_text(str(os.getpgid(0)))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nixeval",
+            "run",
+            "fixtures/nixops-plain/ci.nix",
+            "-A",
+            "neat-network",
+            "--backend",
+            "local",
+            "--env",
+            NIX_PATH,
+            "--state-dir",
+            str(tmp_path / "state"),
+        ],
+        cwd=ROOT,
+        env={"PATH": standin_path(tmp_path), "HOME": str(tmp_path), "TMPDIR": str(tmp)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"ci-eval run: removed {stale}, left by a run that was killed" in result.stderr
+    assert sorted(p.name for p in tmp.iterdir()) == sorted([running.name, effect_alive.name])
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -28,7 +28,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -44,6 +44,9 @@ from ..syntax import Source
 from ..syntax.nodes import Span
 from . import Backend, RunRequest
 
+#: Build directories are ``<tmp>/ci-eval-run-<pid>-<random>``.
+BUILD_PREFIX = "ci-eval-run-"
+
 #: What the effect's commands get from this process's environment; the rest is the
 #: effect's own (its derivation attributes, HOME, the secrets file), as in the sandbox.
 PASSED_ENVIRONMENT = ("PATH", "TERM", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "NIX_REMOTE")
@@ -54,6 +57,7 @@ class LocalBackend(Backend):
     summary = "run the effects here, with secrets and state"
 
     def run(self, request: RunRequest, stdout: IO[str], stderr: IO[str]) -> int:
+        remove_stale_builds(stderr)
         effects = runnable(request.effects)
         granted = _grant_all(request, effects)
         store = StateStore(request.state_dir)
@@ -212,7 +216,8 @@ def _run_effect(
     stdout: IO[str],
     stderr: IO[str],
 ) -> int:
-    build = Path(tempfile.mkdtemp(prefix="ci-eval-run-"))  # mode 0700
+    # Mode 0700; the name carries our pid, for `remove_stale_builds` after a kill.
+    build = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{os.getpid()}-"))
     try:
         staging = build / "state"
         staging.mkdir()
@@ -239,11 +244,43 @@ def _run_effect(
         # The script is POSIX sh, and the user's texts in it are bash, as in the sandbox
         # (stdenv's builder is bash): run it with bash where there is one.
         shell = shutil.which("bash", path=env.get("PATH")) or "sh"
-        status, interrupted = _run_child([shell, str(script)], env, redactions, stdout, stderr)
+        status, interrupted = _run_child(
+            [shell, str(script)], env, redactions, stdout, stderr, build / "group"
+        )
         status = _write_back(store, effect, staging, status, stderr)
         return 130 if interrupted else status
     finally:
         shutil.rmtree(build, ignore_errors=True)
+
+
+def remove_stale_builds(stderr: IO[str]) -> None:
+    """Remove the build directories (with their private secrets.json) of earlier runs
+    that were killed before they could clean up: those whose ci-eval process and whose
+    effect's process group are both gone."""
+    for build in Path(tempfile.gettempdir()).glob(f"{BUILD_PREFIX}*"):
+        try:
+            if not build.is_dir() or build.stat().st_uid != os.getuid():
+                continue
+            pid = int(build.name[len(BUILD_PREFIX) :].split("-")[0])
+            group_file = build / "group"
+            group = int(group_file.read_text()) if group_file.exists() else None
+        except (OSError, ValueError):
+            continue
+        if _alive(os.kill, pid) or (group is not None and _alive(os.killpg, group)):
+            continue
+        shutil.rmtree(build, ignore_errors=True)
+        print(f"ci-eval run: removed {build}, left by a run that was killed", file=stderr)
+
+
+def _alive(send: Callable[[int, int], None], target: int) -> bool:
+    """Whether the process (`os.kill`) or process group (`os.killpg`) exists."""
+    try:
+        send(target, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, and is not ours
+    return True
 
 
 def _state_names(directory: Path) -> Iterator[str]:
@@ -281,8 +318,10 @@ def _run_child(
     redactions: dict[str, str],
     stdout: IO[str],
     stderr: IO[str],
+    group_file: Path,
 ) -> tuple[int, bool]:
-    """Run the effect's script: its exit status, and whether it was interrupted."""
+    """Run the effect's script: its exit status, and whether it was interrupted. The
+    script's process group is written to `group_file`."""
     stdout.flush()
     stderr.flush()
     child = subprocess.Popen(
@@ -294,6 +333,7 @@ def _run_child(
         start_new_session=True,  # Ctrl-C reaches us; we decide what the child gets
     )
     assert child.stdout is not None and child.stderr is not None
+    group_file.write_text(str(child.pid))
     pumps = [
         threading.Thread(target=_pump, args=(child.stdout, _binary(stdout), redactions)),
         threading.Thread(target=_pump, args=(child.stderr, _binary(stderr), redactions)),
