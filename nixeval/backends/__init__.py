@@ -11,12 +11,12 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
 from ..effects.secrets import Pretend
-from ..execution.model import RunEffect, Supplies
+from ..execution.model import RunEffect
 
 
 @dataclass
@@ -31,7 +31,6 @@ class RunRequest:
     output: str = "text"  # plan: text | json
     secrets: str | None = None
     state_dir: str = ".ci-eval/state"
-    supplies: Supplies = field(default_factory=Supplies)
 
 
 class Backend(ABC):

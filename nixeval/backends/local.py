@@ -28,7 +28,7 @@ import signal
 import subprocess
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -36,10 +36,10 @@ from ..budget import on_interrupt
 from ..diagnostics import Diagnostic, error
 from ..effects.plans import NIXOPS_STATE_FILE
 from ..effects.secrets import Pretend, Secret, SecretsError, grant, load_secrets
-from ..execution.model import Refused, RunEffect, refusal, runnable
+from ..execution.model import Refused, RunEffect, refusal, runnable, unplaced
 from ..execution.redact import Redactor
 from ..execution.shell import render_script
-from ..execution.state import StateError, StateLocked, StateStore
+from ..execution.state import StateError, StateLocked, StateStore, state_names
 from ..syntax import Source
 from ..syntax.nodes import Span
 from . import Backend, RunRequest
@@ -71,7 +71,7 @@ class LocalBackend(Backend):
                         return status
                 return 0
         except StateLocked as e:
-            raise Refused([_plain("E303", str(e))]) from None
+            raise Refused([unplaced("E303", str(e), "ci-eval run")]) from None
 
 
 BACKEND = LocalBackend
@@ -87,14 +87,9 @@ def secrets_file(request: RunRequest) -> Path | None:
         return Path(request.secrets)
     if os.environ.get("HERCULES_CI_SECRETS_JSON"):
         return Path(os.environ["HERCULES_CI_SECRETS_JSON"])
-    from ..checkout import checkout_without_git, forge_type
-    from ..effects.secrets import local_secrets_path
+    from ..effects.secrets import repository_secrets_path
 
-    checkout = checkout_without_git(str(request.base))
-    forge = forge_type(checkout.remote_http_url)
-    if forge is None or checkout.owner is None:
-        return None
-    return local_secrets_path(forge, checkout.owner)
+    return repository_secrets_path(str(request.base))
 
 
 def _grant_all(request: RunRequest, effects: list[RunEffect]) -> list[dict[str, Secret]]:
@@ -105,10 +100,11 @@ def _grant_all(request: RunRequest, effects: list[RunEffect]) -> list[dict[str, 
     if path is None:
         raise Refused(
             [
-                _plain(
+                unplaced(
                     "E302",
                     "the effect reads secrets, and there is no secrets file: pass --secrets "
                     "FILE (an agent's secrets.json) or set HERCULES_CI_SECRETS_JSON",
+                    "ci-eval run",
                 )
             ]
         )
@@ -179,10 +175,6 @@ def _secrets_file_error(path: Path, e: SecretsError) -> Diagnostic:
     return error("E302", f"secrets file: {e.message}", source, Span(offset, offset + 1))
 
 
-def _plain(code: str, message: str) -> Diagnostic:
-    return error(code, message, Source("ci-eval run", ""), Span(0, 0))
-
-
 def secret_values(secrets: dict[str, Secret]) -> dict[str, str]:
     """Every string in the granted secrets' data, labelled ``SECRET.FIELD``: what the
     output must never show."""
@@ -221,7 +213,7 @@ def _run_effect(
     try:
         staging = build / "state"
         staging.mkdir()
-        store.stage(_state_names(store.directory), staging)
+        store.stage(state_names(store.directory), staging)
         secrets_path = build / "secrets.json"
         sandbox = {local: {"kind": "Secret", "data": s.data} for local, s in secrets.items()}
         fd = os.open(secrets_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -283,32 +275,22 @@ def _alive(send: Callable[[int, int], None], target: int) -> bool:
     return True
 
 
-def _state_names(directory: Path) -> Iterator[str]:
-    """The state files in a state directory (not its lock, temporary files or kept
-    previous versions)."""
-    if not directory.is_dir():
-        return
-    for entry in sorted(directory.iterdir()):
-        name = entry.name
-        if entry.is_file() and not name.startswith(".") and not name.endswith(".previous"):
-            yield name
-
-
 def _write_back(
     store: StateStore, effect: RunEffect, staging: Path, status: int, stderr: IO[str]
 ) -> int:
     """Write back what the effect's putStateFile left in `staging`; a NixOps state export
     is never written back empty."""
     exports = [s.name for s in effect.state_files if s.file == NIXOPS_STATE_FILE]
+    problem: StateError | None = None
     try:
-        written = store.commit(staging, list(_state_names(staging)), refuse_empty=exports)
+        written = store.commit(staging, list(state_names(staging)), refuse_empty=exports)
     except StateError as e:
-        for name in e.written:
-            print(f"ci-eval run: state file {name} written back to {store.directory}", file=stderr)
-        print(f"ci-eval run: error[E303]: {e}", file=stderr)
-        return status or 1
+        written, problem = e.written, e
     for name in written:
         print(f"ci-eval run: state file {name} written back to {store.directory}", file=stderr)
+    if problem is not None:
+        print(f"ci-eval run: error[E303]: {problem}", file=stderr)
+        return status or 1
     return status
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 from typing import IO, Any
 
+from ..effects.encode import is_unknown_json
 from ..effects.text import show, step_lines
-from ..execution.model import RunEffect, SecretUse
+from ..execution.model import RunEffect, SecretUse, is_secret_reference
 from . import Backend, RunRequest
 
 PHASE_TITLES = {
@@ -64,7 +65,7 @@ def secret_reference(effect: RunEffect, local: Any, field: Any) -> str:
 def _effect(effect: RunEffect) -> dict[str, Any]:
     env: dict[str, Any] = {}
     for name, value in effect.env.items():
-        if isinstance(value, dict) and set(value) == {"secret", "field"}:
+        if is_secret_reference(value):
             env[name] = secret_reference(effect, value["secret"], value["field"])
         else:
             env[name] = value
@@ -176,7 +177,7 @@ def _file(content: Any) -> str:
 def _shown(value: Any) -> Any:
     """JSON with each unknown replaced by its short text (``«unknown: …»``)."""
     if isinstance(value, dict):
-        if set(value) == {"unknown", "at"}:
+        if is_unknown_json(value):
             return show(value)
         return {k: _shown(v) for k, v in value.items()}
     if isinstance(value, list):

@@ -217,15 +217,10 @@ def _secrets_file(options: CheckOptions, root: str) -> SecretsFile | None:
 
     if options.secrets is not None:
         return SecretsFile.read(options.secrets)
-    from ..checkout import checkout_without_git, forge_type
-    from ..effects.secrets import local_secrets_path
+    from ..effects.secrets import repository_secrets_path
 
-    checkout = checkout_without_git(root)
-    forge = forge_type(checkout.remote_http_url)
-    if forge is None or checkout.owner is None:
-        return None
-    path = local_secrets_path(forge, checkout.owner)
-    return SecretsFile.read(str(path)) if path.is_file() else None
+    path = repository_secrets_path(root)
+    return SecretsFile.read(str(path)) if path is not None and path.is_file() else None
 
 
 def _for_the_user(d: Diagnostic, path: str, source: Source) -> Diagnostic:

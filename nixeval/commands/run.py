@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..diagnostics import Diagnostic, error, render_human, use_colour
-from ..syntax import Source
-from ..syntax.nodes import Span
+from ..diagnostics import Diagnostic, render_human, use_colour
+from ..execution.model import RunEffect, Supplies, unplaced
 
 
 @dataclass
@@ -43,7 +42,7 @@ def is_description(target: str | None, attr_paths: list[str]) -> bool:
 
 def run_run(options: RunOptions, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
     from ..backends import RunRequest, backend
-    from ..execution.model import Refused, RunEffect, Supplies
+    from ..execution.model import Refused
 
     try:
         document = _document(options, stdin, stderr)
@@ -61,7 +60,6 @@ def run_run(options: RunOptions, stdin: IO[str], stdout: IO[str], stderr: IO[str
             output=options.output,
             secrets=options.secrets,
             state_dir=options.state_dir,
-            supplies=supplies,
         )
         return backend(options.backend).run(request, stdout, stderr)
     except Refused as refused:
@@ -71,6 +69,7 @@ def run_run(options: RunOptions, stdin: IO[str], stdout: IO[str], stderr: IO[str
         if options.debug:
             raise
         from ..frontend import internal_error
+        from ..syntax import Source
 
         _report([internal_error(Source(options.target or ".", ""), exc)], stderr)
         return 1
@@ -111,8 +110,7 @@ def _document(options: RunOptions, stdin: IO[str], stderr: IO[str]) -> dict[str,
                 text = f.read()
     except (OSError, UnicodeDecodeError) as e:
         reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        problem = error("E007", f"cannot read {name}: {reason}", Source(name, ""), Span(0, 0))
-        raise Refused([problem]) from None
+        raise Refused([unplaced("E007", f"cannot read {name}: {reason}", name)]) from None
     try:
         return parse_description(text, name)
     except DescriptionError as e:
@@ -132,16 +130,12 @@ def _pretend(options: RunOptions, document: dict[str, Any], base: Path) -> Any:
     if asked is not None and ref is not None and asked != ref:
         raise Refused(
             [
-                error(
+                unplaced(
                     "E305",
                     f"the description was made for {ref}, not {asked}: its conditions were "
                     "decided there",
-                    Source(str(options.target), ""),
-                    Span(0, 0),
-                    notes=(
-                        "help: evaluate it for that ref: ci-eval run FILE -A ATTRPATH "
-                        "--as-branch …",
-                    ),
+                    str(options.target),
+                    ["help: evaluate it for that ref: ci-eval run FILE -A ATTRPATH --as-branch …"],
                 )
             ]
         )
@@ -154,25 +148,23 @@ def _pretend(options: RunOptions, document: dict[str, Any], base: Path) -> Any:
     )
 
 
-def _check_supplies(effects: list[Any], supplies: Any, document: dict[str, Any]) -> None:
-    """Every ``--env``/``--file`` must fill an unknown of an effect that is run."""
-    from ..execution.model import Refused
+def _check_supplies(effects: list[RunEffect], supplies: Supplies, document: dict[str, Any]) -> None:
+    """Every ``--env``/``--file`` must fill an unknown of an effect."""
+    from ..execution.model import Refused, file_key
 
     filled = {key for e in effects for key in e.supplied}
-    problems = []
-    for kind, names in (("env", supplies.env), ("file", supplies.files)):
-        for name in names:
-            key = f"{kind} {name}" if kind == "env" or name.startswith("<") else f"file <{name}>"
-            if key not in filled:
-                problems.append(
-                    error(
-                        "E306",
-                        f"--{kind} {name}=…: no effect has an unknown {key}",
-                        Source(document["file"], ""),
-                        Span(0, 0),
-                        notes=("a supplied value only fills a value the evaluation left unknown",),
-                    )
-                )
+    keys = [("env", name, f"env {name}") for name in supplies.env]
+    keys += [("file", name, f"file {file_key(name)}") for name in supplies.files]
+    problems = [
+        unplaced(
+            "E306",
+            f"--{kind} {name}=…: no effect has an unknown {key}",
+            document["file"],
+            ["a supplied value only fills a value the evaluation left unknown"],
+        )
+        for kind, name, key in keys
+        if key not in filled
+    ]
     if problems:
         raise Refused(problems)
 

@@ -50,6 +50,11 @@ def unknown_json(value: Unknown, fallback: str = "?") -> dict[str, str]:
     return {"unknown": value.provenance, "at": location(source, value.span)}
 
 
+def is_unknown_json(value: object) -> bool:
+    """Whether a description value is an unknown (`unknown_json`'s shape)."""
+    return isinstance(value, dict) and set(value) == {"unknown", "at"}
+
+
 class Encoder:
     """Encodes values for one description; `base` is the directory paths are shown from."""
 

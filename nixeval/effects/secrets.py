@@ -45,6 +45,7 @@ __all__ = [
     "local_secrets_path",
     "parse_condition",
     "parse_secrets",
+    "repository_secrets_path",
     "schema_path",
     "uses_default_branch",
 ]
@@ -587,6 +588,18 @@ def grant(secrets: Mapping[str, Secret], name: str, pretend: Pretend, local_name
             _pointer_token(name) if secret is not None else "",
         )
     return secret
+
+
+def repository_secrets_path(directory: str) -> Path | None:
+    """`local_secrets_path` for the repository `directory` is in: its forge and owner from
+    the ``origin`` remote (read without git); None without a GitHub or GitLab remote."""
+    from ..checkout import checkout_without_git, forge_type
+
+    checkout = checkout_without_git(directory)
+    forge = forge_type(checkout.remote_http_url)
+    if forge is None or checkout.owner is None:
+        return None
+    return local_secrets_path(forge, checkout.owner)
 
 
 def local_secrets_path(forge: str, owner: str, environ: Mapping[str, str] | None = None) -> Path:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shlex
 from typing import Any
 
+from .encode import is_unknown_json
+
 PHASE_TITLES = {
     "getState": "get state",
     "userSetup": "user setup",
@@ -18,7 +20,7 @@ PHASE_TITLES = {
 def show(value: Any) -> str:
     """A JSON value of a description, short: unknowns as «unknown: …»."""
     if isinstance(value, dict):
-        if set(value) == {"unknown", "at"}:
+        if is_unknown_json(value):
             return f"«unknown: {value['unknown']}»"
         if "path" in value:
             return str(value["path"])

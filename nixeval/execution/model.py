@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic, error
+from ..effects.encode import display_path, is_unknown_json
 
 #: The phases in the order an effect runs them (hercules-effects.md §3.4); `init` and
 #: `unpack` are the same for every effect and are not in descriptions.
@@ -50,6 +51,14 @@ class Refused(Exception):
         self.diagnostics = list(diagnostics)
 
 
+def unplaced(code: str, message: str, name: str, notes: Sequence[str] = ()) -> Diagnostic:
+    """An error about a whole input (a file, the command) rather than a place in it."""
+    from ..syntax import Source as Text
+    from ..syntax.nodes import Span
+
+    return error(code, message, Text(name, ""), Span(0, 0), notes=tuple(notes))
+
+
 def refusal(code: str, message: str, at: str, notes: Sequence[str] = ()) -> Diagnostic:
     """An error at a ``file:line:column`` place of the description (``at``)."""
     from ..commands.describe import position_of
@@ -58,8 +67,10 @@ def refusal(code: str, message: str, at: str, notes: Sequence[str] = ()) -> Diag
     return error(code, message, source, span, notes=tuple(notes))
 
 
-def is_unknown(value: object) -> bool:
-    return isinstance(value, dict) and set(value) == {"unknown", "at"}
+def is_secret_reference(value: object) -> bool:
+    """Whether an ``env`` value of a description is ``{"secret": LOCAL, "field": FIELD}``:
+    set at run time from a secret, by the step that reads it."""
+    return isinstance(value, dict) and set(value) == {"secret", "field"}
 
 
 @dataclass(frozen=True)
@@ -84,14 +95,6 @@ class SecretUse:
     local: str
     secret: str | None
     fields: tuple[str, ...]
-
-    @property
-    def git_token(self) -> bool:
-        return self.secret is None
-
-    def label(self, field_name: str) -> str:
-        """How a value of this secret is shown: ``default-cachix-activate.cachixActivateToken``."""
-        return f"{self.secret or self.local}.{field_name}"
 
 
 @dataclass(frozen=True)
@@ -154,14 +157,14 @@ class RunEffect:
                 env[name] = value
                 supplied[f"env {name}"] = value
         for name, path in supplies.files.items():
-            key = _file_key(name)
+            key = file_key(name)
             if key in files and _has_unknown(files[key]):
                 files[key] = {"path": os.path.abspath(path), "supplied": True}
                 supplied[f"file {key}"] = path
         secrets_map = effect["secretsMap"]
         fields = {s["name"]: tuple(s["fields"]) for s in effect["secrets"]}
         secrets = []
-        if isinstance(secrets_map, dict) and not is_unknown(secrets_map):
+        if isinstance(secrets_map, dict) and not is_unknown_json(secrets_map):
             for local, ref in sorted(secrets_map.items()):
                 secret = ref if isinstance(ref, str) else None
                 secrets.append(SecretUse(local, secret, fields.get(local, ())))
@@ -170,7 +173,8 @@ class RunEffect:
         phases: list[tuple[str, list[dict[str, Any]]]] = [("init", [dict(INIT_STEP)])]
         if isinstance(source, Source):
             how = " (filtered as lib.cleanSource does)" if source.filtered else ""
-            copy = f"copy {_relative(source.path)}{how} into the build directory and work there"
+            shown = display_path(str(source.path))
+            copy = f"copy {shown}{how} into the build directory and work there"
             phases.append(("unpack", [{"do": copy}]))
         phases += [
             (name, effect["phases"][name]) for name in PHASE_ORDER if name in effect["phases"]
@@ -206,7 +210,7 @@ class RunEffect:
         return next((s for s in self.secrets if s.local == local), None)
 
 
-def _file_key(name: str) -> str:
+def file_key(name: str) -> str:
     """``deploy.json`` and ``<deploy.json>`` both name the placeholder ``<deploy.json>``."""
     return name if name.startswith("<") else f"<{name}>"
 
@@ -216,7 +220,7 @@ def _has_unknown(value: Any) -> bool:
 
 
 def _walk_unknowns(value: Any, where: str) -> Iterator[tuple[str, dict[str, str]]]:
-    if is_unknown(value):
+    if is_unknown_json(value):
         yield where, value
     elif isinstance(value, dict):
         for key, item in value.items():
@@ -235,7 +239,7 @@ def _source(arguments: Mapping[str, Any], details: Mapping[str, Any], base: Path
     dont_unpack = arguments.get("dontUnpack", {}).get("value")
     if src is None or dont_unpack is True:
         return None
-    if isinstance(src, dict) and isinstance(src.get("path"), str) and not is_unknown(src):
+    if isinstance(src, dict) and isinstance(src.get("path"), str) and not is_unknown_json(src):
         return Source((base / src["path"]).resolve(), bool(src.get("filtered")))
     return src  # an unknown or a derivation: nothing here to copy
 
@@ -274,7 +278,7 @@ def _unknowns(run: RunEffect, effect: Mapping[str, Any], source: Any) -> Iterato
         for i, step in enumerate(steps):
             yield from uses(step, f"{phase} step {i + 1}", True)
     if source is not None and not isinstance(source, Source):
-        if is_unknown(source):
+        if is_unknown_json(source):
             yield UnknownUse("src", source["unknown"], source["at"], True)
         else:
             yield UnknownUse("src", "a derivation (not a directory here)", run.at, True)
@@ -304,7 +308,7 @@ def runnable(effects: Sequence[RunEffect]) -> list[RunEffect]:
                 )
             )
         if not effects:
-            raise Refused([error("E304", "the description has no effects", *_nowhere())])
+            raise Refused([unplaced("E304", "the description has no effects", "<description>")])
     for e in running:
         if e.not_modelled is not None:
             problems.append(
@@ -349,16 +353,3 @@ def _supply_help(where: str) -> str:
         name = where[len("file <") :].split(">")[0]
         return f"help: give the file with --file {name}=PATH (e.g. one built with nix build)"
     return "help: ci-eval cannot run an effect with this value unknown"
-
-
-def _nowhere() -> tuple[Any, Any]:
-    from ..syntax import Source as SourceText
-    from ..syntax.nodes import Span
-
-    return SourceText("<description>", ""), Span(0, 0)
-
-
-def _relative(path: Path) -> str:
-    """A path as shown to the user: relative to the working directory when under it."""
-    relative = os.path.relpath(path)
-    return str(path) if relative.startswith("..") else relative

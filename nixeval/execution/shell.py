@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from .model import RunEffect, is_unknown
+from ..effects.encode import is_unknown_json
+from .model import RunEffect, is_secret_reference
 
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SAFE = re.compile(r"[A-Za-z0-9_@%+=:,./-]+\Z")
@@ -296,11 +297,11 @@ def _secret_checks(effect: RunEffect) -> list[str]:
 def _environment(effect: RunEffect, base: Path) -> list[str]:
     lines = []
     for name, value in effect.env.items():
-        if isinstance(value, dict) and set(value) == {"secret", "field"}:
+        if is_secret_reference(value):
             continue  # set by the step that reads the secret
-        if is_unknown(value):
+        if is_unknown_json(value):
             continue  # one the run does not need (`RunEffect.unknowns`): left unset
-        text = env_text(value, base)
+        text = _env_text(value, base)
         if not _SHELL_NAME.match(name):
             lines.append(f"# {quote(name)} is not a shell variable name: not exported")
             continue
@@ -308,9 +309,9 @@ def _environment(effect: RunEffect, base: Path) -> list[str]:
     return lines
 
 
-def env_text(value: Any, base: Path) -> str:
-    """An environment value as text: a path is the path here (Nix would give its copy in
-    the store)."""
+def _env_text(value: Any, base: Path) -> str:
+    """An environment value or file as text: a path is the path here (Nix would give its
+    copy in the store)."""
     if isinstance(value, dict) and isinstance(value.get("path"), str):
         return str((base / value["path"]).resolve())
     if isinstance(value, str):
@@ -339,8 +340,8 @@ def _argument(value: Any, effect: RunEffect, base: Path) -> str:
         if isinstance(content, dict) and "json" in content:
             return '"$dir"/' + quote(_file_name(value))
         if isinstance(content, dict) and isinstance(content.get("path"), str):
-            return quote(str((base / content["path"]).resolve()))
-    if not isinstance(value, str) or is_unknown(value):
+            return quote(_env_text(content, base))
+    if not isinstance(value, str):
         raise ValueError(f"an argument that is not known: {value!r}")
     return word(value)
 

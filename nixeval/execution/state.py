@@ -30,12 +30,14 @@ import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["StateError", "StateLocked", "StateStore"]
+__all__ = ["StateError", "StateLocked", "StateStore", "state_names"]
 
 # Copy in chunks, so a big state file never has to fit in memory twice.
 _CHUNK = 1 << 20
 # The lock file's name in the state directory. It starts with a dot, so no state name is it.
 _LOCK_NAME = ".lock"
+#: The version a write-back replaced is kept as NAME + this.
+PREVIOUS_SUFFIX = ".previous"
 
 
 class StateLocked(Exception):
@@ -116,6 +118,17 @@ def _make_private_directory(directory: Path) -> None:
     for path in reversed(missing):
         with contextlib.suppress(FileExistsError):  # created meanwhile by someone else
             path.mkdir(mode=0o700)
+
+
+def state_names(directory: Path) -> Iterator[str]:
+    """The state files in a state directory, or in the directory an effect's putStateFile
+    wrote to: not the lock, temporary files or kept previous versions."""
+    if not directory.is_dir():
+        return
+    for entry in sorted(directory.iterdir()):
+        name = entry.name
+        if entry.is_file() and not name.startswith(".") and not name.endswith(PREVIOUS_SUFFIX):
+            yield name
 
 
 class StateStore:
@@ -265,4 +278,4 @@ class StateStore:
         except OSError:
             shutil.copyfile(stored, previous_tmp)
             os.chmod(previous_tmp, 0o600)
-        os.replace(previous_tmp, self.directory / f"{name}.previous")
+        os.replace(previous_tmp, self.directory / f"{name}{PREVIOUS_SUFFIX}")
