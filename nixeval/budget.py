@@ -1,14 +1,16 @@
 """Running an evaluation in a thread of its own: with a stack deep Nix recursion fits in,
-and, for untrusted code (``ci-eval check``), under a time and memory budget.
+and, for code that reads a project (``ci-eval check``, the main job, ``run``), under a
+time and memory budget that covers every step: reading the input, parsing, evaluating,
+validating.
 
-`evaluation_thread` is the one place the stack and recursion limit are sized.
-`run_with_budget` runs a function in such a thread and watches it from the calling thread
-every `POLL_SECONDS`: wall time against the budget, and memory as the growth of the
-process's peak resident set (``getrusage``'s ``ru_maxrss``, so no file is read) since the
-start. Over budget, it raises `BudgetInterrupt` *inside* the worker (CPython's
-``PyThreadState_SetAsyncExc``), which unwinds the evaluation; being a `BaseException`,
-nothing that catches ``Exception`` (``tryEval``, the effect walkers) can swallow it. The
-caller then gets `BudgetExceeded`.
+`evaluation_thread` is the one place the stack and recursion limit are sized. A `Budget`
+is the allowance of one job; `Budget.run` (`run_with_budget` for a single step) runs a
+function in such a thread and watches it from the calling thread every `POLL_SECONDS`:
+wall time against the budget, and memory as the growth of the process's resident set
+since the start (`_memory_mib`). Over budget, it raises `BudgetInterrupt` *inside* the
+worker (CPython's ``PyThreadState_SetAsyncExc``), which unwinds the evaluation; being a
+`BaseException`, nothing that catches ``Exception`` (``tryEval``, the effect walkers) can
+swallow it. The caller then gets `BudgetExceeded`.
 
 What it cannot stop: an asynchronous exception is only seen between bytecodes, so a
 single long C operation runs to its end first: one huge ``str.join`` / string or list
@@ -17,9 +19,12 @@ concatenation / ``bytes`` copy, a big-integer operation, or Python's `re` backtr
 caller gives up waiting and raises `BudgetExceeded` anyway; the worker (a daemon thread)
 is abandoned and goes on until that operation ends, so the process should exit soon.
 
-``ru_maxrss`` is a high-water mark: memory the process had already used at its peak
-before the call can be reused by it unnoticed. In a fresh ``ci-eval check`` process that
-is the start-up footprint only.
+Memory is measured two ways, and the larger growth counts. The peak resident set
+(``getrusage``'s ``ru_maxrss``) sees a spike between two polls, but it is a high-water mark
+that Linux carries over ``exec`` from the parent: started by a big process (a test runner,
+an editor), ci-eval's peak begins at the parent's and its own growth stays hidden below it.
+The current resident set (``/proc/self/statm``, where there is one) has no such floor, but
+sees only what is resident at each poll.
 """
 
 from __future__ import annotations
@@ -31,7 +36,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic
 
 T = TypeVar("T")
 
@@ -40,6 +48,11 @@ T = TypeVar("T")
 # stack is address space reserved, not memory used: only what recursion touches counts.
 STACK_BYTES = 512 * 1024 * 1024
 RECURSION_LIMIT = 1_000_000
+
+# The default budgets: check's is tight (it runs on every commit, on any branch's code);
+# the main job's and run's generous (real flake-parts projects are slow in ci-eval).
+CHECK_SECONDS, CHECK_MIB = 10.0, 1024
+JOB_SECONDS, JOB_MIB = 120.0, 4096
 
 POLL_SECONDS = 0.05
 # How long an interrupted worker may take to unwind before the caller stops waiting, and
@@ -114,6 +127,23 @@ def _peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * _MAXRSS_UNIT / (1024 * 1024)
 
 
+_PAGE_MIB = resource.getpagesize() / (1024 * 1024)
+
+
+def _current_rss_mib() -> float:
+    """The resident set now (Linux's ``/proc/self/statm``); 0 where it cannot be read."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE_MIB
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _memory_mib() -> tuple[float, float]:
+    """The peak and the current resident set, in MiB (see the module's docstring)."""
+    return _peak_rss_mib(), _current_rss_mib()
+
+
 def _interrupt(worker: threading.Thread) -> None:
     ident = worker.ident
     if ident is not None and worker.is_alive():
@@ -122,57 +152,106 @@ def _interrupt(worker: threading.Thread) -> None:
         )
 
 
-def run_with_budget(fn: Callable[[], T], *, seconds: float, memory_mb: int) -> T:
-    """`fn()`, run in an `evaluation_thread`: its value, or the exception it raised
+class Budget:
+    """A time and memory allowance shared by the steps of one job: reading its input,
+    parsing, evaluating and validating (``check`` gives one to each file; the main job and
+    ``run`` one to the evaluation). It starts when made: `run` gives each step what is
+    left of the time, and counts memory as the growth of the peak since the start."""
+
+    def __init__(self, seconds: float, memory_mb: float) -> None:
+        self.seconds = seconds
+        self.memory_mb = memory_mb
+        self._start = time.monotonic()
+        self._start_memory = _memory_mib()
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """`fn()`, run in an `evaluation_thread`: its value, or the exception it raised
+        (unchanged), or `BudgetExceeded` once the budget is spent (also if it was spent
+        before the call)."""
+        outcome: list[T] = []
+        failure: list[BaseException] = []
+        stopped = threading.Event()
+
+        def work() -> None:
+            # Twice: an interrupt sent again just as the first one arrived must not escape
+            # this function either (it would print a thread traceback).
+            try:
+                try:
+                    outcome.append(fn())
+                except BudgetInterrupt:
+                    stopped.set()  # the caller knows why
+                except BaseException as exc:  # handed to the caller, whatever it is
+                    failure.append(exc)
+            except BudgetInterrupt:
+                stopped.set()
+
+        def spent() -> BudgetExceeded | None:
+            now = _memory_mib()
+            grown = max(b - a for a, b in zip(self._start_memory, now, strict=True))
+            if grown > self.memory_mb:
+                return BudgetExceeded("memory", self.memory_mb, grown)
+            elapsed = time.monotonic() - self._start
+            if elapsed > self.seconds:
+                return BudgetExceeded("time", self.seconds, elapsed)
+            return None
+
+        exceeded = spent()
+        if exceeded is not None:  # nothing left for this step
+            raise exceeded
+        old_limit = sys.getrecursionlimit()
+        worker = evaluation_thread(work, name="ci-eval budget")
+        try:
+            while True:
+                worker.join(POLL_SECONDS)
+                if not worker.is_alive():
+                    break
+                exceeded = spent()
+                if exceeded is not None:
+                    _stop(worker, stopped)
+                    break
+        except BaseException:  # KeyboardInterrupt in the caller: stop the worker too
+            _stop(worker, stopped)
+            raise
+        finally:
+            if not worker.is_alive():
+                sys.setrecursionlimit(old_limit)
+        if exceeded is not None:
+            raise exceeded
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+
+def run_with_budget(fn: Callable[[], T], *, seconds: float, memory_mb: float) -> T:
+    """`fn()` under a `Budget` of its own: its value, or the exception it raised
     (unchanged), or `BudgetExceeded` if it ran longer than `seconds` or made the process's
     peak memory grow by more than `memory_mb` MiB."""
-    outcome: list[T] = []
-    failure: list[BaseException] = []
-    stopped = threading.Event()
+    return Budget(seconds, memory_mb).run(fn)
 
-    def work() -> None:
-        # Twice: an interrupt sent again just as the first one arrived must not escape
-        # this function either (it would print a thread traceback).
-        try:
-            try:
-                outcome.append(fn())
-            except BudgetInterrupt:
-                stopped.set()  # the caller knows why
-            except BaseException as exc:  # handed to the caller, whatever it is
-                failure.append(exc)
-        except BudgetInterrupt:
-            stopped.set()
 
-    old_limit = sys.getrecursionlimit()
-    start_rss = _peak_rss_mib()
-    start = time.monotonic()
-    worker = evaluation_thread(work, name="ci-eval budget")
-    exceeded: BudgetExceeded | None = None
-    try:
-        while True:
-            worker.join(POLL_SECONDS)
-            if not worker.is_alive():
-                break
-            elapsed = time.monotonic() - start
-            grown = _peak_rss_mib() - start_rss
-            if grown > memory_mb:
-                exceeded = BudgetExceeded("memory", memory_mb, grown)
-            elif elapsed > seconds:
-                exceeded = BudgetExceeded("time", seconds, elapsed)
-            if exceeded is not None:
-                _stop(worker, stopped)
-                break
-    except BaseException:  # KeyboardInterrupt in the caller: stop the worker too
-        _stop(worker, stopped)
-        raise
-    finally:
-        if not worker.is_alive():
-            sys.setrecursionlimit(old_limit)
-    if exceeded is not None:
-        raise exceeded
-    if failure:
-        raise failure[0]
-    return outcome[0]
+def over_budget(exceeded: BudgetExceeded, name: str) -> Diagnostic:
+    """E113/E114 for the job on the file `name` (at its start: the job as a whole, not a
+    place in it, went over)."""
+    from .diagnostics import error
+    from .syntax import Source
+    from .syntax.nodes import Span
+
+    source = Source(name, "")
+    if exceeded.kind == "memory":
+        return error(
+            "E114",
+            f"evaluation used more than its memory budget of {exceeded.limit:g} MiB",
+            source,
+            Span(0, 0),
+            notes=["help: raise it with --max-memory MIB if the file really needs more"],
+        )
+    return error(
+        "E113",
+        f"evaluation took longer than its time budget of {exceeded.limit:g} s",
+        source,
+        Span(0, 0),
+        notes=["help: raise it with --timeout SECONDS if the file really needs longer"],
+    )
 
 
 def _stop(worker: threading.Thread, stopped: threading.Event) -> None:

@@ -8,14 +8,16 @@ unless ``--debug`` asks for it: an internal error is a diagnostic naming the fil
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from . import __version__
+from .budget import CHECK_MIB, CHECK_SECONDS, JOB_MIB, JOB_SECONDS
 
 EXIT_OK, EXIT_INPUT, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -24,20 +26,74 @@ _DESCRIPTION = """\
 Evaluate Hercules CI ci.nix files offline, without a Nix store or network, and describe
 what their effects will do. `ci-eval ci.nix -A neat-network` prints the description of
 the effects under `neat-network` (JSON, or a summary with --format text); --list lists
-them. --parse and --eval behave as `nix-instantiate --parse` / `--eval`.
-`ci-eval check [FILE…]` reports every problem of the files (see `ci-eval check --help`).
-`ci-eval run [--backend plan|script|local] …` acts on a description (see `ci-eval run
---help`). `ci-eval schema [NAME]` prints the JSON Schemas descriptions are checked against."""
+them. --parse and --eval behave as `nix-instantiate --parse` / `--eval`."""
+
+_USAGE = """\
+%(prog)s [FILE | DIR] [-A ATTRPATH]... [options]
+       %(prog)s (--parse | --eval) [options] (FILE... | - | -E EXPR...)
+       %(prog)s check [options] [FILE... | -]
+       %(prog)s run [options] (DESCRIPTION.json | - | FILE -A ATTRPATH)
+       %(prog)s schema [NAME]
+       %(prog)s help [COMMAND]"""
+
+_COMMANDS = """\
+commands:
+  check     report every problem of Nix files, for pre-commit and editors
+  run       hand an effect description to a backend: plan, script or local
+  schema    print the JSON Schemas descriptions are checked against
+  help      this help, or a command's (ci-eval help COMMAND, as COMMAND --help)
+  Without a command: the effect descriptions of FILE, or --parse / --eval.
+"""
 
 
 class _Parser(argparse.ArgumentParser):
+    """A parser whose usage errors exit 2, and whose help ends with `trailer` as written
+    (argparse would re-wrap an epilog, and the tables of commands and exit statuses must
+    keep their lines)."""
+
+    def __init__(self, *args: Any, trailer: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.trailer = trailer
+
+    def format_help(self) -> str:
+        return super().format_help() + (f"\n{self.trailer}" if self.trailer else "")
+
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+def _exit_statuses(*meanings: tuple[int, str]) -> str:
+    """The "exit status:" section of a command's help, one line per status."""
+    import textwrap
+
+    lines = ["exit status:"]
+    for code, meaning in meanings:
+        lines += textwrap.wrap(
+            meaning, width=79, initial_indent=f"  {code:<5}", subsequent_indent=" " * 7
+        )
+    return "\n".join(lines) + "\n"
+
+
+# 2 and 130 mean the same for every command.
+_USAGE_STATUS = (EXIT_USAGE, "the command line is wrong (usage on stderr)")
+_INTERRUPTED_STATUS = (EXIT_INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)")
+
+
 def _arguments() -> argparse.ArgumentParser:
-    p = _Parser(prog="ci-eval", description=_DESCRIPTION)
+    p = _Parser(
+        prog="ci-eval",
+        usage=_USAGE,
+        description=_DESCRIPTION,
+        trailer=_COMMANDS
+        + "\n"
+        + _exit_statuses(
+            (EXIT_OK, "success"),
+            (EXIT_INPUT, "the input has an error (diagnostics on stderr)"),
+            _USAGE_STATUS,
+            _INTERRUPTED_STATUS,
+        ),
+    )
     p.add_argument("inputs", nargs="*", metavar="FILE", help="Nix files ('-' for stdin)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
@@ -98,11 +154,27 @@ def _arguments() -> argparse.ArgumentParser:
         "--list", action="store_true", help="list the effects (path, function, runs or not)"
     )
     p.add_argument(
+        "--impure",
+        action="store_true",
+        help="descriptions: evaluate impurely, seeing the environment, $NIX_PATH and any "
+        "path (by default only the repository and -I paths are read, getEnv is empty and "
+        "currentTime missing); --parse/--eval are always impure, as nix-instantiate",
+    )
+    p.add_argument(
         "--format",
         choices=["human", "gcc", "json", "text"],
         default=None,
         help="descriptions: json (default) or text; --parse/--eval diagnostics: human "
         "(default), gcc or json",
+    )
+    # Defaults None: --parse/--eval (nix-instantiate's) refuse them; descriptions use
+    # JOB_SECONDS/JOB_MIB.
+    _budget_options(
+        p,
+        None,
+        None,
+        f"descriptions: of reading, evaluating and validating (default: {JOB_SECONDS:g} s, "
+        f"{JOB_MIB} MiB; not for --parse/--eval)",
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
     p.add_argument("--version", action="version", version=f"ci-eval {__version__}")
@@ -162,7 +234,15 @@ def _terminate_as_interrupt() -> Any:
 
 
 def _schema(argv: list[str]) -> int:
-    p = _Parser(prog="ci-eval schema", description="Print a JSON Schema ci-eval ships.")
+    p = _Parser(
+        prog="ci-eval schema",
+        description="Print a JSON Schema ci-eval ships.",
+        trailer=_exit_statuses(
+            (EXIT_OK, "the schema (or the list of them) is printed"),
+            (EXIT_USAGE, "the command line is wrong, or there is no schema of that name"),
+            _INTERRUPTED_STATUS,
+        ),
+    )
     p.add_argument("name", nargs="?", help="the schema (without a name: list them)")
     try:
         args = p.parse_args(argv)
@@ -180,6 +260,15 @@ def _check(argv: list[str]) -> int:
         "(for ci.nix and flake.nix) the effects, evaluated offline and restricted to the "
         "repository, as if on the default branch and on each branch the conditions name. "
         "Diagnostics go to stdout; exit 1 if there is an error.",
+        trailer=_exit_statuses(
+            (EXIT_OK, "no error (and no warning, with --warnings-as-errors)"),
+            (
+                EXIT_INPUT,
+                "an error (or a warning, with --warnings-as-errors); diagnostics on stdout",
+            ),
+            _USAGE_STATUS,
+            _INTERRUPTED_STATUS,
+        ),
     )
     p.add_argument("files", nargs="*", metavar="FILE", help="files to check ('-' for stdin)")
     p.add_argument(
@@ -201,19 +290,13 @@ def _check(argv: list[str]) -> int:
     )
     p.add_argument("--warnings-as-errors", action="store_true", help="exit 1 on warnings too")
     p.add_argument(
-        "--timeout",
-        type=float,
-        default=10.0,
-        metavar="SECONDS",
-        help="evaluation time budget per file (default: 10)",
+        "--hook",
+        action="store_true",
+        help="as a pre-commit hook: also check the file Hercules CI evaluates at the "
+        "repository root (nix/ci.nix or ci.nix, else flake.nix, else default.nix), even "
+        "when no FILE is given; of the FILEs, only those ending in .nix are checked",
     )
-    p.add_argument(
-        "--max-memory",
-        type=int,
-        default=1024,
-        metavar="MIB",
-        help="evaluation memory budget per file (default: 1024)",
-    )
+    _budget_options(p, CHECK_SECONDS, CHECK_MIB, "per file: reading, parsing and evaluating it")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
     try:
         args = p.parse_args(argv)
@@ -223,8 +306,8 @@ def _check(argv: list[str]) -> int:
         return _usage_error_for(p, "--stdin-filename needs '-' among the files")
     if args.files.count("-") > 1:
         return _usage_error_for(p, "stdin ('-') can be given once")
-    if args.timeout <= 0 or args.max_memory <= 0:
-        return _usage_error_for(p, "--timeout and --max-memory must be positive")
+    if args.hook and "-" in args.files:
+        return _usage_error_for(p, "--hook checks files, not stdin ('-')")
     from .commands.check import CheckOptions, run_check
 
     options = CheckOptions(
@@ -233,6 +316,7 @@ def _check(argv: list[str]) -> int:
         stdin_filename=args.stdin_filename,
         secrets=args.secrets,
         warnings_as_errors=args.warnings_as_errors,
+        hook=args.hook,
         timeout=args.timeout,
         max_memory=args.max_memory,
         debug=args.debug,
@@ -249,7 +333,25 @@ def _run(argv: list[str]) -> int:
         "by phase), script (a POSIX shell script that does it), local (do it here, with "
         "secrets from an agent-format secrets.json and state in --state-dir). The input is "
         "a description (DESCRIPTION.json, or '-' for stdin) or a .nix file evaluated on the "
-        "spot (FILE -A ATTRPATH); it is validated first.",
+        "spot (FILE -A ATTRPATH); it is validated first. A FILE is evaluated purely, with "
+        "no way out: only the repository and -I paths are read, getEnv is empty, "
+        "currentTime missing and $NIX_PATH unused.",
+        trailer=_exit_statuses(
+            (EXIT_OK, "done: the plan or script printed, or (local) every effect succeeded"),
+            (
+                EXIT_INPUT,
+                "the input has an error, a value the run needs is unknown, a secret is "
+                "not granted, or state was not written back (diagnostics on stderr)",
+            ),
+            _USAGE_STATUS,
+            (
+                EXIT_INTERRUPTED,
+                "interrupted (Ctrl-C or SIGTERM); a local effect is stopped first and "
+                "its state written back",
+            ),
+        )
+        + "  With --backend local, an effect that fails ends the run with its own exit\n"
+        "  status.\n",
     )
     p.add_argument("input", nargs="?", metavar="DESCRIPTION.json | - | FILE")
     p.add_argument(
@@ -269,7 +371,8 @@ def _run(argv: list[str]) -> int:
         "--state-dir",
         metavar="DIR",
         default=os.path.join(".ci-eval", "state"),
-        help="where state files are kept (default: .ci-eval/state)",
+        help="where state files are kept (default: .ci-eval/state; a .ci-eval that ci-eval "
+        "creates has a .gitignore of '*')",
     )
     branch = p.add_mutually_exclusive_group()
     branch.add_argument("--as-branch", metavar="BRANCH", help="run as if on this branch")
@@ -306,15 +409,24 @@ def _run(argv: list[str]) -> int:
         help=argparse.SUPPRESS,
     )
     p.add_argument("-I", dest="include", action="append", default=[], help=argparse.SUPPRESS)
+    _budget_options(
+        p,
+        JOB_SECONDS,
+        JOB_MIB,
+        "of reading, evaluating and validating the input (not of running the effect)",
+    )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
     try:
         args = p.parse_args(argv)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
-    for option, values in (("--env", args.env), ("--file", args.file)):
+    for option, form, values in (
+        ("--env", "NAME=VALUE", args.env),
+        ("--file", "NAME=PATH", args.file),
+    ):
         for value in values:
             if "=" not in value or value.startswith("="):
-                return _usage_error_for(p, f"{option} takes NAME=VALUE, not {value!r}")
+                return _usage_error_for(p, f"{option} takes {form}, not {value!r}")
     from .commands.run import RunOptions, is_description, run_run
 
     if args.format == "json" and args.backend != "plan":
@@ -335,8 +447,75 @@ def _run(argv: list[str]) -> int:
         files=args.file,
         **_nix_arguments(args),
         debug=args.debug,
+        timeout=args.timeout,
+        max_memory=args.max_memory,
     )
     return run_run(options, sys.stdin, sys.stdout, sys.stderr)
+
+
+#: The commands, by their first word (anything else is the main job or --parse/--eval).
+_COMMAND_PARSERS = {"check": _check, "run": _run, "schema": _schema}
+
+
+def _help(argv: list[str]) -> int:
+    """``ci-eval help``: the top-level help; ``ci-eval help COMMAND``: that command's."""
+    if not argv:
+        _arguments().print_help()
+        return EXIT_OK
+    if argv == ["help"]:
+        return _help([])
+    command = _COMMAND_PARSERS.get(argv[0]) if len(argv) == 1 else None
+    if command is None:
+        known = ", ".join([*_COMMAND_PARSERS, "help"])
+        what = f"no command named {argv[0]!r}" if len(argv) == 1 else "give one COMMAND"
+        return _usage_error(f"help: {what}; the commands are {known}")
+    return command(["--help"])
+
+
+def _budget_options(
+    p: argparse.ArgumentParser, seconds: float | None, mib: int | None, what: str
+) -> None:
+    """``--timeout`` and ``--max-memory``: the `nixeval.budget` of a command."""
+    shown = "" if seconds is None else f" (default: {seconds:g})"
+    p.add_argument(
+        "--timeout",
+        type=_positive(float, "a number of seconds"),
+        default=seconds,
+        metavar="SECONDS",
+        help=f"time budget {what}{shown}",
+    )
+    shown = "" if mib is None else f" (default: {mib})"
+    p.add_argument(
+        "--max-memory",
+        type=_positive(int, "a whole number of MiB"),
+        default=mib,
+        metavar="MIB",
+        help=f"memory budget {what}{shown}",
+    )
+
+
+def _positive(kind: Callable[[str], float], what: str) -> Callable[[str], float]:
+    """An argparse type: a finite number above zero (not nan, inf, 0 or negative); a
+    usage error names the option."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError:
+            value = math.nan
+        if not (math.isfinite(value) and value > 0):
+            raise argparse.ArgumentTypeError(f"must be {what} above zero, not {text!r}")
+        return value
+
+    return parse
+
+
+def _budget(args: argparse.Namespace) -> dict[str, Any]:
+    """The main job's budget: as given, else the generous default of descriptions."""
+    return {
+        "timeout": JOB_SECONDS if args.timeout is None else args.timeout,
+        "max_memory": JOB_MIB if args.max_memory is None else args.max_memory,
+    }
 
 
 def _nix_arguments(args: argparse.Namespace) -> dict[str, Any]:
@@ -384,6 +563,9 @@ def _describe(args: argparse.Namespace) -> int:
         list_only=args.list,
         show_trace=args.show_trace,
         debug=args.debug,
+        impure=args.impure,
+        offer_impure=True,
+        **_budget(args),
     )
     return run_describe(options, sys.stdout, sys.stderr)
 
@@ -396,12 +578,11 @@ def _main(argv: list[str]) -> int:
             reconfigure = getattr(stream, "reconfigure", None)
             if reconfigure is not None:
                 reconfigure(errors="surrogateescape")
-    if argv[:1] == ["schema"]:
-        return _schema(argv[1:])
-    if argv[:1] == ["check"]:
-        return _check(argv[1:])
-    if argv[:1] == ["run"]:
-        return _run(argv[1:])
+    command = _COMMAND_PARSERS.get(argv[0]) if argv else None
+    if command is not None:
+        return command(argv[1:])
+    if argv[:1] == ["help"]:
+        return _help(argv[1:])
     try:
         args = _arguments().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a usage error
@@ -410,6 +591,10 @@ def _main(argv: list[str]) -> int:
         return _describe(args)
     if args.format == "text":
         return _usage_error("--format text is for effect descriptions, not --parse or --eval")
+    if args.timeout is not None or args.max_memory is not None:
+        return _usage_error(
+            "--timeout and --max-memory are for effect descriptions, not --parse or --eval"
+        )
     args.format = args.format or "human"
     if not args.inputs:
         args.inputs = ["-"] if not args.expr else []

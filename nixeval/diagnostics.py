@@ -17,8 +17,10 @@ from typing import IO, Any
 from urllib.parse import quote
 
 from . import __version__
+from .snippet import Row, rows
 from .syntax.nodes import Span
 from .syntax.source import Source
+from .terminal import escape, escape_lines
 
 CODES: dict[str, str] = {
     # syntax and static checks (--parse, check)
@@ -29,6 +31,7 @@ CODES: dict[str, str] = {
     "E005": "dynamic attribute not allowed here",
     "E006": "undefined variable",
     "E007": "cannot read input",
+    "E008": "no entry point for Hercules CI at the repository root, or two",
     # evaluation
     "E100": "evaluation error",
     "E101": "throw",
@@ -42,7 +45,7 @@ CODES: dict[str, str] = {
     "E109": "evaluation too deep",
     "E110": "file or search-path entry does not exist",
     "E111": "a value unknown offline is needed",
-    "E112": "access to a path outside the repository is forbidden (restricted mode)",
+    "E112": "access to a path outside the repository and the -I paths is forbidden (pure mode)",
     "E113": "evaluation exceeded its time budget",
     "E114": "evaluation exceeded its memory budget",
     # effect descriptions
@@ -68,7 +71,7 @@ CODES: dict[str, str] = {
     "E300": "not a valid effect description",
     "E301": "a value the run needs is unknown",
     "E302": "secret not granted",
-    "E303": "state directory in use or state not written back",
+    "E303": "state directory in use or unusable, or state not written back",
     "E304": "the effect does not run on this ref",
     "E305": "the effect cannot be run here",
     "E306": "--env or --file does not name an unknown of the effect",
@@ -81,6 +84,8 @@ CODES: dict[str, str] = {
     "W005": "unknown builtins attribute",
     "W006": "deprecated legacy let { }",
     "W007": "deprecated unquoted URL",
+    "W008": "an ignore comment names an error code (errors cannot be ignored)",
+    "W009": "an ignore comment names an unknown code",
     # effect descriptions
     "W201": "argument accepted but ignored",
     "W202": "runNixOps2 argument given to runNixOps",
@@ -107,7 +112,8 @@ class Diagnostic:
     """A problem at a place: severity, stable code, message, primary span, labels, notes.
 
     Notes are complete sentences shown after the snippet; a note starting with ``help:``
-    is a suggestion for fixing the problem.
+    is a suggestion for fixing the problem. `placed` is False for a problem with a whole
+    input that has no line or column (it could not be read): shown at the file's name only.
     """
 
     severity: Severity
@@ -117,6 +123,7 @@ class Diagnostic:
     span: Span
     labels: tuple[Label, ...] = ()
     notes: tuple[str, ...] = ()
+    placed: bool = True
 
     @property
     def is_error(self) -> bool:
@@ -145,6 +152,13 @@ def warning(
     return Diagnostic(Severity.WARNING, code, message, source, span, tuple(labels), tuple(notes))
 
 
+def unplaced(code: str, message: str, name: str, notes: Iterable[str] = ()) -> Diagnostic:
+    """An error about the whole input `name` (as the user named it), not a place in it."""
+    return Diagnostic(
+        Severity.ERROR, code, message, Source(name, ""), Span(0, 0), (), tuple(notes), False
+    )
+
+
 # --- renderers -----------------------------------------------------------------------------
 
 _COLOURS = {
@@ -156,20 +170,27 @@ _BOLD, _BLUE, _RESET = "\x1b[1m", "\x1b[1;34m", "\x1b[0m"
 
 
 def use_colour(stream: IO[str]) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
-    if os.environ.get("NO_COLOR"):
+    """Colour only on a terminal that has it: never when NO_COLOR is set or TERM is
+    ``dumb`` (Emacs shells, some CI consoles)."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     isatty = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
 
 def _location(d: Diagnostic, offset: int | None = None) -> str:
+    """``file:line:column`` for people (the human and gcc formats): the name escaped."""
+    if not d.placed:
+        return escape(d.source.name)
     pos = d.source.position(d.span.start if offset is None else offset)
-    return f"{d.source.name}:{pos.line}:{pos.column}"
+    return f"{escape(d.source.name)}:{pos.line}:{pos.column}"
 
 
 def render_human(diagnostics: Sequence[Diagnostic], colour: bool = False) -> str:
-    """rustc-style: a headline, the location, the source line with carets, then notes."""
+    """rustc-style: a headline, the location, the source line with carets, then notes.
+
+    Everything from the project (message, notes, labels, source lines, the file name) is
+    `escape`d; long source lines are shown as a window around the span (`snippet.rows`)."""
     return "".join(_human(d, colour) for d in diagnostics)
 
 
@@ -179,7 +200,7 @@ def _human(d: Diagnostic, colour: bool) -> str:
 
     lines: list[str] = []
     head = paint(_COLOURS[d.severity], f"{d.severity.value}[{d.code}]")
-    lines.append(f"{head}{paint(_BOLD, ': ' + d.message)}")
+    lines.append(f"{head}{paint(_BOLD, ': ' + escape_lines(d.message))}")
     spans = [(d.span, "", "^", _COLOURS[d.severity])]
     spans += [(lab.span, lab.message, "-", _BLUE) for lab in d.labels]
     by_line: dict[int, list[tuple[Span, str, str, str]]] = {}
@@ -188,44 +209,54 @@ def _human(d: Diagnostic, colour: bool) -> str:
     gutter = len(str(max(by_line)))
     pad = " " * gutter
     lines.append(f"{pad}{paint(_BLUE, '-->')} {_location(d)}")
-    if d.source.text:
+    # A sensitive source (a secrets file) is pointed at but never quoted.
+    if d.source.text and not d.source.sensitive:
         lines.append(f"{pad} {paint(_BLUE, '|')}")
         for line_no in sorted(by_line):
-            text = d.source.line_text(line_no)
-            lines.append(f"{str(line_no).rjust(gutter)} {paint(_BLUE, '|')} {text.expandtabs(4)}")
-            for span, message, mark, style in sorted(by_line[line_no], key=lambda x: x[0].start):
-                marks = _underline(d.source, span, text, mark, message)
-                lines.append(f"{pad} {paint(_BLUE, '|')} {paint(style, marks)}")
+            items = sorted(by_line[line_no], key=lambda x: x[0].start)
+            for row in _rows(d.source, items[0][0].start, [item[0] for item in items]):
+                lines.append(f"{str(line_no).rjust(gutter)} {paint(_BLUE, '|')} {row.text}")
+                for m in row.marks:
+                    _, message, mark, style = items[m.span]
+                    label = f" {escape(message)}" if message else ""
+                    marks = " " * m.column + mark * m.width + label
+                    lines.append(f"{pad} {paint(_BLUE, '|')} {paint(style, marks)}")
     for note in d.notes:
         kind, _, rest = note.partition(": ")
         if kind in ("help", "note") and rest:
-            lines.append(f"{pad} {paint(_BLUE, '=')} {paint(_BOLD, kind)}: {rest}")
+            lines.append(f"{pad} {paint(_BLUE, '=')} {paint(_BOLD, kind)}: {escape_lines(rest)}")
         else:
-            lines.append(f"{pad} {paint(_BLUE, '=')} note: {note}")
+            lines.append(f"{pad} {paint(_BLUE, '=')} note: {escape_lines(note)}")
     return "\n".join(lines) + "\n\n"
 
 
-def _underline(source: Source, span: Span, text: str, mark: str, message: str) -> str:
-    """Marks under the part of `span` on its first line (at least one), then the message."""
-    column = source.position(span.start).column
-    line_start = span.start - (column - 1)
-    covered_end = max(span.start, min(span.end, line_start + len(text)))
-    indent = len(text[: column - 1].expandtabs(4))
-    width = max(1, covered_end - span.start)
-    return " " * indent + mark * width + (" " + message if message else "")
+def _rows(source: Source, offset: int, spans: Sequence[Span]) -> list[Row]:
+    """The rows showing the line of `offset` with `spans` (starting on it) marked."""
+    text = source.text
+    line_start = offset - (source.position(offset).column - 1)
+    # The line's end without copying it (a generated file can be one line of megabytes);
+    # a line break's \r is not part of the line, as in Source.line_text.
+    line_end = text.find("\n", line_start)
+    line_end = len(text) if line_end < 0 else line_end
+    while line_end > line_start and text[line_end - 1] == "\r":
+        line_end -= 1
+    return rows(text, line_start, line_end, [(span.start, span.end) for span in spans])
 
 
 def render_gcc(diagnostics: Sequence[Diagnostic]) -> str:
-    """``file:line:col: severity[CODE]: message`` one per line; notes as ``note:`` lines."""
+    """``file:line:col: severity[CODE]: message`` one per line; notes as ``note:`` lines.
+
+    Each diagnostic and note is exactly one line, whatever it holds: the file name, message
+    and notes are `escape`d (a line break in a message shows as ``\\n``)."""
     out: list[str] = []
     for d in diagnostics:
-        out.append(f"{_location(d)}: {d.severity.value}[{d.code}]: {d.message}\n")
+        out.append(f"{_location(d)}: {d.severity.value}[{d.code}]: {escape(d.message)}\n")
         for lab in d.labels:
-            out.append(f"{_location(d, lab.span.start)}: note: {lab.message}\n")
+            out.append(f"{_location(d, lab.span.start)}: note: {escape(lab.message)}\n")
         for note in d.notes:
             # "note: x" is a note already; "help: x" stays a note saying "help: x".
             text = note[len("note: ") :] if note.startswith("note: ") else note
-            out.append(f"{_location(d)}: note: {text}\n")
+            out.append(f"{_location(d)}: note: {escape(text)}\n")
     return "".join(out)
 
 
@@ -271,13 +302,22 @@ def _sarif_level(severity: Severity) -> str:
     return severity.value  # "error", "warning", "note" are SARIF's level names too
 
 
-def _sarif_artifact(name: str) -> dict[str, str]:
-    """An artifactLocation for a file name as the diagnostic has it: an absolute path as a
-    ``file://`` URI; a relative one as a relative reference against ``%SRCROOT%``,
-    percent-encoded (so ``a b.nix`` is ``a%20b.nix`` and ``a:b.nix`` is not a scheme)."""
-    if os.path.isabs(name):
-        return {"uri": PurePath(name).as_uri()}
-    return {"uri": quote(name.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+def _sarif_artifact(name: str, root: str) -> dict[str, str]:
+    """An artifactLocation for a file name as the diagnostic has it (relative names are
+    relative to the working directory): a file inside the repository root `root` as a
+    relative reference against ``%SRCROOT%``, percent-encoded (so ``a b.nix`` is
+    ``a%20b.nix`` and ``a:b.nix`` is not a scheme); any other as a ``file://`` URI."""
+    path = os.path.abspath(name)
+    if os.path.commonpath([root, path]) == root and path != root:
+        relative = os.path.relpath(path, root)
+        return {"uri": quote(relative.replace(os.sep, "/")), "uriBaseId": "%SRCROOT%"}
+    return {"uri": PurePath(path).as_uri()}
+
+
+def _sarif_root(root: str) -> dict[str, Any]:
+    """``run.originalUriBaseIds``: ``%SRCROOT%`` is the repository root, a directory URI."""
+    uri = PurePath(root).as_uri()
+    return {"%SRCROOT%": {"uri": uri if uri.endswith("/") else uri + "/"}}
 
 
 def _sarif_region(source: Source, span: Span) -> dict[str, int]:
@@ -291,11 +331,11 @@ def _sarif_region(source: Source, span: Span) -> dict[str, int]:
     }
 
 
-def _sarif_location(d: Diagnostic, span: Span) -> dict[str, Any]:
+def _sarif_location(d: Diagnostic, span: Span, root: str) -> dict[str, Any]:
     return {
         "physicalLocation": {
-            "artifactLocation": _sarif_artifact(d.source.name),
-            "region": _sarif_region(d.source, span),
+            "artifactLocation": _sarif_artifact(d.source.name, root),
+            **({"region": _sarif_region(d.source, span)} if d.placed else {}),
         }
     }
 
@@ -317,9 +357,16 @@ def _sarif_rule(code: str) -> dict[str, Any]:
     }
 
 
-def to_sarif(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
+def to_sarif(diagnostics: Sequence[Diagnostic], root: str | None = None) -> dict[str, Any]:
     """A SARIF 2.1.0 log of one run: a rule per code used (sorted), a result per diagnostic
-    (in order), labels as relatedLocations."""
+    (in order), labels as relatedLocations. File URIs are relative to ``%SRCROOT%``, the
+    repository root `root` (by default the working directory's, `checkout.repo_root`),
+    so code scanning places them the same from any directory of the checkout."""
+    if root is None:
+        from .checkout import repo_root
+
+        root = repo_root(os.getcwd())
+    root = os.path.abspath(root)
     codes = sorted({d.code for d in diagnostics})
     index = {code: i for i, code in enumerate(codes)}
     results: list[dict[str, Any]] = []
@@ -329,11 +376,11 @@ def to_sarif(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
             "ruleIndex": index[d.code],
             "level": _sarif_level(d.severity),
             "message": {"text": _sarif_text(d)},
-            "locations": [_sarif_location(d, d.span)],
+            "locations": [_sarif_location(d, d.span, root)],
         }
         if d.labels:
             result["relatedLocations"] = [
-                {"id": i, **_sarif_location(d, lab.span), "message": {"text": lab.message}}
+                {"id": i, **_sarif_location(d, lab.span, root), "message": {"text": lab.message}}
                 for i, lab in enumerate(d.labels, 1)
             ]
         results.append(result)
@@ -341,15 +388,17 @@ def to_sarif(diagnostics: Sequence[Diagnostic]) -> dict[str, Any]:
     if PROJECT_URL:
         driver["informationUri"] = PROJECT_URL
     driver["rules"] = [_sarif_rule(code) for code in codes]
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "columnKind": "utf16CodeUnits", "results": results}],
+    run = {
+        "tool": {"driver": driver},
+        "originalUriBaseIds": _sarif_root(root),
+        "columnKind": "utf16CodeUnits",
+        "results": results,
     }
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
-def render_sarif(diagnostics: Sequence[Diagnostic]) -> str:
-    return json.dumps(to_sarif(diagnostics), indent=2, ensure_ascii=False) + "\n"
+def render_sarif(diagnostics: Sequence[Diagnostic], root: str | None = None) -> str:
+    return json.dumps(to_sarif(diagnostics, root), indent=2, ensure_ascii=False) + "\n"
 
 
 RENDERERS = {

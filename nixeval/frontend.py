@@ -3,11 +3,18 @@
 This is what ``nix-instantiate --parse`` does: parse, then bind variables, and report an
 undefined variable as an error. Syntax errors stop at the first (the parser cannot go
 on); undefined variables are all reported.
+
+Every command reads its inputs here (`read_bytes`, `read_stream`): a regular file only (a
+FIFO or a device is refused before a byte is read), in pieces so that a budget can stop a
+long read, and up to a cap where the caller has one.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
+import stat
+from collections.abc import Callable
+from typing import IO, AnyStr
 
 from . import diagnostics as diag
 from .diagnostics import Diagnostic, Label
@@ -17,25 +24,102 @@ from .syntax.nodes import Expr, Span
 
 
 class InputError(Exception):
-    """The input cannot be read at all (missing file, unreadable, a directory without
-    default.nix)."""
+    """The input cannot be read at all: missing, unreadable, not a regular file (a
+    directory without default.nix, a FIFO, a device), or larger than its cap."""
+
+
+# Read in pieces: a budget (`nixeval.budget`) can stop a long read between two of them,
+# and a capped read stops at the cap instead of taking all there is.
+CHUNK_BYTES = 1024 * 1024
+
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def read_bytes(path: str, shown: str | None = None, limit: int | None = None) -> bytes:
+    """The bytes of the regular file `path` (named `shown` in messages, by default as
+    given). Anything else is refused before a byte is read: a FIFO would block, a device
+    such as /dev/zero never end. `InputError` if it cannot be read, or holds more than
+    `limit` bytes."""
+    shown = path if shown is None else shown
+    try:
+        # O_NONBLOCK: opening a FIFO without a writer returns at once (then refused).
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise InputError(cannot_read(shown, e)) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        for test, kind in _NOT_REGULAR:
+            if test(mode):
+                raise InputError(f"cannot read '{shown}': it is {kind}, not a file")
+        return _read_all(lambda size: os.read(fd, size), shown, limit, b"")
+    except OSError as e:
+        raise InputError(cannot_read(shown, e)) from None
+    finally:
+        os.close(fd)
+
+
+def read_stream(stream: IO[str], shown: str, limit: int | None = None) -> str:
+    """All of a text stream (standard input), in pieces; `InputError` past `limit`
+    characters."""
+    try:
+        return _read_all(stream.read, shown, limit, "")
+    except OSError as e:
+        raise InputError(cannot_read(shown, e)) from None
+    except UnicodeDecodeError:
+        raise InputError(f"cannot read '{shown}': it is not UTF-8 text") from None
+
+
+def _read_all(
+    read: Callable[[int], AnyStr], shown: str, limit: int | None, empty: AnyStr
+) -> AnyStr:
+    pieces: list[AnyStr] = []
+    size = 0
+    while True:
+        piece = read(CHUNK_BYTES)
+        if not piece:
+            return empty.join(pieces)
+        size += len(piece)
+        if limit is not None and size > limit:
+            raise InputError(f"cannot read '{shown}': it is larger than {_size(limit)}")
+        pieces.append(piece)
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+
+
+def cannot_read(shown: str, err: OSError) -> str:
+    """The message for an input that could not be opened or read."""
+    if isinstance(err, FileNotFoundError):
+        reason = "no such file or directory"
+    elif isinstance(err, IsADirectoryError):
+        reason = "it is a directory"
+    else:
+        reason = err.strerror or str(err)
+        reason = reason[:1].lower() + reason[1:]
+    return f"cannot read '{shown}': {reason}"
+
+
+def input_error(message: str, name: str) -> Diagnostic:
+    """E007: the input `name` (as the user named it) cannot be read. It has no line or
+    column: nothing of it was read."""
+    return diag.unplaced("E007", message, name)
 
 
 def read_source(path: str) -> Source:
     """A file as a Source; a directory means its default.nix, as in Nix."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "default.nix"
-    try:
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"cannot read '{p}': no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"cannot read '{p}': it is a directory") from None
-    except OSError as e:
-        raise InputError(f"cannot read '{p}': {e.strerror or e}") from None
+    p = path
+    if os.path.isdir(p):
+        p = os.path.join(p, "default.nix")
+    data = read_bytes(p)
     # Nix works on bytes; undecodable ones survive as surrogate escapes, so nothing is lost.
-    return Source(str(path if p == Path(path) else p), data.decode("utf-8", "surrogateescape"))
+    return Source(p, data.decode("utf-8", "surrogateescape"))
 
 
 def parse_checked(

@@ -15,6 +15,8 @@ The codes are stable (`LINT_CODES`):
     W005  ``builtins.x`` where Nix 2.8's builtins have no ``x`` (with "did you mean")
     W006  the deprecated ``let { …; body = …; }``
     W007  a deprecated unquoted URL (``https://example.org``)
+    W008  (`apply_suppressions`) an ``ignore[…]`` comment naming an error code
+    W009  (`apply_suppressions`) an ``ignore[…]`` comment naming a code ci-eval does not have
 
 What counts:
 
@@ -35,10 +37,12 @@ What counts:
   of ``builtins ? x && …``: those are the idiom for builtins of newer Nix versions. Nix
   2.8's experimental ``getFlake`` and ``fetchClosure`` are accepted.
 
-`apply_suppressions` drops warnings (or errors) a ``# ci-eval: ignore[W003, E212]``
-comment (``# ci-eval: ignore`` alone: every code) covers: those starting on the comment's
-line, or on the next line when the comment is alone on its line. Only real comments count,
-found with the lexer, so the text inside a string never suppresses anything.
+`apply_suppressions` drops the warnings a ``# ci-eval: ignore[W003, W201]`` comment
+(``# ci-eval: ignore`` alone: every warning) covers: those starting on the comment's line,
+or on the next line when the comment is alone on its line. Errors are never dropped, and a
+comment that names an error code (W008) or an unknown code (W009) is itself warned about.
+Only real comments count, found with the lexer, so the text inside a string never
+suppresses anything.
 
 The walk recurses once per nesting level of the AST, like `nixeval.resolve`: run it where
 deep expressions have the stack they need (as the command line does).
@@ -53,7 +57,7 @@ from dataclasses import dataclass
 from typing import assert_never
 
 from .builtins.names import BASE_ENV
-from .diagnostics import Diagnostic, Label, warning
+from .diagnostics import CODES, Diagnostic, Label, warning
 from .spelling import closest
 from .syntax import nodes as n
 from .syntax.lexer import LexError, tokenize
@@ -68,6 +72,9 @@ LINT_CODES: dict[str, str] = {
     "W005": "unknown builtin",
     "W006": "deprecated legacy 'let { … }'",
     "W007": "deprecated unquoted URL",
+    # about `# ci-eval: ignore[…]` comments themselves (`apply_suppressions`)
+    "W008": "ignore comment names an error code",
+    "W009": "ignore comment names an unknown code",
 }
 
 # The attributes of Nix 2.8's `builtins`: every global without its `__` (and `builtins`).
@@ -502,25 +509,39 @@ def _static_attrs(env: n.Expr, scope: _Scope | None) -> frozenset[str]:
 
 _COMMENT = re.compile(r"#[^\n]*|/\*.*?\*/", re.DOTALL)
 _IGNORE = re.compile(r"#[ \t]*ci-eval:[ \t]*ignore(?:\[([^\]\n]*)\]|(?![\w\[-]))")
+# A code in ``ignore[…]``: what lies between commas, without the blanks around it.
+_LISTED = re.compile(r"[^,\s](?:[^,]*[^,\s])?")
 
 # Per line: the codes suppressed there, or None for all of them.
 _Rules = dict[int, frozenset[str] | None]
 
 
+@dataclass(frozen=True)
+class _Listed:
+    """A code as an ``ignore[…]`` comment names it (upper-cased), and where."""
+
+    code: str
+    span: Span
+
+
 def apply_suppressions(source: Source, diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
-    """`diagnostics` without those of `source` that a ``# ci-eval: ignore`` comment covers.
+    """`diagnostics` without the warnings of `source` that a ``# ci-eval: ignore`` comment
+    covers, then a warning for each code a comment names that it cannot ignore.
 
     A comment covers its own line, and the next line when it is alone on its line;
-    ``ignore[W001, W003]`` covers those codes, ``ignore`` every code. Diagnostics of other
-    sources pass through."""
+    ``ignore[W001, W003]`` covers those codes, ``ignore`` every warning. Errors are never
+    dropped: a file with an error does not do what it should, whatever a comment says, so
+    naming an error code is itself a warning (W008), and so is naming no known code (W009).
+    Diagnostics of other sources pass through."""
     if "ci-eval" not in source.text:
         return list(diagnostics)
-    rules = _rules(source)
-    return [d for d in diagnostics if not _suppressed(d, source, rules)]
+    rules, listed = _rules(source)
+    kept = [d for d in diagnostics if not _suppressed(d, source, rules)]
+    return kept + [_cannot_ignore(source, item) for item in listed if _cannot_ignore_code(item)]
 
 
 def _suppressed(d: Diagnostic, source: Source, rules: _Rules) -> bool:
-    if d.source.name != source.name:
+    if d.is_error or d.source.name != source.name:
         return False
     line = source.position(d.span.start).line
     if line not in rules:
@@ -529,24 +550,51 @@ def _suppressed(d: Diagnostic, source: Source, rules: _Rules) -> bool:
     return codes is None or d.code in codes
 
 
-def _rules(source: Source) -> _Rules:
+def _cannot_ignore_code(item: _Listed) -> bool:
+    return item.code not in CODES or item.code.startswith("E")
+
+
+def _cannot_ignore(source: Source, item: _Listed) -> Diagnostic:
+    if item.code in CODES:
+        return warning(
+            "W008",
+            f"{item.code} is an error, and errors cannot be ignored",
+            source,
+            item.span,
+            notes=["help: fix the error; '# ci-eval: ignore' drops warnings only"],
+        )
+    return warning(
+        "W009",
+        f"'{item.code}' is not a ci-eval diagnostic code",
+        source,
+        item.span,
+        notes=["help: the codes are those ci-eval prints, e.g. W001 (see docs/diagnostics.md)"],
+    )
+
+
+def _rules(source: Source) -> tuple[_Rules, list[_Listed]]:
+    """What each line's comments suppress, and every code the comments name."""
     rules: _Rules = {}
+    listed: list[_Listed] = []
     for start, comment in _comments(source):
         m = _IGNORE.match(comment)
         if m is None:
             continue
-        listed = m.group(1)
-        codes = (
-            None
-            if listed is None
-            else frozenset(c.strip().upper() for c in listed.split(",") if c.strip())
-        )
+        codes: frozenset[str] | None = None
+        if m.group(1) is not None:
+            at = start + m.start(1)
+            items = [
+                _Listed(c.group().upper(), Span(at + c.start(), at + c.end()))
+                for c in _LISTED.finditer(m.group(1))
+            ]
+            listed += items
+            codes = frozenset(i.code for i in items)
         pos = source.position(start)
         alone = source.line_text(pos.line)[: pos.column - 1].strip() == ""
         for line in (pos.line, pos.line + 1) if alone else (pos.line,):
             known = rules.get(line, frozenset())
             rules[line] = None if codes is None or known is None else known | codes
-    return rules
+    return rules, listed
 
 
 def _comments(source: Source) -> Iterator[tuple[int, str]]:

@@ -21,8 +21,11 @@ from pathlib import Path
 import pytest
 
 from nixeval.budget import (
+    GRACE_SECONDS,
     RECURSION_LIMIT,
+    Budget,
     BudgetExceeded,
+    over_budget,
     run_with_budget,
 )
 from nixeval.eval import errors as E
@@ -170,3 +173,35 @@ def test_memory_budget_stops_a_hog(text: str) -> None:
     assert (outcome.get("kind"), outcome.get("limit")) == ("memory", 100), outcome
     assert outcome["used"] > 100
     assert outcome["took"] < 15
+
+
+def test_one_budget_is_shared_by_the_steps_of_a_job() -> None:
+    """A `Budget` starts when made: each step gets what is left (reading and parsing
+    count against the evaluation's time), and a step after it is spent does not run."""
+    budget = Budget(seconds=0.6, memory_mb=PLENTY)
+
+    def read() -> str:
+        time.sleep(0.4)
+        return "read"
+
+    assert budget.run(read) == "read"
+    start = time.monotonic()
+    with pytest.raises(BudgetExceeded) as info:
+        budget.run(lambda: time.sleep(0.4))  # 0.2 s left: not enough
+    assert info.value.kind == "time" and info.value.limit == 0.6
+    assert info.value.used >= 0.6
+    assert time.monotonic() - start < 0.4 + GRACE_SECONDS
+    ran: list[str] = []
+    with pytest.raises(BudgetExceeded):
+        budget.run(lambda: ran.append("late"))
+    assert ran == []
+
+
+def test_over_budget_names_the_limit_and_the_way_to_raise_it() -> None:
+    time_over = over_budget(BudgetExceeded("time", 2.5, 2.6), "ci.nix")
+    assert (time_over.code, time_over.source.name) == ("E113", "ci.nix")
+    assert "time budget of 2.5 s" in time_over.message
+    assert any("--timeout" in note for note in time_over.notes)
+    memory_over = over_budget(BudgetExceeded("memory", 50, 51), "ci.nix")
+    assert memory_over.code == "E114" and "memory budget of 50 MiB" in memory_over.message
+    assert any("--max-memory" in note for note in memory_over.notes)

@@ -55,9 +55,17 @@ def run_check(
     return record["status"], run.stdout, [tuple(e) for e in record["events"]]
 
 
+# The process's own resident set, which the memory budget reads (`nixeval.budget`): the
+# process's own bookkeeping, nothing of the machine or the user.
+OWN_MEMORY = "/proc/self/statm"
+
+
 def allowed(path: str, repo: Path) -> bool:
-    """Inside the repository, or Python's and ci-eval's own installation."""
+    """Inside the repository, or Python's and ci-eval's own installation, or the
+    process's own memory use."""
     given = os.path.normpath(os.path.join(repo, path))
+    if given == OWN_MEMORY:
+        return True
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values()}
     roots.add(os.path.dirname(nixeval.__file__))  # (its data are symlinks in a checkout)
     roots.add(str(repo))

@@ -570,31 +570,45 @@ def test_herculesci_args() -> None:
 
 
 def test_find_file_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agent's order: nix/ci.nix or ci.nix, then flake.nix, then default.nix."""
+    assert CANDIDATES == ("nix/ci.nix", "ci.nix", "flake.nix", "default.nix")
     (tmp_path / "nix").mkdir()
-    for name in reversed(CANDIDATES):
+    for name in ("default.nix", "flake.nix", "ci.nix"):
         (tmp_path / name).write_text("{ }")
         assert find_file(str(tmp_path)) == str(tmp_path / name)
-    assert CANDIDATES == ("nix/ci.nix", "ci.nix", "default.nix", "flake.nix")
     monkeypatch.chdir(tmp_path)
-    assert find_file(None) == "nix/ci.nix"
-    assert find_file("ci.nix") == "ci.nix"  # a file is itself
-    (tmp_path / "nix" / "ci.nix").unlink()
     assert find_file(None) == "ci.nix"
+    assert find_file("default.nix") == "default.nix"  # a file is itself
+    (tmp_path / "ci.nix").unlink()
+    (tmp_path / "nix" / "ci.nix").write_text("{ }")
+    assert find_file(None) == "nix/ci.nix"
 
 
-def test_find_file_flake_last(tmp_path: Path) -> None:
+def test_find_file_flake_before_default(tmp_path: Path) -> None:
+    """A flake with a flake-compat default.nix is evaluated as a flake."""
+    (tmp_path / "default.nix").write_text("(import ./compat.nix { src = ./.; }).defaultNix")
     (tmp_path / "flake.nix").write_text("{ outputs = _: { }; }")
     assert find_file(str(tmp_path)) == str(tmp_path / "flake.nix")
     assert is_flake(find_file(str(tmp_path)))
     assert not is_flake(str(tmp_path / "ci.nix"))
 
 
+def test_find_file_both_ci_files(tmp_path: Path) -> None:
+    (tmp_path / "nix").mkdir()
+    (tmp_path / "nix" / "ci.nix").write_text("{ }")
+    (tmp_path / "ci.nix").write_text("{ }")
+    with pytest.raises(NoCiFile, match=r"neither nix/ci\.nix nor ci\.nix .*only one of them"):
+        find_file(str(tmp_path))
+
+
 def test_find_file_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "ci.nix").write_text("{ }")  # deeper: never an entry point
     with pytest.raises(NoCiFile) as info:
         find_file(str(tmp_path))
     message = str(info.value)
     assert str(tmp_path) in message
-    assert "nix/ci.nix, ci.nix, default.nix or flake.nix" in message
+    assert "nix/ci.nix, ci.nix, flake.nix or default.nix" in message
     assert isinstance(info.value, FileNotFoundError)
     monkeypatch.chdir(tmp_path)
     with pytest.raises(NoCiFile, match="the current directory"):

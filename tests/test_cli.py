@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -218,3 +219,96 @@ def test_schema_lists_and_prints_the_shipped_schemas(capsys: pytest.CaptureFixtu
     assert json.loads(out)["$id"].endswith("/deploy.schema.json")
     status, _, err = run(capsys, "schema", "deplyo")
     assert status == 2 and "did you mean 'deploy'?" in err
+
+
+# --- help ------------------------------------------------------------------------------------
+
+COMMANDS = ("check", "run", "schema", "help")
+
+
+def _ci_eval(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "nixeval", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+def _exit_status_section(help_text: str) -> dict[int, str]:
+    """The "exit status:" section, which ends the help: {status: meaning}."""
+    _, sep, section = help_text.rpartition("\nexit status:\n")
+    assert sep, help_text
+    statuses: dict[int, str] = {}
+    last = 0
+    for line in section.splitlines():
+        number, _, meaning = line.strip().partition(" ")
+        if line.startswith("  ") and number.isdigit():
+            last = int(number)
+            statuses[last] = meaning.strip()
+        elif line.startswith("       "):  # a meaning's continuation line
+            statuses[last] += " " + line.strip()
+    return statuses
+
+
+def test_the_top_level_usage_lists_the_commands() -> None:
+    proc = _ci_eval("--no-such-option")
+    assert proc.returncode == 2
+    usage = proc.stderr.split("ci-eval: error:", 1)[0]
+    for command in COMMANDS:
+        assert re.search(rf"^\s*(usage: )?ci-eval {command}\b", usage, re.M), (command, usage)
+    assert re.search(r"^\s*ci-eval \(--parse \| --eval\)", usage, re.M), usage
+
+
+@pytest.mark.parametrize("args", [["--help"], ["help"], ["help", "help"]])
+def test_the_top_level_help_lists_the_commands(args: list[str]) -> None:
+    proc = _ci_eval(*args)
+    assert (proc.returncode, proc.stderr) == (0, "")
+    listed = proc.stdout.split("\ncommands:\n", 1)[1].split("\n\n", 1)[0]
+    assert [line.split()[0] for line in listed.splitlines()[: len(COMMANDS)]] == list(COMMANDS)
+
+
+def test_help_is_the_same_as_dash_dash_help() -> None:
+    assert _ci_eval("help").stdout == _ci_eval("--help").stdout
+    for command in ("check", "run", "schema"):
+        via_help = _ci_eval("help", command)
+        assert (via_help.returncode, via_help.stderr) == (0, "")
+        assert via_help.stdout == _ci_eval(command, "--help").stdout
+        assert via_help.stdout.startswith(f"usage: ci-eval {command} ")
+
+
+@pytest.mark.parametrize("args", [["help", "bogus"], ["help", "check", "run"]])
+def test_help_of_an_unknown_command_is_a_usage_error(args: list[str]) -> None:
+    proc = _ci_eval(*args)
+    assert (proc.returncode, proc.stdout) == (2, "")
+    assert "cannot read" not in proc.stderr
+    assert "check, run, schema, help" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "statuses"),
+    [
+        (["--help"], {0, 1, 2, 130}),
+        (["check", "--help"], {0, 1, 2, 130}),
+        (["run", "--help"], {0, 1, 2, 130}),
+        (["schema", "--help"], {0, 2, 130}),  # an unknown schema is a usage error
+    ],
+    ids=["top-level", "check", "run", "schema"],
+)
+def test_every_help_ends_with_the_exit_statuses(args: list[str], statuses: set[int]) -> None:
+    proc = _ci_eval(*args)
+    assert proc.returncode == 0
+    section = _exit_status_section(proc.stdout)
+    assert set(section) == statuses, section
+    assert all(section.values()), section
+    assert "interrupted" in section[130]
+    assert "command line" in section[2]
+
+
+def test_each_command_gives_its_own_exit_status_meanings() -> None:
+    check = _exit_status_section(_ci_eval("check", "--help").stdout)
+    run = _exit_status_section(_ci_eval("run", "--help").stdout)
+    assert "--warnings-as-errors" in check[1] and "--warnings-as-errors" in check[0]
+    assert "secret" in run[1] and "state" in run[130]
+    assert check[1] != run[1]

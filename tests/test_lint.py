@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nixeval.diagnostics import Diagnostic, Severity, error
+from nixeval.diagnostics import Diagnostic, Severity, error, warning
 from nixeval.lint import BUILTIN_ATTRS, LINT_CODES, apply_suppressions, lint
 from nixeval.syntax import Source, SyntaxFailure, parse_source
 from nixeval.syntax.nodes import Span
@@ -391,20 +391,20 @@ def test_suppression_line_before_covers_multi_line_spans_by_start() -> None:
     assert source.position(apply_suppressions(source, diagnostics)[0].span.start).line == 6
 
 
-def test_suppressions_apply_to_errors_of_this_source_only() -> None:
-    text = "{ a = x; } # ci-eval: ignore[E212]"
+def test_suppressions_apply_to_warnings_of_this_source_only() -> None:
+    text = "{ a = x; } # ci-eval: ignore[W201]"
     source = Source("ci.nix", text)
     other = Source("other.nix", text)
-    ours = error("E212", "bad", source, Span(6, 7))
-    theirs = error("E212", "bad", other, Span(6, 7))
-    kept = error("E006", "undefined variable 'x'", source, Span(6, 7))
+    ours = warning("W201", "ignored", source, Span(6, 7))
+    theirs = warning("W201", "ignored", other, Span(6, 7))
+    kept = warning("W202", "not named", source, Span(6, 7))
     assert apply_suppressions(source, [ours, theirs, kept]) == [theirs, kept]
 
 
 def test_suppressions_survive_a_lexical_error() -> None:
-    text = 'let x = 1; in 2 # ci-eval: ignore[E001]\n"unterminated'
+    text = 'let x = 1; in 2 # ci-eval: ignore[W001]\n"unterminated'
     source = Source("t.nix", text)
-    before = error("E001", "early", source, Span(0, 1))
+    before = warning("W001", "early", source, Span(0, 1))
     after = error("E001", "unterminated string", source, Span(40, 41))
     assert apply_suppressions(source, [before, after]) == [after]
 

@@ -1,11 +1,16 @@
-"""The `ci-eval` pre-commit hook, run by real pre-commit in real git repositories.
+"""The pre-commit hooks, run by real pre-commit in real git repositories.
 
-This repository's files (tracked, and untracked but not ignored, so work not yet committed
-is what is tested) are copied into a temporary git repository and committed there; a second
-temporary repository uses that copy as its hook repository at that commit. pre-commit
-builds the hook's virtual environment (pip-installing the copy, as it would install this
-repository for a user), then a commit of a good `ci.nix` goes through and a commit of one
-with an undefined variable is refused with the gcc-format diagnostic.
+README.md's `.pre-commit-config.yaml` is taken from README.md as written (a `repo: local`
+hook running the installed `ci-eval`) and used in temporary projects: a good commit goes
+through, and a commit that breaks the Hercules CI evaluation is refused even when it does
+not touch the entry point (a deleted `networkFiles` file, a README-only commit on a broken
+`ci.nix`), with a root `default.nix` as the entry point too.
+
+This repository's hook manifest (`.pre-commit-hooks.yaml`) is tested as a hook repository:
+this checkout (tracked files, and untracked but not ignored ones, so work not yet
+committed is what is tested) is committed into a temporary repository that a project uses
+at that commit; pre-commit builds the hooks' virtual environment (pip-installing the copy,
+as it would install this repository for a user).
 """
 
 from __future__ import annotations
@@ -15,84 +20,147 @@ import re
 import shutil
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
 import yaml
 
+from tests.git_repos import clean_env, git, new_repo, run, snapshot_of_this_repository
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "fixtures" / "neat-network"
 HOOK_FILES = re.compile(r"(^|/)((nix/)?ci|flake)\.nix$")  # as in .pre-commit-hooks.yaml
+NETWORK_FILE = "network-aws.nix"  # named in the fixture's networkFiles
 
 
-def _env(tmp_path: Path) -> dict[str, str]:
-    """The environment without the caller's git state or configuration (this test may run
-    from inside a git hook), with a private pre-commit cache, and without PYTHONPATH (the
-    hook must run the ci-eval that pre-commit installed, not this checkout)."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("GIT_", "PRE_COMMIT")) and k != "PYTHONPATH"
-    }
-    empty = tmp_path / "gitconfig"
-    empty.write_text("")
-    env.update(
-        GIT_CONFIG_GLOBAL=str(empty),
-        GIT_CONFIG_NOSYSTEM="1",
-        PRE_COMMIT_HOME=str(tmp_path / "pre-commit-home"),
-        PIP_DISABLE_PIP_VERSION_CHECK="1",
-        NO_COLOR="1",
-    )
-    return env
+def _readme_config() -> str:
+    """The YAML block of README.md's pre-commit section, exactly as written."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n### pre-commit\n", 1)[1].split("\n## ", 1)[0]
+    return section.split("```yaml\n", 1)[1].split("```", 1)[0]
 
 
-def _run(
-    args: list[str], cwd: Path, env: dict[str, str], timeout: float = 120
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
+def _position(text: str, needle: str) -> str:
+    """`line:column` (1-based) of the only occurrence of `needle` in `text`."""
+    assert text.count(needle) == 1, needle
+    offset = text.index(needle)
+    line = text.count("\n", 0, offset) + 1
+    return f"{line}:{offset - (text.rfind(chr(10), 0, offset) + 1) + 1}"
 
 
-def _git(cwd: Path, env: dict[str, str], *args: str) -> str:
-    proc = _run(["git", *args], cwd, env)
-    assert proc.returncode == 0, f"git {' '.join(args)}: {proc.stderr}"
-    return proc.stdout
+def _break(path: Path) -> str:
+    """Put an undefined variable in the fixture's ci.nix at `path`; its `line:column`."""
+    text = path.read_text()
+    assert text.count('name = "foo";') == 1
+    broken = text.replace('name = "foo";', "name = fooName;")
+    path.write_text(broken)
+    return _position(broken, "fooName")
 
 
-def _new_repo(path: Path, env: dict[str, str]) -> None:
-    path.mkdir(parents=True, exist_ok=True)
-    _git(path, env, "init", "-q", "-b", "main")
-    _git(path, env, "config", "user.name", "ci-eval tests")
-    _git(path, env, "config", "user.email", "tests@ci-eval.invalid")
-    _git(path, env, "config", "commit.gpgsign", "false")
+def _commit(project: Path, env: dict[str, str], message: str) -> subprocess.CompletedProcess[str]:
+    git(project, env, "add", "-A")
+    return run(["git", "commit", "-m", message], project, env, timeout=600)
 
 
-def _snapshot_of_this_repository(dest: Path, env: dict[str, str]) -> str:
-    """Copy the working tree's files that git would see (not the ignored ones) and commit
-    them in a new repository at `dest`; return the commit."""
-    listed = _git(ROOT, env, "ls-files", "-z", "-co", "--exclude-standard")
-    for name in sorted(set(filter(None, listed.split("\0")))):
-        source, target = ROOT / name, dest / name
-        if not os.path.lexists(source):  # tracked but deleted in the working tree
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if source.is_symlink():
-            target.symlink_to(os.readlink(source))
-        else:
-            shutil.copy2(source, target)
-    _new_repo(dest, env)
-    _git(dest, env, "add", "-A")
-    _git(dest, env, "commit", "-q", "--no-verify", "-m", "snapshot of the ci-eval working tree")
-    return _git(dest, env, "rev-parse", "HEAD").strip()
+def _hook_said(result: str, proc: subprocess.CompletedProcess[str], name: str = "ci-eval") -> None:
+    output = proc.stdout + proc.stderr
+    assert re.search(rf"^{re.escape(name)}\.+{result}$", output, re.MULTILINE), output
+
+
+def _readme_project(tmp_path: Path, entry: str = "ci.nix") -> tuple[Path, dict[str, str]]:
+    """A project with README.md's pre-commit configuration installed and the fixture (its
+    ci.nix named `entry`) committed through the hook, which passed."""
+    env = clean_env(tmp_path)
+    # The hook is `language: system`: the ci-eval installed beside this Python runs it.
+    scripts = sysconfig.get_path("scripts")
+    assert (Path(scripts) / "ci-eval").exists(), f"ci-eval is not installed in {scripts}"
+    env["PATH"] = f"{scripts}{os.pathsep}{env['PATH']}"
+    project = tmp_path / "project"
+    new_repo(project, env)
+    (project / ".pre-commit-config.yaml").write_text(_readme_config())
+    install = run([sys.executable, "-m", "pre_commit", "install"], project, env)
+    assert install.returncode == 0, install.stdout + install.stderr
+    for item in FIXTURE.iterdir():
+        shutil.copy2(item, project / (entry if item.name == "ci.nix" else item.name))
+    (project / "README.md").write_text("# a project deployed by Hercules CI\n")
+    good = _commit(project, env, "the project")
+    assert good.returncode == 0, good.stdout + good.stderr
+    _hook_said("Passed", good)
+    return project, env
+
+
+def _head(project: Path, env: dict[str, str]) -> str:
+    return git(project, env, "rev-parse", "HEAD").strip()
+
+
+def test_readme_config_is_a_local_hook_of_the_installed_ci_eval() -> None:
+    config = yaml.safe_load(_readme_config())
+    (repo,) = config["repos"]
+    (hook,) = repo["hooks"]
+    assert repo["repo"] == "local" and "rev" not in repo
+    assert hook["language"] == "system"
+    assert hook["entry"] == "ci-eval check --hook --format gcc"
+    assert hook["always_run"] is True and hook["files"] == HOOK_FILES.pattern
+
+
+def test_readme_hook_refuses_a_commit_that_deletes_a_network_file(tmp_path: Path) -> None:
+    project, env = _readme_project(tmp_path)
+    head = _head(project, env)
+    ci = (project / "ci.nix").read_text()
+    git(project, env, "rm", "-q", NETWORK_FILE)
+
+    proc = _commit(project, env, "remove a network file")
+
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    _hook_said("Failed", proc)
+    where = _position(ci, f'"{NETWORK_FILE}"')
+    assert f"ci.nix:{where}: error[E212]: " in output, output
+    assert _head(project, env) == head
+
+
+def test_readme_hook_checks_a_root_default_nix_entry_point(tmp_path: Path) -> None:
+    project, env = _readme_project(tmp_path, entry="default.nix")
+    head = _head(project, env)
+    where = _break(project / "default.nix")
+
+    proc = _commit(project, env, "break default.nix")
+
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    _hook_said("Failed", proc)
+    assert f"default.nix:{where}: error[E006]: undefined variable 'fooName'" in output, output
+    assert _head(project, env) == head
+
+
+def test_readme_hook_refuses_a_readme_only_commit_while_ci_nix_is_broken(
+    tmp_path: Path,
+) -> None:
+    project, env = _readme_project(tmp_path)
+    where = _break(project / "ci.nix")
+    git(project, env, "add", "-A")
+    git(project, env, "commit", "-q", "--no-verify", "-m", "broken, hooks skipped")
+    head = _head(project, env)
+    with (project / "README.md").open("a") as readme:
+        readme.write("More words.\n")
+
+    proc = _commit(project, env, "only README.md")
+
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output
+    _hook_said("Failed", proc)
+    assert f"ci.nix:{where}: error[E006]: " in output, output
+    assert _head(project, env) == head
 
 
 def test_manifest_declares_the_hooks() -> None:
     hooks = {h["id"]: h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
     assert set(hooks) == {"ci-eval", "ci-eval-all"}
     for hook in hooks.values():
-        assert hook["entry"] == "ci-eval check --format gcc"
+        assert hook["entry"] == "ci-eval check --hook --format gcc"
         assert hook["language"] == "python"
+        assert hook["always_run"] is True and hook["require_serial"] is True
     assert hooks["ci-eval"]["files"] == HOOK_FILES.pattern
     assert hooks["ci-eval-all"]["files"] == r"\.nix$"
     matched = [
@@ -105,8 +173,8 @@ def test_manifest_declares_the_hooks() -> None:
         assert not re.search(hooks["ci-eval"]["files"], other), other
 
 
-def test_precommit_hook_accepts_a_good_ci_nix_and_blocks_a_bad_one(tmp_path: Path) -> None:
-    env = _env(tmp_path)
+def test_manifest_hooks_accept_a_good_ci_nix_and_refuse_broken_ones(tmp_path: Path) -> None:
+    env = clean_env(tmp_path)
     started = time.monotonic()
     timings: list[str] = []
 
@@ -116,7 +184,7 @@ def test_precommit_hook_accepts_a_good_ci_nix_and_blocks_a_bad_one(tmp_path: Pat
 
     # Fail fast, and say why, when `ci-eval check` itself does not work on the good file:
     # everything below would only fail later, slower, for the same reason.
-    direct = _run(
+    direct = run(
         [sys.executable, "-m", "nixeval", "check", "--format", "gcc", "ci.nix"],
         FIXTURE,
         {**env, "PYTHONPATH": str(ROOT)},
@@ -127,43 +195,46 @@ def test_precommit_hook_accepts_a_good_ci_nix_and_blocks_a_bad_one(tmp_path: Pat
     )
 
     hook_repo = tmp_path / "ci-eval"
-    rev = _snapshot_of_this_repository(hook_repo, env)
+    rev = snapshot_of_this_repository(hook_repo, env)
     lap("snapshot")
 
     project = tmp_path / "project"
-    _new_repo(project, env)
+    new_repo(project, env)
     (project / ".pre-commit-config.yaml").write_text(
-        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n      - id: ci-eval\n"
+        f"repos:\n  - repo: {hook_repo}\n    rev: {rev}\n    hooks:\n"
+        "      - id: ci-eval\n      - id: ci-eval-all\n"
     )
-    install = _run([sys.executable, "-m", "pre_commit", "install"], project, env)
+    install = run([sys.executable, "-m", "pre_commit", "install"], project, env)
     assert install.returncode == 0, install.stdout + install.stderr
     for item in FIXTURE.iterdir():  # ci.nix and the network files it names
         shutil.copy2(item, project / item.name)
 
-    # A good ci.nix: the hook runs (building its environment first) and the commit is made.
-    _git(project, env, "add", "-A")
-    good = _run(["git", "commit", "-m", "good ci.nix"], project, env, timeout=1200)
+    # A good ci.nix: the hooks run (building their environment first), the commit is made.
+    good = _commit(project, env, "good ci.nix")
     lap("first commit (hook environment built)")
     assert good.returncode == 0, f"{timings}\n{good.stdout}{good.stderr}"
-    assert re.search(r"^ci-eval\.+Passed$", good.stdout + good.stderr, re.MULTILINE), (
-        good.stdout + good.stderr
-    )
-    head = _git(project, env, "rev-parse", "HEAD").strip()
+    _hook_said("Passed", good)
+    _hook_said("Passed", good, "ci-eval (all .nix files)")
 
     # A bad one: an undefined variable. The commit is refused, with the diagnostic.
-    text = (project / "ci.nix").read_text()
-    assert text.count('name = "foo";') == 1
-    bad_text = text.replace('name = "foo";', "name = fooName;")
-    (project / "ci.nix").write_text(bad_text)
-    offset = bad_text.index("fooName")
-    line = bad_text.count("\n", 0, offset) + 1
-    column = offset - (bad_text.rfind("\n", 0, offset) + 1) + 1
-    _git(project, env, "add", "ci.nix")
-    bad = _run(["git", "commit", "-m", "bad ci.nix"], project, env, timeout=600)
+    where = _break(project / "ci.nix")
+    bad = _commit(project, env, "bad ci.nix")
     lap("second commit")
     output = bad.stdout + bad.stderr
     assert bad.returncode != 0, output
-    assert re.search(r"^ci-eval\.+Failed$", output, re.MULTILINE), output
-    assert f"ci.nix:{line}:{column}: error[E006]: " in output, output
-    assert "fooName" in output, output
-    assert _git(project, env, "rev-parse", "HEAD").strip() == head
+    _hook_said("Failed", bad)
+    _hook_said("Failed", bad, "ci-eval (all .nix files)")
+    assert f"ci.nix:{where}: error[E006]: " in output, output
+
+    # Committed anyway, hooks skipped: a commit that touches no .nix file is refused too.
+    git(project, env, "commit", "-q", "--no-verify", "-m", "bad ci.nix, hooks skipped")
+    head = _head(project, env)
+    (project / "README.md").write_text("# a project\n")
+    readme_only = _commit(project, env, "only README.md")
+    lap("third commit")
+    output = readme_only.stdout + readme_only.stderr
+    assert readme_only.returncode != 0, output
+    _hook_said("Failed", readme_only)
+    _hook_said("Failed", readme_only, "ci-eval (all .nix files)")
+    assert f"ci.nix:{where}: error[E006]: " in output, output
+    assert _head(project, env) == head

@@ -178,7 +178,7 @@ def test_usage_errors() -> None:
     assert run(["run", "x.json", "--backend", "nope"])[0] == 2
     assert run(["run", "x.json", "--arg", "a", "1"])[0] == 2
     status, _, err = run(["run", "missing.json"])
-    assert status == 1 and "error[E007]: cannot read missing.json" in err
+    assert status == 1 and "error[E007]: cannot read 'missing.json'" in err
 
 
 def test_supplying_a_value_that_is_known_is_refused() -> None:

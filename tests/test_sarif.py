@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -89,13 +91,23 @@ def _validator() -> jsonschema.protocols.Validator:
     return validator
 
 
-def _render(diagnostics: list[Diagnostic]) -> dict[str, Any]:
-    text = render_sarif(diagnostics)
-    assert text.endswith("\n")
-    log: dict[str, Any] = json.loads(text)
+@pytest.fixture(autouse=True)
+def _in_the_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The diagnostics' relative names are relative to the working directory, and URIs to
+    its repository root: run from the checkout's root, as CI does."""
+    monkeypatch.chdir(ROOT)
+
+
+def _valid(log: dict[str, Any]) -> dict[str, Any]:
     errors = sorted(_validator().iter_errors(log), key=str)
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
     return log
+
+
+def _render(diagnostics: list[Diagnostic]) -> dict[str, Any]:
+    text = render_sarif(diagnostics, root=str(ROOT))
+    assert text.endswith("\n")
+    return _valid(json.loads(text))
 
 
 def test_the_schema_copy_is_the_official_one() -> None:
@@ -256,3 +268,65 @@ def test_every_code_the_package_reports_is_in_codes() -> None:
             used.setdefault(code, str(path.relative_to(ROOT)))
     missing = {code: where for code, where in used.items() if code not in CODES}
     assert not missing, f"codes used but not in CODES (and docs/diagnostics.md): {missing}"
+
+
+# --- URIs relative to the repository root -------------------------------------------------
+
+
+def _check_sarif(cwd: Path, *files: str) -> dict[str, Any]:
+    """``ci-eval check --format sarif FILE…`` in a real process in `cwd`, validated."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nixeval", "check", "--format", "sarif", *files],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    return _valid(json.loads(proc.stdout))
+
+
+def _uris(log: dict[str, Any]) -> list[dict[str, str]]:
+    return [
+        location["physicalLocation"]["artifactLocation"]
+        for result in log["runs"][0]["results"]
+        for location in result["locations"]
+    ]
+
+
+def test_uris_are_relative_to_the_repository_root_from_any_directory(tmp_path: Path) -> None:
+    """Code scanning resolves ``%SRCROOT%`` to the repository's root: run from a
+    subdirectory or from the root, the log is the same, and a file outside the repository
+    is an absolute file:// URI."""
+    repo = tmp_path / "my repo"
+    (repo / "sub").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    for file in (repo / "sub" / "my ci.nix", repo / "top.nix", tmp_path / "outside.nix"):
+        file.write_text("let unused = 1; in { }\n")  # a warning (W001) in each
+    from_sub = _check_sarif(repo / "sub", "my ci.nix", "../top.nix", "../../outside.nix")
+    from_root = _check_sarif(repo, "sub/my ci.nix", "top.nix", "../outside.nix")
+    assert from_sub == from_root
+    run = from_sub["runs"][0]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": repo.as_uri() + "/"}}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/my%20repo/")
+    assert _uris(from_sub) == [
+        {"uri": "sub/my%20ci.nix", "uriBaseId": "%SRCROOT%"},
+        {"uri": "top.nix", "uriBaseId": "%SRCROOT%"},
+        {"uri": (tmp_path / "outside.nix").as_uri()},
+    ]
+    # Each relative URI resolved against %SRCROOT% is the file.
+    from urllib.parse import unquote, urljoin, urlsplit
+
+    base = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+    for artifact, file in zip(
+        _uris(from_sub), [repo / "sub" / "my ci.nix", repo / "top.nix"], strict=False
+    ):
+        assert unquote(urlsplit(urljoin(base, artifact["uri"])).path) == str(file)
+
+
+def test_without_a_repository_the_root_is_the_working_directory(tmp_path: Path) -> None:
+    assert not any((d / ".git").exists() for d in [tmp_path, *tmp_path.parents])
+    (tmp_path / "ci.nix").write_text("let unused = 1; in { }\n")
+    log = _check_sarif(tmp_path, "ci.nix")
+    assert log["runs"][0]["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.as_uri() + "/"
+    assert _uris(log) == [{"uri": "ci.nix", "uriBaseId": "%SRCROOT%"}]

@@ -336,15 +336,11 @@ SECRETS_ERRORS: list[tuple[Any, str, str]] = [
         "parsing Text failed, expected String, but encountered Boolean",
         "/s/kind",
     ),
-    ({"s": _s(True, kind="secret")}, 'kind field must be "Secret", not "secret"', "/s/kind"),
-    (
-        {"s": _s(True, kind='a"b\\c\n\u00e91')},
-        'kind field must be "Secret", not "a\\"b\\\\c\\n\\233\\&1"',
-        "/s/kind",
-    ),
+    # The agent's message goes on ", not <the kind>": not here, the kind may be a value.
+    ({"s": _s(True, kind="secret")}, 'kind field must be "Secret"', "/s/kind"),
     ({"s": _s(True, apiVersion="1")}, "Unexpected apiVersion field.", "/s/apiVersion"),
     # kind is checked before apiVersion, apiVersion before data
-    ({"s": {"kind": "K", "apiVersion": 1}}, 'kind field must be "Secret", not "K"', "/s/kind"),
+    ({"s": {"kind": "K", "apiVersion": 1}}, 'kind field must be "Secret"', "/s/kind"),
     ({"s": {"kind": "Secret", "apiVersion": 1}}, "Unexpected apiVersion field.", "/s/apiVersion"),
     ({"s": {"kind": "Secret"}}, 'key "data" not found', "/s"),
     (
@@ -371,11 +367,12 @@ def test_load_secrets_bad_json_and_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SecretsError) as info:
         load_secrets(bad)
     assert str(info.value).startswith("invalid JSON: ")
+    assert info.value.where() == f"{bad}:1:{len(bad.read_text()) + 1}"
     assert info.value.source == str(bad)
     assert TOKEN not in str(info.value) and TOKEN not in repr(info.value)
     with pytest.raises(SecretsError) as missing:
         load_secrets(tmp_path / "nope.json")
-    assert str(missing.value).startswith("cannot read secrets file")
+    assert str(missing.value) == "no such file"
 
 
 def test_load_secrets_round_trip(tmp_path: Path) -> None:

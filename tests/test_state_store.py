@@ -279,3 +279,63 @@ def test_sigkill_mid_write_leaves_a_complete_version(tmp_path: Path) -> None:
         leftovers = [n for n in os.listdir(store.directory) if ".tmp-" in n]
         assert leftovers == []
         assert store.path(NAME).read_text() == content
+
+
+def test_lock_inherited_by_a_child_outlives_the_holder(tmp_path: Path) -> None:
+    """The holder passes the lock's descriptor to a child (as the local backend passes it to
+    the effect) and is SIGKILLed: the directory stays locked until the child ends."""
+    store = StateStore(tmp_path / "state")
+    code = """
+        import os, subprocess, sys
+        from nixeval.execution.state import StateStore
+        with StateStore(sys.argv[1]).lock() as fd:
+            child = subprocess.Popen(
+                [sys.executable, "-c", "import sys; sys.stdin.read()"],
+                stdin=subprocess.PIPE, pass_fds=(fd,), start_new_session=True,
+            )
+            print(child.pid, flush=True)
+            os.kill(os.getpid(), 9)
+        """
+    holder = python_child(code, str(store.directory))
+    assert holder.stdout is not None
+    grandchild = int(holder.stdout.readline())
+    holder.wait()
+    holder.stdout.close()
+    assert holder.returncode == -signal.SIGKILL
+    try:
+        with pytest.raises(StateLocked), store.lock():
+            pass
+    finally:
+        os.kill(grandchild, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with store.lock() as fd:
+                assert isinstance(fd, int)
+            break
+        except StateLocked:
+            assert time.monotonic() < deadline, "the lock outlived the child"
+            time.sleep(0.02)
+
+
+@pytest.mark.parametrize("where", ["file", "under a file"])
+def test_state_directory_that_is_not_a_directory(tmp_path: Path, where: str) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    directory = blocker if where == "file" else blocker / "state"
+    with pytest.raises(StateError) as caught, StateStore(directory).lock():
+        pass
+    assert str(directory) in str(caught.value)
+    assert blocker.read_text() == "x"
+
+
+def test_created_ci_eval_directory_ignores_itself(tmp_path: Path) -> None:
+    with StateStore(tmp_path / ".ci-eval" / "state").lock():
+        pass
+    assert (tmp_path / ".ci-eval" / ".gitignore").read_text() == "*\n"
+    # One the user made is theirs: nothing is added to it.
+    mine = tmp_path / "mine" / ".ci-eval"
+    mine.mkdir(parents=True)
+    with StateStore(mine / "state").lock():
+        pass
+    assert not (mine / ".gitignore").exists()

@@ -16,6 +16,9 @@ For each effect that runs (one after the other; the first failure stops the run)
   output streamed live with every secret value redacted. Ctrl-C stops it (its putState
   still runs), the state is written back, and the exit status is 130; otherwise the exit
   status is the effect's.
+- **a kill**: when ci-eval itself is killed, the effect runs to its end, the state
+  directory locked meanwhile, and the next run writes back what it put before anything
+  else (`nixeval.execution.builds`).
 """
 
 from __future__ import annotations
@@ -26,26 +29,29 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import IO, Any
 
 from ..budget import on_interrupt
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error, unplaced
 from ..effects.plans import NIXOPS_STATE_FILE
 from ..effects.secrets import Pretend, Secret, SecretsError, grant, load_secrets
-from ..execution.model import Refused, RunEffect, refusal, runnable, unplaced
+from ..execution.builds import (
+    Build,
+    new_build,
+    recover_stale_builds,
+    running_orphan,
+    write_back,
+)
+from ..execution.model import Refused, RunEffect, refusal, runnable
 from ..execution.redact import Redactor
 from ..execution.shell import render_script
 from ..execution.state import StateError, StateLocked, StateStore, state_names
 from ..syntax import Source
 from ..syntax.nodes import Span
+from ..terminal import escape
 from . import Backend, RunRequest
-
-#: Build directories are ``<tmp>/ci-eval-run-<pid>-<random>``.
-BUILD_PREFIX = "ci-eval-run-"
 
 #: What the effect's commands get from this process's environment; the rest is the
 #: effect's own (its derivation attributes, HOME, the secrets file), as in the sandbox.
@@ -57,21 +63,28 @@ class LocalBackend(Backend):
     summary = "run the effects here, with secrets and state"
 
     def run(self, request: RunRequest, stdout: IO[str], stderr: IO[str]) -> int:
-        remove_stale_builds(stderr)
         effects = runnable(request.effects)
         granted = _grant_all(request, effects)
         store = StateStore(request.state_dir)
         try:
-            with store.lock():
+            with store.lock() as lock:
+                # Before anything else: what a killed run's effect put is written back.
+                recover_stale_builds(store, stderr)
                 for effect, secrets in zip(effects, granted, strict=True):
-                    print(f"ci-eval run: running {effect.attr_path or '(root)'}", file=stderr)
+                    shown = escape(effect.attr_path or "(root)")
+                    print(f"ci-eval run: running {shown}", file=stderr)
                     stderr.flush()
-                    status = _run_effect(request, effect, secrets, store, stdout, stderr)
+                    status = _run_effect(request, effect, secrets, store, lock, stdout, stderr)
                     if status != 0:
                         return status
                 return 0
         except StateLocked as e:
-            raise Refused([unplaced("E303", str(e), "ci-eval run")]) from None
+            note = running_orphan(store)
+            raise Refused(
+                [unplaced("E303", str(e), "ci-eval run", [note] if note else [])]
+            ) from None
+        except StateError as e:  # the state directory cannot be used at all
+            raise Refused([unplaced("E303", str(e), str(store.directory))]) from None
 
 
 BACKEND = LocalBackend
@@ -164,15 +177,15 @@ def _denial_notes(pretend: Pretend) -> list[str]:
 
 
 def _secrets_file_error(path: Path, e: SecretsError) -> Diagnostic:
-    from ..execution.load import locate
-
-    try:
-        text = path.read_text(encoding="utf-8")
-        offset = e.offset if e.offset is not None else locate(text, e.pointer)
-    except (OSError, UnicodeDecodeError, ValueError, IndexError):
-        text, offset = "", 0
-    source = Source(str(path), text)
-    return error("E302", f"secrets file: {e.message}", source, Span(offset, offset + 1))
+    """E302 at the problem's place in the secrets file, which is never quoted (its
+    `Source` is sensitive; without one, the file's start)."""
+    source = e.file or Source(str(path), "", sensitive=True)
+    offset = e.offset or 0
+    what = e.what()
+    notes = [f"in {what}"] if what else []
+    return error(
+        "E302", f"secrets file: {e.message}", source, Span(offset, offset + 1), notes=notes
+    )
 
 
 def secret_values(secrets: dict[str, Secret]) -> dict[str, str]:
@@ -205,93 +218,45 @@ def _run_effect(
     effect: RunEffect,
     secrets: dict[str, Secret],
     store: StateStore,
+    lock: int,
     stdout: IO[str],
     stderr: IO[str],
 ) -> int:
-    # Mode 0700; the name carries our pid, for `remove_stale_builds` after a kill.
-    build = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{os.getpid()}-"))
-    try:
-        staging = build / "state"
+    """Run one effect in a build directory of its own; `lock` is the state directory's
+    lock, which the effect inherits."""
+    with new_build() as build:
+        staging = build.staging
         staging.mkdir()
         store.stage(state_names(store.directory), staging)
-        secrets_path = build / "secrets.json"
         sandbox = {local: {"kind": "Secret", "data": s.data} for local, s in secrets.items()}
-        fd = os.open(secrets_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(build.secrets, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(sandbox, f)
-        script = build / "effect.sh"
+        script = build.path / "effect.sh"
         script.write_text(render_script([effect], request.document, request.base))
-        (build / "work").mkdir()
-        (build / "tmp").mkdir()
+        (build.path / "work").mkdir()
+        (build.path / "tmp").mkdir()
         env = {k: os.environ[k] for k in PASSED_ENVIRONMENT if k in os.environ}
         env.update(
             {
-                "HERCULES_CI_SECRETS_JSON": str(secrets_path),
+                "HERCULES_CI_SECRETS_JSON": str(build.secrets),
                 "CI_EVAL_STATE_DIR": str(staging),
-                "CI_EVAL_BUILD_DIR": str(build / "work"),
-                "TMPDIR": str(build / "tmp"),
+                "CI_EVAL_BUILD_DIR": str(build.path / "work"),
+                "TMPDIR": str(build.path / "tmp"),
             }
         )
         redactions = secret_values(secrets)
         # The script is POSIX sh, and the user's texts in it are bash, as in the sandbox
         # (stdenv's builder is bash): run it with bash where there is one.
         shell = shutil.which("bash", path=env.get("PATH")) or "sh"
+        exports = [s.name for s in effect.state_files if s.file == NIXOPS_STATE_FILE]
+        build.record(store, exports)
         status, interrupted = _run_child(
-            [shell, str(script)], env, redactions, stdout, stderr, build / "group"
+            [shell, str(script)], env, redactions, stdout, stderr, build, lock
         )
-        status = _write_back(store, effect, staging, status, stderr)
+        if write_back(store, staging, exports, stderr) is not None:
+            status = status or 1
         return 130 if interrupted else status
-    finally:
-        shutil.rmtree(build, ignore_errors=True)
-
-
-def remove_stale_builds(stderr: IO[str]) -> None:
-    """Remove the build directories (with their private secrets.json) of earlier runs
-    that were killed before they could clean up: those whose ci-eval process and whose
-    effect's process group are both gone."""
-    for build in Path(tempfile.gettempdir()).glob(f"{BUILD_PREFIX}*"):
-        try:
-            if not build.is_dir() or build.stat().st_uid != os.getuid():
-                continue
-            pid = int(build.name[len(BUILD_PREFIX) :].split("-")[0])
-            group_file = build / "group"
-            group = int(group_file.read_text()) if group_file.exists() else None
-        except (OSError, ValueError):
-            continue
-        if _alive(os.kill, pid) or (group is not None and _alive(os.killpg, group)):
-            continue
-        shutil.rmtree(build, ignore_errors=True)
-        print(f"ci-eval run: removed {build}, left by a run that was killed", file=stderr)
-
-
-def _alive(send: Callable[[int, int], None], target: int) -> bool:
-    """Whether the process (`os.kill`) or process group (`os.killpg`) exists."""
-    try:
-        send(target, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, and is not ours
-    return True
-
-
-def _write_back(
-    store: StateStore, effect: RunEffect, staging: Path, status: int, stderr: IO[str]
-) -> int:
-    """Write back what the effect's putStateFile left in `staging`; a NixOps state export
-    is never written back empty."""
-    exports = [s.name for s in effect.state_files if s.file == NIXOPS_STATE_FILE]
-    problem: StateError | None = None
-    try:
-        written = store.commit(staging, list(state_names(staging)), refuse_empty=exports)
-    except StateError as e:
-        written, problem = e.written, e
-    for name in written:
-        print(f"ci-eval run: state file {name} written back to {store.directory}", file=stderr)
-    if problem is not None:
-        print(f"ci-eval run: error[E303]: {problem}", file=stderr)
-        return status or 1
-    return status
 
 
 def _run_child(
@@ -300,25 +265,38 @@ def _run_child(
     redactions: dict[str, str],
     stdout: IO[str],
     stderr: IO[str],
-    group_file: Path,
+    build: Build,
+    lock: int,
 ) -> tuple[int, bool]:
-    """Run the effect's script: its exit status, and whether it was interrupted. The
-    script's process group is written to `group_file`."""
+    """Run the effect's script: its exit status, and whether it was interrupted.
+
+    The script writes its output to files in the build directory, which are followed
+    here: were ci-eval killed, a pipe would break and cut the effect at its next line of
+    output. It inherits the state lock and the build's lock, which it holds as long as
+    it runs (`nixeval.execution.builds`)."""
     stdout.flush()
     stderr.flush()
-    child = subprocess.Popen(
-        argv,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # Ctrl-C reaches us; we decide what the child gets
-    )
-    assert child.stdout is not None and child.stderr is not None
-    group_file.write_text(str(child.pid))
+    outputs = [build.path / "stdout", build.path / "stderr"]
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC
+    fds = [os.open(path, flags, 0o600) for path in outputs]
+    try:
+        child = subprocess.Popen(
+            argv,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=fds[0],
+            stderr=fds[1],
+            start_new_session=True,  # Ctrl-C reaches us; we decide what the child gets
+            pass_fds=(lock, build.lock_fd),
+        )
+    finally:
+        for fd in fds:
+            os.close(fd)
+    build.note_group(child.pid)
+    ended = threading.Event()
     pumps = [
-        threading.Thread(target=_pump, args=(child.stdout, _binary(stdout), redactions)),
-        threading.Thread(target=_pump, args=(child.stderr, _binary(stderr), redactions)),
+        threading.Thread(target=_follow, args=(path, _binary(sink), redactions, ended))
+        for path, sink in zip(outputs, (stdout, stderr), strict=True)
     ]
     for pump in pumps:
         pump.start()
@@ -333,9 +311,12 @@ def _run_child(
             os.killpg(child.pid, sig)
 
     with on_interrupt(interrupt):
-        status = child.wait()
-        for pump in pumps:
-            pump.join()
+        try:
+            status = child.wait()
+        finally:
+            ended.set()
+            for pump in pumps:
+                pump.join()
     if status < 0:  # killed by a signal, as a shell reports it
         status = 128 - status
     return status, bool(interrupted)
@@ -361,18 +342,29 @@ class _TextSink:
         self.stream.flush()
 
 
-def _pump(source: BinaryIO, sink: Any, redactions: dict[str, str]) -> None:
-    """Copy the child's output as it comes, with the secrets redacted."""
+#: How often the effect's output files are looked at for more.
+_POLL_SECONDS = 0.02
+
+
+def _follow(path: Path, sink: Any, redactions: dict[str, str], ended: threading.Event) -> None:
+    """Copy what the effect writes to `path` as it comes, with the secrets redacted, until
+    the effect has ended and all it wrote is shown."""
     redactor = Redactor(redactions)
-    while True:
-        data = source.read1(65536) if hasattr(source, "read1") else source.read(65536)
-        if not data:
-            break
-        shown = redactor.feed(data)
-        if shown:
-            sink.write(shown)
-            sink.flush()
-    rest = redactor.flush()
-    if rest:
-        sink.write(rest)
+    with path.open("rb", buffering=0) as source:
+        while True:
+            # Read before looking at the end: once ended, all it wrote is in the file.
+            finished = ended.is_set()
+            data = source.read(65536)
+            if data:
+                _show(sink, redactor.feed(data))
+            elif finished:
+                break
+            else:
+                ended.wait(_POLL_SECONDS)
+    _show(sink, redactor.flush())
+
+
+def _show(sink: Any, data: bytes) -> None:
+    if data:
+        sink.write(data)
         sink.flush()

@@ -15,6 +15,7 @@ from typing import IO, Any
 from ..effects.encode import is_unknown_json
 from ..effects.text import show, step_lines
 from ..execution.model import RunEffect, SecretUse, is_secret_reference
+from ..terminal import display_line
 from . import Backend, RunRequest
 
 PHASE_TITLES = {
@@ -123,7 +124,8 @@ def render(plan: dict[str, Any]) -> str:
     for effect in plan["effects"]:
         out.append("")
         out += _render_effect(effect, where)
-    return "\n".join(out) + "\n"
+    # Names, values and commands come from the project: escaped, each on its line.
+    return "\n".join(display_line(line) for line in out) + "\n"
 
 
 def _render_effect(effect: dict[str, Any], where: str) -> list[str]:

@@ -11,6 +11,7 @@ from typing import IO
 
 from ..execution.model import runnable
 from ..execution.shell import render_script
+from ..terminal import escape
 from . import Backend, RunRequest
 
 
@@ -22,7 +23,7 @@ class ScriptBackend(Backend):
         effects = runnable(request.effects)
         for skipped in (e for e in request.effects if not e.runs):
             print(
-                f"ci-eval run: note: {skipped.attr_path} does not run on this ref: "
+                f"ci-eval run: note: {escape(skipped.attr_path)} does not run on this ref: "
                 "not in the script",
                 file=stderr,
             )

@@ -10,6 +10,7 @@ from ..eval import errors as E
 from ..eval.coerce import coerce_to_string
 from ..eval.force import force
 from ..printing import force_deep, print_value
+from ..terminal import escape_lines
 from ..values import Attrs
 from .registry import builtin, constant
 
@@ -58,7 +59,8 @@ def deep_seq(m: Machine, a: Any, b: Any) -> Any:
 def trace(m: Machine, message: Any, value: Any) -> Any:
     v = force(message)
     text = v if isinstance(v, str) else print_value(v)
-    print(f"trace: {text}", file=sys.stderr)
+    # Escape sequences escaped (Nix filters them out), line breaks and tabs kept.
+    print(f"trace: {escape_lines(text)}", file=sys.stderr)
     return force(value)
 
 
@@ -95,6 +97,11 @@ def null(m: Machine) -> None:
 @constant("currentSystem")
 def current_system(m: Machine) -> str:
     return "x86_64-linux"
+
+
+# Constants Nix's pure evaluation leaves out (`Machine` drops them when pure): the clock
+# would make a pure evaluation's result depend on when it ran.
+IMPURE_CONSTANTS = ("currentTime",)
 
 
 @constant("currentTime")

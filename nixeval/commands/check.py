@@ -7,7 +7,8 @@ root), evaluate every effect as if on the default branch and as if on each branc
 its conditions compare against (`nixeval.effects.branches`), each pass restricted to the
 repository and under a time and memory budget (`nixeval.commands.sweep`). A problem found
 in several passes is reported once; one found only off the default branch says which
-branch. ``# ci-eval: ignore[CODE]`` comments drop what they name.
+branch. ``# ci-eval: ignore[CODE]`` comments drop the warnings they name, last, so they
+never change what is checked; errors cannot be ignored (`nixeval.lint.apply_suppressions`).
 
 All diagnostics go to stdout in the chosen format (editors and pre-commit read them
 there). Exit status: 1 if any error (or any warning with ``--warnings-as-errors``), else
@@ -22,13 +23,19 @@ import os
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING
 
-from ..diagnostics import RENDERERS, Diagnostic, Severity, error, render_human, use_colour
-from ..frontend import InputError, internal_error, parse_only, undefined_variable_errors
+from ..diagnostics import RENDERERS, Diagnostic, Severity, render_human, use_colour
+from ..frontend import (
+    InputError,
+    input_error,
+    internal_error,
+    parse_only,
+    undefined_variable_errors,
+)
 from ..syntax import Source
-from ..syntax.nodes import Expr, Span
+from ..syntax.nodes import Expr
 
 if TYPE_CHECKING:
-    from ..budget import BudgetExceeded
+    from ..budget import Budget
     from ..effects.checks import SecretsFile
 
 STDIN = "-"
@@ -42,14 +49,20 @@ class CheckOptions:
     stdin_filename: str | None = None
     secrets: str | None = None
     warnings_as_errors: bool = False
+    hook: bool = False  # also the agent's entry point; only .nix files (`hook.hook_files`)
     timeout: float = 10.0  # seconds of evaluation per file
     max_memory: int = 1024  # MiB the evaluation of one file may grow by
     debug: bool = False
 
 
 def run_check(options: CheckOptions, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
-    files = options.files or [_default_file()]
     diagnostics: list[Diagnostic] = []
+    if options.hook:
+        from .hook import hook_files
+
+        files, diagnostics = hook_files(options.files)
+    else:
+        files = options.files or [_default_file()]
     for name in files:
         try:
             diagnostics.extend(check_file(name, options, stdin))
@@ -68,7 +81,7 @@ def _default_file() -> str:
     try:
         return find_file(None)
     except NoCiFile:
-        return "ci.nix"  # reported as missing
+        return "."  # the current directory, reported as holding no ci file
 
 
 def _render(diagnostics: list[Diagnostic], format: str, stdout: IO[str]) -> None:
@@ -85,39 +98,46 @@ def _render(diagnostics: list[Diagnostic], format: str, stdout: IO[str]) -> None
 def check_file(name: str, options: CheckOptions, stdin: IO[str]) -> list[Diagnostic]:
     """Every problem of one file (see the module docstring), in source order, with the
     file named as the user named it."""
-    from ..lint import apply_suppressions, lint
+    from ..budget import Budget, BudgetExceeded, over_budget
+    from ..lint import apply_suppressions
 
-    shown = name
-    if name == STDIN:
-        shown = options.stdin_filename or "<stdin>"
-        source = Source(shown, stdin.read())
-        on_disk = False
-    else:
-        try:
-            source = _read(name)
-        except InputError as err:
-            return [error("E007", str(err), Source(name, ""), Span(0, 0))]
-        on_disk = True
+    # One budget for all of the file: reading and parsing it too (a file of megabytes, or
+    # /dev/zero on stdin, must end as surely as an evaluation that loops).
+    budget = Budget(options.timeout, options.max_memory)
+    shown = (options.stdin_filename or "<stdin>") if name == STDIN else name
+    try:
+        source = budget.run(lambda: _read(name, shown, stdin))
+        expr, problems = budget.run(lambda: _static(source))
+    except InputError as err:
+        return [input_error(str(err), shown)]
+    except BudgetExceeded as exceeded:
+        return [over_budget(exceeded, shown)]
+    on_disk = name != STDIN
+    shown = source.name if on_disk else shown  # a directory's file, as the user named it
     path = os.path.abspath(shown)
-    expr, problems = parse_only(source)
     if expr is None:
         return problems
-    problems = undefined_variable_errors(expr, source) + lint(expr, source)
     if not any(d.is_error for d in problems):
         from ..checkout import repo_root
 
         root = repo_root(path)
         if _is_entry_point(path, root):
             text = None if on_disk else source.text
-            problems += _evaluate(path, root, expr, text, options)
+            problems += _evaluate(path, root, expr, text, options, budget)
     problems = [_for_the_user(d, path, source) for d in problems]
+    # Last, on what is shown only: an ignore comment drops warnings, never an error, so it
+    # cannot change whether the file is evaluated above.
     problems = apply_suppressions(source, problems)
     return sorted(problems, key=lambda d: (d.source.name != shown, d.source.name, d.span.start))
 
 
-def _read(name: str) -> Source:
-    from ..frontend import read_source
+def _read(name: str, shown: str, stdin: IO[str]) -> Source:
+    """The file `name` (stdin as `shown`); a directory means the file Hercules CI picks
+    in it."""
+    from ..frontend import read_source, read_stream
 
+    if name == STDIN:
+        return Source(shown, read_stream(stdin, shown))
     if os.path.isdir(name):
         from ..effects.files import NoCiFile, find_file
 
@@ -144,12 +164,21 @@ def _is_entry_point(path: str, root: str) -> bool:
 # --- evaluation passes --------------------------------------------------------------------
 
 
-def _evaluate(
-    path: str, root: str, expr: Expr, text: str | None, options: CheckOptions
-) -> list[Diagnostic]:
-    import time
+def _static(source: Source) -> tuple[Expr | None, list[Diagnostic]]:
+    """The syntax tree, or None and the syntax error; then the undefined variables and
+    the lint warnings."""
+    from ..lint import lint
 
-    from ..budget import BudgetExceeded, run_with_budget
+    expr, problems = parse_only(source)
+    if expr is None:
+        return None, problems
+    return expr, undefined_variable_errors(expr, source) + lint(expr, source)
+
+
+def _evaluate(
+    path: str, root: str, expr: Expr, text: str | None, options: CheckOptions, budget: Budget
+) -> list[Diagnostic]:
+    from ..budget import BudgetExceeded, over_budget
     from ..checkout import default_branch
     from ..effects.branches import compared_refs
     from .sweep import Pass, run_pass
@@ -158,19 +187,13 @@ def _evaluate(
     refs = [f"refs/heads/{default}"]
     refs += [r for r in compared_refs(expr) if r not in refs]
     secrets = _secrets_file(options, root)
-    deadline = time.monotonic() + options.timeout
     seen: dict[tuple[str, str, int, int, str], Diagnostic] = {}
     for index, ref in enumerate(refs):
         p = Pass(path, ref, root, default, secrets, text)
-        remaining = deadline - time.monotonic()
         try:
-            found = run_with_budget(
-                functools.partial(run_pass, p),
-                seconds=max(remaining, 0.01),
-                memory_mb=options.max_memory,
-            )
+            found = budget.run(functools.partial(run_pass, p))
         except BudgetExceeded as exceeded:
-            found = [_over_budget(exceeded, path, options)]
+            found = [over_budget(exceeded, path)]
         for d in found:
             key = (d.code, d.source.name, d.span.start, d.span.end, d.message)
             if key not in seen:
@@ -178,26 +201,6 @@ def _evaluate(
         if any(d.code in ("E113", "E114") for d in found):
             break
     return list(seen.values())
-
-
-def _over_budget(exceeded: BudgetExceeded, path: str, options: CheckOptions) -> Diagnostic:
-    """E113/E114 at the file's start (`_for_the_user` gives it the file's text)."""
-    source = Source(path, "")
-    if exceeded.kind == "memory":
-        return error(
-            "E114",
-            f"evaluation used more than its memory budget of {options.max_memory} MiB",
-            source,
-            Span(0, 0),
-            notes=["help: raise it with --max-memory MIB if the file really needs more"],
-        )
-    return error(
-        "E113",
-        f"evaluation took longer than its time budget of {options.timeout:g} s",
-        source,
-        Span(0, 0),
-        notes=["help: raise it with --timeout SECONDS if the file really needs longer"],
-    )
 
 
 def _on_ref(d: Diagnostic, ref: str) -> Diagnostic:

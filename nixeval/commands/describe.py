@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from ..budget import JOB_MIB, JOB_SECONDS, Budget, BudgetExceeded, over_budget
 from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
 from ..eval import errors as E
-from ..frontend import InputError, internal_error
+from ..frontend import InputError, input_error, internal_error, read_source
 from ..syntax import Source
 from ..syntax.nodes import Span
 
@@ -39,6 +40,13 @@ class DescribeOptions:
     show_trace: bool = False
     diagnostics_format: str = "human"
     debug: bool = False
+    # The budget of reading, parsing, evaluating and validating (`nixeval.budget`).
+    timeout: float = JOB_SECONDS
+    max_memory: float = JOB_MIB
+    # Pure evaluation (design §7) unless --impure; `offer_impure`: the command has
+    # --impure (the main job; run has not), so a refused read may point at it.
+    impure: bool = False
+    offer_impure: bool = False
 
 
 def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> int:
@@ -60,23 +68,20 @@ def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> 
 def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] | None:
     """The validated description document of the file `options` name, or None after its
     errors were reported (warnings are reported either way)."""
-    from ..eval.machine import Machine
-    from .eval import search_path
-
-    machine = Machine(
-        search_path=search_path(options.include, os.environ.get("NIX_PATH")),
-        unknowns=True,
-    )
+    machine = _machine(options)
     source: Source | None = None
     diagnostics: list[Diagnostic] = []
     document: dict[str, Any] | None = None
     try:
         from ..effects.files import find_file
 
+        budget = Budget(options.timeout, options.max_memory)
         file = find_file(options.file)
         source = Source(os.path.abspath(file), "")
-        document, problems = _describe(machine, file, options)
+        document, problems = budget.run(lambda: _describe(machine, file, options))
         diagnostics.extend(problems)
+    except BudgetExceeded as exceeded:
+        diagnostics.append(over_budget(exceeded, source.name if source else "."))
     except E.ParseFailed as err:
         diagnostics.extend(err.diagnostics)  # type: ignore[arg-type]
     except E.EvalError as err:
@@ -88,9 +93,8 @@ def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] |
 
         overflow = E.StackOverflow("stack overflow (possible infinite recursion)")
         diagnostics.append(eval_diagnostic(overflow, source, options.show_trace))
-    except (InputError, FileNotFoundError) as err:
-        name = options.file or "."
-        diagnostics.append(error("E007", str(err), Source(name, ""), Span(0, 0)))
+    except (InputError, FileNotFoundError) as err:  # FileNotFoundError: no ci file
+        diagnostics.append(input_error(str(err), options.file or "."))
     except Exception as exc:
         if options.debug:
             raise
@@ -104,6 +108,23 @@ def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] |
     return document
 
 
+def _machine(options: DescribeOptions) -> Any:
+    """The machine of the evaluation: pure (`nixeval.commands.purity`), with the
+    repository of the file Hercules CI would pick as its root, or --impure's."""
+    from .purity import impure_machine, pure_machine
+
+    if options.impure:
+        return impure_machine(options.include)
+    from ..checkout import repo_root
+    from ..effects.files import find_file
+
+    try:
+        file = find_file(options.file)
+    except (InputError, OSError):
+        file = options.file or "."  # its error is reported where it is read
+    return pure_machine(repo_root(file), options.include, options.offer_impure)
+
+
 def _describe(
     machine: Any, file: str, options: DescribeOptions
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
@@ -113,6 +134,10 @@ def _describe(
     from .eval import _parse_attr_path
 
     path = os.path.abspath(file)
+    # Read here, not by the evaluator: a FIFO or a device is refused before a byte is
+    # read, and an unreadable file is E007. The evaluator takes the text as check's does
+    # an editor's buffer.
+    machine.store_texts[path] = read_source(file).text
     base = os.path.dirname(path)
     checkout = checkout_for(base, options.as_branch, options.as_ref, options.as_tag)
     root, flake = _root(machine, path, checkout, options)
@@ -217,6 +242,10 @@ def _listing(document: dict[str, Any], output: str) -> str:
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
     if not rows:
         return "no effects\n"
+    from ..terminal import display_line
+
+    # Names and conditions come from the project: escaped, and aligned as shown.
+    rows = [{key: display_line(value) for key, value in r.items()} for r in rows]
     width = max(len(r["attrPath"]) for r in rows)
     fwidth = max(len(r["function"]) for r in rows)
     lines = []
@@ -237,7 +266,7 @@ def for_the_user(d: Diagnostic) -> Diagnostic:
 
     source = d.source
     if source.name != display_path(source.name):
-        source = Source(display_path(source.name), source.text, source.origin)
+        source = dataclasses.replace(source, name=display_path(source.name))
     notes = tuple(note for note in d.notes if MODEL_DIR not in note)
     return dataclasses.replace(d, source=source, notes=notes)
 

@@ -18,7 +18,7 @@ from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
 from ..eval import errors as E
 from ..eval.force import force
 from ..eval.machine import Machine
-from ..frontend import InputError, internal_error, parse_checked
+from ..frontend import InputError, input_error, internal_error, parse_checked, read_source
 from ..printing import force_deep, print_value, to_json_text
 from ..syntax import Source
 from ..syntax.nodes import Span
@@ -112,7 +112,7 @@ def run_eval(options: EvalOptions, stdout: IO[str], stderr: IO[str]) -> int:
             _report([eval_diagnostic(overflow, source, options.show_trace)], options, stderr)
         except InputError as err:
             failed = True
-            _report([error("E007", str(err), Source(item, ""), Span(0, 0))], options, stderr)
+            _report([input_error(str(err), item)], options, stderr)
         except Exception as exc:
             if options.debug:
                 raise
@@ -132,11 +132,13 @@ def _evaluate_input(machine: Machine, item: str, expressions: bool) -> tuple[Sou
         if expr is None:
             raise E.ParseFailed(problems)
         return source, machine.eval(expr, machine.file_env(source, os.getcwd()))
-    path = os.path.abspath(item)
-    if not os.path.exists(path):
-        raise InputError(f"cannot read '{item}': no such file")
-    source = Source(item, "")
-    return source, import_file(machine, path)
+    # Read here, not by the evaluator: a FIFO or a device such as /dev/zero is refused
+    # before a byte is read (nix-instantiate would wait or read forever); a directory
+    # means its default.nix, as in Nix.
+    read = read_source(item)
+    path = os.path.abspath(read.name)
+    machine.store_texts[path] = read.text
+    return Source(item, ""), import_file(machine, path)
 
 
 def _auto_args(machine: Machine, options: EvalOptions) -> dict[str, Any]:

@@ -6,10 +6,9 @@ import sys
 from collections.abc import Sequence
 from typing import IO
 
-from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
-from ..frontend import InputError, internal_error, parse_checked, read_source
+from ..diagnostics import RENDERERS, Diagnostic, render_human, use_colour
+from ..frontend import InputError, input_error, internal_error, parse_checked, read_source
 from ..syntax import Source
-from ..syntax.nodes import Span
 from ..syntax.printer import to_nix
 
 
@@ -35,7 +34,7 @@ def run_parse(
                 source = read_source(item)
             except InputError as e:
                 source = Source(item, "")
-                diagnostics.append(error("E007", str(e), source, Span(0, 0)))
+                diagnostics.append(input_error(str(e), item))
         if not diagnostics:
             try:
                 expr, diagnostics = parse_checked(source)

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from ..diagnostics import Diagnostic, render_human, use_colour
-from ..execution.model import RunEffect, Supplies, unplaced
+from ..budget import JOB_MIB, JOB_SECONDS
+from ..diagnostics import Diagnostic, render_human, unplaced, use_colour
+from ..execution.model import RunEffect, Supplies
 
 
 @dataclass
@@ -33,6 +34,10 @@ class RunOptions:
     argstrs: list[tuple[str, str]] = field(default_factory=list)
     include: list[str] = field(default_factory=list)
     debug: bool = False
+    # The budget of reading, parsing, evaluating and validating the input (not of running
+    # the effect: that is the backend's, and as long as the effect takes).
+    timeout: float = JOB_SECONDS
+    max_memory: float = JOB_MIB
 
 
 def is_description(target: str | None, attr_paths: list[str]) -> bool:
@@ -81,7 +86,8 @@ def _pairs(items: list[str]) -> list[tuple[str, str]]:
 
 
 def _document(options: RunOptions, stdin: IO[str], stderr: IO[str]) -> dict[str, Any] | None:
-    from ..execution.load import DescriptionError, parse_description
+    from ..budget import Budget, BudgetExceeded, over_budget
+    from ..execution.load import DescriptionError, read_description
     from ..execution.model import Refused
 
     if not is_description(options.target, options.attr_paths):
@@ -98,23 +104,20 @@ def _document(options: RunOptions, stdin: IO[str], stderr: IO[str]) -> dict[str,
                 as_ref=options.as_ref,
                 as_tag=options.as_tag,
                 debug=options.debug,
+                timeout=options.timeout,
+                max_memory=options.max_memory,
             ),
             stderr,
         )
-    name = "<stdin>" if options.target == "-" else str(options.target)
+    target = str(options.target)
+    budget = Budget(options.timeout, options.max_memory)
     try:
-        if options.target == "-":
-            text = stdin.read()
-        else:
-            with open(name, encoding="utf-8") as f:
-                text = f.read()
-    except (OSError, UnicodeDecodeError) as e:
-        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
-        raise Refused([unplaced("E007", f"cannot read {name}: {reason}", name)]) from None
-    try:
-        return parse_description(text, name)
+        return budget.run(lambda: read_description(target, stdin))
     except DescriptionError as e:
         raise Refused(e.diagnostics) from None
+    except BudgetExceeded as exceeded:
+        name = "<stdin>" if target == "-" else target
+        raise Refused([over_budget(exceeded, name)]) from None
 
 
 def _pretend(options: RunOptions, document: dict[str, Any], base: Path) -> Any:

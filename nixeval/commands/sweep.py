@@ -6,8 +6,9 @@ and collects — instead of stopping at the first — every problem: evaluation 
 each attribute, the effect functions' own checks (E201–E211), the schemas (E200), and the
 checks of `nixeval.effects.checks` (files under ``src``, secrets).
 
-The machine is restricted: it reads only inside the repository, sees an empty
-environment and no search path, and makes unknowns of what needs the network. What
+The machine is pure (`nixeval.commands.purity`, as the main job's): it reads only inside
+the repository, sees an empty environment, no clock and no search path, and makes unknowns
+of what needs the network. What
 cannot be decided offline (E111) is a warning here (W203): the file is not wrong, ci-eval
 just cannot look further.
 """
@@ -46,9 +47,9 @@ class Pass:
 def run_pass(p: Pass) -> list[Diagnostic]:
     """Every problem of `p`'s file when evaluated as if on `p.ref`."""
     from ..checkout import checkout_without_git
-    from ..eval.machine import Machine
+    from .purity import pure_machine
 
-    machine = Machine(search_path=[], environ={}, pure=True, unknowns=True, allowed_paths=[p.root])
+    machine = pure_machine(p.root)
     if p.text is not None:
         machine.store_texts[p.file] = p.text  # read instead of the file on disk
     checkout = checkout_without_git(os.path.dirname(p.file), as_ref=p.ref)

@@ -29,7 +29,16 @@ from ..eval.errors import RestrictedPath
 from ..spelling import closest
 from ..syntax import Source
 from ..syntax.nodes import Span
-from .secrets import Pretend, SecretsError, condition_holds, condition_to_json, parse_secrets
+from .secrets import (
+    Pretend,
+    SecretsError,
+    condition_holds,
+    decode_secrets,
+    json_pointer,
+    locate_error,
+    parse_secrets,
+    read_secrets_source,
+)
 
 NETWORK_FILE_ARGUMENTS = ("networkFiles", "prebuildOnlyNetworkFiles", "deployOnlyNetworkFiles")
 
@@ -41,26 +50,35 @@ Locate = Callable[[str | None, str | None], tuple[Source, Span]]
 @dataclass(frozen=True)
 class SecretsFile:
     """A secrets.json as read for checking: its entries as JSON (values unparsed, so one
-    bad entry is reported for the effects that use it), or why it could not be read."""
+    bad entry is reported for the effects that use it), or why it could not be read. Its
+    text (`file`, a sensitive Source) serves only to say where a problem is."""
 
     path: str
     entries: Mapping[str, object] | None
-    problem: str | None = None
+    problem: SecretsError | None = None
+    file: Source | None = None
 
     @classmethod
     def read(cls, path: str) -> SecretsFile:
         try:
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-        except FileNotFoundError:
-            return cls(path, None, "no such file")
-        except (OSError, UnicodeDecodeError) as e:
-            return cls(path, None, f"cannot read it: {getattr(e, 'strerror', None) or e}")
-        except json.JSONDecodeError as e:
-            return cls(path, None, f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}")
-        if not isinstance(data, dict):
-            return cls(path, None, "the top level is not a JSON object")
-        return cls(path, data)
+            file = read_secrets_source(path)
+            data = decode_secrets(file)
+        except SecretsError as e:
+            return cls(path, None, e, e.file)
+        if isinstance(data, dict):
+            return cls(path, data, None, file)
+        try:  # for the agent's wording, from the one parser of secrets files
+            parse_secrets(data, path)
+        except SecretsError as e:
+            return cls(path, None, locate_error(e, file), file)
+        raise AssertionError("parse_secrets accepted a secrets file that is not an object")
+
+    def problem_text(self) -> str:
+        """Why the file cannot be used, with the place when there is one."""
+        if self.problem is None:
+            return ""
+        where = self.problem.where()
+        return f"{where}: {self.problem}" if where else f"'{self.path}': {self.problem}"
 
 
 @dataclass(frozen=True)
@@ -189,7 +207,7 @@ def _secrets(
             continue  # a GitToken, or unknown
         source, span = _secret_position(description, locate, name)
         if file.entries is None:
-            yield error("E218", f"cannot use secrets file '{where}': {file.problem}", source, span)
+            yield error("E218", f"cannot use secrets file {file.problem_text()}", source, span)
             return
         if name not in file.entries:
             suggestion = closest(name, file.entries)
@@ -204,7 +222,9 @@ def _secrets(
         try:
             secret = parse_secrets({name: file.entries[name]}, where)[name]
         except SecretsError as e:
-            yield error("E215", f"secret '{name}' in {where}: {e}", source, span)
+            place, what = _place(file, e), e.what()
+            notes = [f"in {what}"] if what else []
+            yield error("E215", f"secret '{name}' in {place}: {e}", source, span, notes=notes)
             continue
         for field_name in entry.get("fields", []):
             if field_name not in secret.data:
@@ -229,14 +249,22 @@ def _secrets(
             )
         elif condition_holds(secret.condition, ctx.pretend) is False:
             # (None: it depends on the repository or owner, unknown without a forge remote)
-            shown = json.dumps(condition_to_json(secret.condition))
+            # The condition is pointed at, not shown: nothing of the file is.
+            place = _place(file, SecretsError("", json_pointer(name, "condition")))
             yield error(
                 "E217",
                 f"secret '{name}' is not granted on {job}, where the effect runs: "
-                f"its condition {shown} does not hold",
+                f"its condition ({place}) does not hold",
                 source,
                 span,
             )
+
+
+def _place(file: SecretsFile, e: SecretsError) -> str:
+    """``path:line:column`` of the problem `e` in the secrets file (else the path)."""
+    if file.file is not None:
+        e = locate_error(e, file.file)
+    return e.where() or file.path
 
 
 def _secret_position(

@@ -9,7 +9,10 @@ Parsing follows the agent (``Hercules.Formats.Secret``): the checks run in its o
 messages; aeson's own type errors are rendered in aeson's wording. The JSON Schema
 ``schemas/secrets.schema.json`` is checked as well, so the two cannot drift silently.
 
-Secret values (everything under ``data``) never appear in an error message or a repr.
+Nothing of the file's content appears in an error message or a repr, only secret and
+field names and places (a wrong ``kind`` is not quoted as the agent quotes it: it may be a
+pasted token). The file is read as a sensitive `Source` (`read_secrets_source`), which
+diagnostics point into and never print; only a regular file of at most 16 MiB is read.
 """
 
 from __future__ import annotations
@@ -17,10 +20,13 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias, assert_never
+
+from ..syntax.source import Source
 
 __all__ = [
     "CONDITION_FIELDS",
@@ -39,12 +45,16 @@ __all__ = [
     "SecretsError",
     "condition_holds",
     "condition_to_json",
+    "decode_secrets",
     "evaluate_condition",
     "grant",
+    "json_pointer",
     "load_secrets",
     "local_secrets_path",
+    "locate_error",
     "parse_condition",
     "parse_secrets",
+    "read_secrets_source",
     "repository_secrets_path",
     "schema_path",
     "uses_default_branch",
@@ -148,6 +158,15 @@ def _aeson_type(value: object) -> str:
 
 def _pointer_token(key: str | int) -> str:
     return "/" + str(key).replace("~", "~0").replace("/", "~1")
+
+
+def json_pointer(*keys: str | int) -> str:
+    """The JSON pointer (RFC 6901) of a path of keys, e.g. ``/a~1b/condition``."""
+    return "".join(_pointer_token(k) for k in keys)
+
+
+def _unescape_token(token: str) -> str:
+    return token.replace("~1", "/").replace("~0", "~")
 
 
 def parse_condition(value: object) -> Condition:
@@ -365,18 +384,42 @@ class SecretsError(ValueError):
     """A secrets.json problem or a denied secret.
 
     ``pointer`` is a JSON pointer (RFC 6901) into the secrets file ("" is the whole file);
-    ``source`` names the file when known. ``str()`` is the message alone. Messages never
-    contain secret values.
+    ``source`` names the file when known; ``file`` is its text when it was read (a
+    sensitive `Source`: diagnostics may point into it, never quote it) and ``offset`` the
+    place of the problem in it. ``str()`` is the message alone. Messages are made of the
+    file's structure only (secret and field names, JSON types, positions), never of a value
+    in it: a kind, a condition or a data string may be a pasted token.
     """
 
     def __init__(
-        self, message: str, pointer: str = "", source: str | None = None, offset: int | None = None
+        self,
+        message: str,
+        pointer: str = "",
+        source: str | None = None,
+        offset: int | None = None,
+        file: Source | None = None,
     ) -> None:
         super().__init__(message, pointer)
         self.message = message
         self.pointer = pointer
         self.source = source
-        self.offset = offset  # where in the file, when the file is not even JSON
+        self.offset = offset
+        self.file = file
+
+    def where(self) -> str | None:
+        """``path:line:column`` of the problem, when the file was read."""
+        if self.file is None or self.offset is None:
+            return None
+        pos = self.file.position(self.offset)
+        return f"{self.file.name}:{pos.line}:{pos.column}"
+
+    def what(self) -> str | None:
+        """Which secret and field the problem is in (from the pointer), e.g. ``secret
+        'deploy', field condition/or/1``; None for the file as a whole."""
+        if not self.pointer:
+            return None
+        name, *path = [_unescape_token(t) for t in self.pointer.split("/")[1:]]
+        return f"secret '{name}'" + (f", field {'/'.join(path)}" if path else "")
 
     def __str__(self) -> str:
         return self.message
@@ -407,70 +450,6 @@ class Secret:
     __str__ = __repr__
 
 
-# Haskell's `show` names for control characters, used to render the agent's kind message.
-_ASCII_NAMES = [
-    "NUL",
-    "SOH",
-    "STX",
-    "ETX",
-    "EOT",
-    "ENQ",
-    "ACK",
-    "a",
-    "b",
-    "t",
-    "n",
-    "v",
-    "f",
-    "r",
-    "SO",
-    "SI",
-    "DLE",
-    "DC1",
-    "DC2",
-    "DC3",
-    "DC4",
-    "NAK",
-    "SYN",
-    "ETB",
-    "CAN",
-    "EM",
-    "SUB",
-    "ESC",
-    "FS",
-    "GS",
-    "RS",
-    "US",
-]
-
-
-def _haskell_show_text(s: str) -> str:
-    """``show`` of a Haskell Text: the agent's rendering of a wrong ``kind``."""
-    out = ['"']
-    for i, ch in enumerate(s):
-        nxt = s[i + 1] if i + 1 < len(s) else ""
-        o = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif o < 32:
-            name = _ASCII_NAMES[o]
-            out.append("\\" + name)
-            if name == "SO" and nxt == "H":
-                out.append("\\&")
-        elif o == 127:
-            out.append("\\DEL")
-        elif o > 127:
-            out.append(f"\\{o}")
-            if nxt.isdigit() and nxt.isascii():
-                out.append("\\&")
-        else:
-            out.append(ch)
-    out.append('"')
-    return "".join(out)
-
-
 def schema_path() -> Path:
     """Where ``secrets.schema.json`` is, in a checkout or an installed wheel."""
     return Path(__file__).resolve().parent.parent / "_data" / "schemas" / SCHEMA_NAME
@@ -490,9 +469,8 @@ def _parse_secret(name: str, value: object, where: str) -> Secret:
             where + "/kind",
         )
     if kind != "Secret":
-        raise SecretsError(
-            f'kind field must be "Secret", not {_haskell_show_text(kind)}', where + "/kind"
-        )
+        # The agent's message goes on ", not <the kind>": not shown, it may be a value.
+        raise SecretsError('kind field must be "Secret"', where + "/kind")
     if "apiVersion" in value:
         raise SecretsError("Unexpected apiVersion field.", where + "/apiVersion")
     if "data" not in value:
@@ -553,23 +531,91 @@ def parse_secrets(data: object, source_name: str) -> dict[str, Secret]:
     return secrets
 
 
-def load_secrets(path: str | os.PathLike[str]) -> dict[str, Secret]:
-    """Read and check a secrets.json file."""
-    p = Path(path)
+#: The largest secrets file read: a real one is a few KiB, and a bigger one (or
+#: ``/dev/zero``) must end in an error, not in memory exhaustion.
+MAX_SECRETS_BYTES = 16 * 1024 * 1024
+
+
+def read_secrets_source(path: str | os.PathLike[str]) -> Source:
+    """The text of a secrets file, as a sensitive `Source`.
+
+    Only a regular file of at most `MAX_SECRETS_BYTES` is read: a FIFO, a device or a
+    directory is refused at once (opened without blocking, so a FIFO nobody writes to does
+    not hang). Raises `SecretsError`; a file that is not UTF-8 is one at the first bad byte.
+    """
+    name = str(path)
     try:
-        raw = p.read_bytes()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise SecretsError("no such file", "", name) from None
     except OSError as e:
-        raise SecretsError(f"cannot read secrets file: {e.strerror}", "", str(p)) from None
+        raise SecretsError(f"cannot read it: {e.strerror}", "", name) from None
     try:
-        data = json.loads(raw)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise SecretsError(f"it is {what}", "", name)
+        raw = b""
+        if info.st_size <= MAX_SECRETS_BYTES:
+            with os.fdopen(fd, "rb", closefd=False) as f:
+                raw = f.read(MAX_SECRETS_BYTES + 1)  # + 1: a file that grew is too large too
+    except OSError as e:
+        raise SecretsError(f"cannot read it: {e.strerror}", "", name) from None
+    finally:
+        os.close(fd)
+    if max(info.st_size, len(raw)) > MAX_SECRETS_BYTES:
+        raise SecretsError(f"it is larger than {MAX_SECRETS_BYTES // 2**20} MiB", "", name)
+    try:
+        return Source(name, raw.decode("utf-8"), sensitive=True)
+    except UnicodeDecodeError as e:
+        # Not the codec's message: it quotes the offending byte.
+        text = raw.decode("utf-8", "replace")
+        offset = len(raw[: e.start].decode("utf-8", "replace"))
+        file = Source(name, text, sensitive=True)
+        raise SecretsError("invalid JSON: not UTF-8", "", name, offset, file) from None
+
+
+def decode_secrets(file: Source) -> object:
+    """The JSON value of a secrets file's text; `SecretsError` at the place it is not JSON."""
+
+    def fail(message: str, offset: int = 0) -> SecretsError:
+        return SecretsError(f"invalid JSON: {message}", "", file.name, offset, file)
+
+    try:
+        return json.loads(file.text)
     except json.JSONDecodeError as e:
-        # e.msg and the position only: the message never quotes the document.
-        raise SecretsError(
-            f"invalid JSON: {e.msg} at line {e.lineno}, column {e.colno}", "", str(p), e.pos
-        ) from None
-    except UnicodeDecodeError:
-        raise SecretsError("invalid JSON: not UTF-8", "", str(p)) from None
-    return parse_secrets(data, str(p))
+        # The message up to any ':' (some versions of the decoder go on to quote the
+        # text); the position is the error's place.
+        raise fail(e.msg.partition(":")[0].removesuffix(" at"), e.pos) from None
+    except RecursionError:
+        raise fail("nested too deeply") from None
+    except ValueError:  # a number of more digits than Python converts
+        raise fail("a number is too long") from None
+
+
+def locate_error(e: SecretsError, file: Source) -> SecretsError:
+    """`e` with the place its pointer names in `file` (a secrets file that is valid JSON)."""
+    from ..execution.load import locate
+
+    e.file, e.source = file, file.name
+    if e.offset is None:
+        try:
+            e.offset = locate(file.text, e.pointer)
+        except (ValueError, IndexError, RecursionError):
+            e.offset = 0
+    return e
+
+
+def load_secrets(path: str | os.PathLike[str]) -> dict[str, Secret]:
+    """Read and check a secrets.json file; a `SecretsError` has its place in the file."""
+    file = read_secrets_source(path)
+    data = decode_secrets(file)
+    try:
+        return parse_secrets(data, file.name)
+    except SecretsError as e:
+        raise locate_error(e, file) from None
+    except RecursionError:
+        raise SecretsError("a condition is nested too deeply", "", file.name, 0, file) from None
 
 
 def grant(secrets: Mapping[str, Secret], name: str, pretend: Pretend, local_name: str) -> Secret:

@@ -1,10 +1,14 @@
-"""``--format text``: a description document as a readable summary."""
+"""``--format text``: a description document as a readable summary.
+
+Names, values, commands and scripts come from the project: each line is
+`terminal.display_line`-d, so whatever a value holds it is shown escaped, on its line."""
 
 from __future__ import annotations
 
 import shlex
 from typing import Any
 
+from ..terminal import display_line
 from .encode import is_unknown_json
 
 PHASE_TITLES = {
@@ -106,11 +110,12 @@ def render_effect(effect: dict[str, Any]) -> str:
             out += [f"    {line}" for line in step_lines(step)]
     if effect["prebuilt"] is not None:
         out.append(f"  prebuilt: {show(effect['prebuilt'])}")
-    return "\n".join(out) + "\n"
+    return "\n".join(display_line(line) for line in out) + "\n"
 
 
 def render_text(document: dict[str, Any]) -> str:
     checkout = document["checkout"]
     where = checkout.get("ref") or "an unknown ref"
-    head = f"{document['file']} on {where}: {len(document['effects'])} effect(s)\n"
+    head = display_line(f"{document['file']} on {where}: {len(document['effects'])} effect(s)")
+    head += "\n"
     return head + "".join("\n" + render_effect(e) for e in document["effects"])

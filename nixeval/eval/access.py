@@ -1,6 +1,7 @@
 """Which files Nix code may touch: any (the default), or only those below a few allowed
-roots (restricted mode, as ``nix-instantiate --restrict-eval``; ``ci-eval check`` uses it
-to evaluate an untrusted ci.nix with the repository as the only root).
+roots (restricted mode, as ``nix-instantiate --restrict-eval``; every command that reads
+a project — ``check``, the main job, ``run`` — evaluates an untrusted ci.nix so, with the
+roots of `nixeval.commands.purity`: the repository and the ``-I`` entries).
 
 Every file system access the evaluator makes on behalf of Nix code (``import``,
 ``readFile``, ``readDir``, ``pathExists``, ``hashFile``, copying a path to the store,
@@ -43,10 +44,13 @@ MAX_SYMLINKS = 40
 class PathAccess:
     """The file system as Nix code sees it: everything, or only below `roots`."""
 
-    __slots__ = ("_resolved", "roots")
+    __slots__ = ("_resolved", "hint", "roots")
 
-    def __init__(self, allowed_paths: Sequence[str] | None) -> None:
+    def __init__(self, allowed_paths: Sequence[str] | None, hint: str | None = None) -> None:
         self.roots: tuple[str, ...] | None = None
+        # The help of a refusal: how the command that evaluates lifts the restriction, if
+        # it can (the main job's --impure; check and run cannot).
+        self.hint = hint
         self._resolved: dict[str, str] = {}
         if allowed_paths is not None:
             roots: list[str] = []
@@ -81,11 +85,12 @@ class PathAccess:
         absolute = canon_path(os.path.abspath(path))
         if not self.allows(absolute):
             raise E.RestrictedPath(
-                f"access to absolute path '{absolute}' is forbidden in restricted mode"
+                f"access to absolute path '{absolute}' is forbidden in restricted mode",
+                hint=self.hint,
             )
         resolved = self._resolve(absolute)
         if not self.allows(resolved):
-            raise _forbidden_canonical(resolved)
+            raise _forbidden_canonical(resolved, self.hint)
         self._resolved[path] = resolved
         return resolved
 
@@ -111,7 +116,7 @@ class PathAccess:
                 continue
             candidate = f"{resolved}/{name}"
             if not self._within_reach(candidate):
-                raise _forbidden_canonical("/".join([candidate, *pending[::-1]]))
+                raise _forbidden_canonical("/".join([candidate, *pending[::-1]]), self.hint)
             try:
                 target = os.readlink(candidate) if _is_link(candidate) else None
             except OSError:
@@ -144,5 +149,7 @@ def _is_link(path: str) -> bool:
     return stat.S_ISLNK(os.lstat(path).st_mode)
 
 
-def _forbidden_canonical(path: str) -> E.RestrictedPath:
-    return E.RestrictedPath(f"access to canonical path '{path}' is forbidden in restricted mode")
+def _forbidden_canonical(path: str, hint: str | None) -> E.RestrictedPath:
+    return E.RestrictedPath(
+        f"access to canonical path '{path}' is forbidden in restricted mode", hint=hint
+    )

@@ -40,7 +40,7 @@ from ..values import (
 from . import errors as E
 from . import ops
 from .access import PathAccess
-from .coerce import concat_strings, resolve_path_literal, wrap
+from .coerce import canon_path, concat_strings, resolve_path_literal, wrap
 from .env import MISSING, Env, FileContext, lookup_lexical
 from .force import force
 
@@ -58,20 +58,33 @@ class Machine:
         pure: bool = False,
         unknowns: bool = False,
         allowed_paths: Sequence[str] | None = None,
+        restricted_hint: str | None = None,
     ) -> None:
         """`allowed_paths` (None: no restriction) is restricted mode, for untrusted code:
         Nix code may then read only files below these directories (and ci-eval's own
-        models), a search path and an environment are ignored (``<x>`` is not found,
-        ``builtins.getEnv`` gives ``""``, ``~/x`` is an error), and fetchers of local
-        paths are checked too. Breaking a rule is `E.RestrictedPath` (E112)."""
-        from ..builtins.base import make_base_env
+        models), the environment is ignored (``builtins.getEnv`` gives ``""``, ``~/x`` is
+        an error), and fetchers of local paths are checked too. Breaking a rule is
+        `E.RestrictedPath` (E112), with `restricted_hint` as its help. Of the search path
+        only the entries below a root are kept: Nix's restricted mode makes its search
+        path readable, and here the caller decides what is (`nixeval.commands.purity`
+        makes the ``-I`` entries roots); any other entry is not even named to the code.
 
-        self.access = PathAccess(allowed_paths)
+        `pure` is Nix's pure evaluation: ``builtins.getEnv`` is ``""`` and the clock
+        (``builtins.currentTime``) is missing."""
+        from ..builtins.base import make_base_env
+        from ..builtins.control import IMPURE_CONSTANTS
+
+        self.access = PathAccess(allowed_paths, restricted_hint)
+        search_path = list(search_path or [])
         if self.access.restricted:
-            # Nothing of the host may reach restricted code: NIX_PATH's entries would be
-            # readable roots (as in Nix), and $HOME and friends are the user's business.
-            search_path, environ = None, {}
-        self.search_path = list(search_path or [])
+            # $HOME and friends are the user's business, not untrusted code's.
+            environ = {}
+            search_path = [
+                (prefix, path)
+                for prefix, path in search_path
+                if path.startswith("/") and self.access.allows(canon_path(path))
+            ]
+        self.search_path = search_path
         self.environ = dict(os.environ if environ is None else environ)
         self.pure = pure
         # With unknowns, what needs the network or an unresolvable <path> is an Unknown
@@ -88,6 +101,13 @@ class Machine:
         self.lambda_names: dict[int, str] = {}
         self._derivations: Any = None
         self.base_vars, self.builtins = make_base_env(self)
+        if pure:
+            # As in Nix's pure mode the names do not exist at all: `builtins ? currentTime`
+            # is false, `builtins.currentTime` a missing attribute, `__currentTime` an
+            # undefined variable.
+            for name in IMPURE_CONSTANTS:
+                self.builtins.items.pop(name, None)
+                self.base_vars.pop(f"__{name}", None)
         self._dispatch: dict[type, Callable[[Any, Env], Any]] = {
             n.Int: _literal,
             n.Float: _literal,

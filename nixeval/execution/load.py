@@ -1,11 +1,13 @@
 """Reading a description document for ``ci-eval run``: from a JSON file or stdin, checked
-against the schemas; a problem is an E300 diagnostic at the JSON value it is about."""
+against the schemas; a problem is an E300 diagnostic at the JSON value it is about, an
+input that cannot be read (missing, not a regular file, not UTF-8, larger than
+`MAX_DESCRIPTION_BYTES`) an E007."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import IO, Any
 
 from ..diagnostics import Diagnostic, error
 from ..syntax import Source
@@ -13,11 +15,33 @@ from ..syntax.nodes import Span
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 
+# A description is kilobytes; the cap keeps a wrong or hostile input (a huge file, a
+# stream that never ends) from taking the run's memory before the schemas see it.
+MAX_DESCRIPTION_BYTES = 16 * 1024 * 1024
+
 
 class DescriptionError(Exception):
     def __init__(self, diagnostics: list[Diagnostic]) -> None:
         super().__init__("; ".join(d.message for d in diagnostics))
         self.diagnostics = diagnostics
+
+
+def read_description(target: str, stdin: IO[str]) -> dict[str, Any]:
+    """The validated document in the file `target`, or on `stdin` if it is ``-``."""
+    from ..frontend import InputError, input_error, read_bytes, read_stream
+
+    name = "<stdin>" if target == "-" else target
+    try:
+        if target == "-":
+            text = read_stream(stdin, name, MAX_DESCRIPTION_BYTES)
+        else:
+            text = read_bytes(target, limit=MAX_DESCRIPTION_BYTES).decode("utf-8")
+    except InputError as e:
+        raise DescriptionError([input_error(str(e), name)]) from None
+    except UnicodeDecodeError:
+        message = f"cannot read '{name}': it is not UTF-8 text"
+        raise DescriptionError([input_error(message, name)]) from None
+    return parse_description(text, name)
 
 
 def parse_description(text: str, name: str) -> dict[str, Any]:

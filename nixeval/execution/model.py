@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostic, error
+from ..diagnostics import Diagnostic, error, unplaced
 from ..effects.encode import display_path, is_unknown_json
 
 #: The phases in the order an effect runs them (hercules-effects.md §3.4); `init` and
@@ -49,14 +49,6 @@ class Refused(Exception):
     def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
         super().__init__("; ".join(d.message for d in diagnostics))
         self.diagnostics = list(diagnostics)
-
-
-def unplaced(code: str, message: str, name: str, notes: Sequence[str] = ()) -> Diagnostic:
-    """An error about a whole input (a file, the command) rather than a place in it."""
-    from ..syntax import Source as Text
-    from ..syntax.nodes import Span
-
-    return error(code, message, Text(name, ""), Span(0, 0), notes=tuple(notes))
 
 
 def refusal(code: str, message: str, at: str, notes: Sequence[str] = ()) -> Diagnostic:

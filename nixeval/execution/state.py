@@ -8,7 +8,8 @@ What matters here is that state is never lost (design.md §7): a NixOps state fi
 record of the machines a deployment created, so
 
 * one run at a time: `StateStore.lock` takes an exclusive ``flock``, which the kernel drops
-  when the process dies, so a killed run never leaves a stale lock behind;
+  when the last process holding it ends, so a killed run never leaves a stale lock behind
+  (an effect that outlives a killed run holds it until it ends: `nixeval.execution.builds`);
 * a write-back is atomic: the new content goes to a temporary file that is fsynced and then
   renamed over the stored one, so at every instant the stored file is either the old or the
   new complete version, whenever the process is killed or the machine stops;
@@ -38,6 +39,9 @@ _CHUNK = 1 << 20
 _LOCK_NAME = ".lock"
 #: The version a write-back replaced is kept as NAME + this.
 PREVIOUS_SUFFIX = ".previous"
+#: A directory of this name that ci-eval creates (the default state directory is
+#: ``.ci-eval/state`` in the checkout) ignores itself, so no ``git add -A`` commits state.
+IGNORED_DIRECTORY = ".ci-eval"
 
 
 class StateLocked(Exception):
@@ -107,7 +111,8 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def _make_private_directory(directory: Path) -> None:
-    """Create ``directory`` and its missing parents with mode 0700: state files hold keys."""
+    """Create ``directory`` and its missing parents with mode 0700: state files hold keys.
+    A ``.ci-eval`` created here gets a ``.gitignore`` of ``*``."""
     missing: list[Path] = []
     current = directory
     while not current.exists():
@@ -116,8 +121,12 @@ def _make_private_directory(directory: Path) -> None:
             break
         current = current.parent
     for path in reversed(missing):
-        with contextlib.suppress(FileExistsError):  # created meanwhile by someone else
+        try:
             path.mkdir(mode=0o700)
+        except FileExistsError:  # created meanwhile by someone else
+            continue
+        if path.name == IGNORED_DIRECTORY:
+            (path / ".gitignore").write_text("*\n")
 
 
 def state_names(directory: Path) -> Iterator[str]:
@@ -146,16 +155,26 @@ class StateStore:
         return self.directory / _check_name(name)
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """Hold the state directory for one run.
+    def lock(self) -> Iterator[int]:
+        """Hold the state directory for one run; yields the lock's file descriptor.
 
         Non-blocking: a second run fails at once with `StateLocked` rather than waiting for a
         deploy that may take an hour. The lock file is kept (deleting it would let a third run
-        lock a fresh file while the second still holds the old one).
+        lock a fresh file while the second still holds the old one). A process that inherits
+        the descriptor holds the lock too (a ``flock`` belongs to the open file description),
+        until the lock is released here or the last holder ends.
+
+        A directory that cannot be created or opened is a `StateError` naming it.
         """
-        _make_private_directory(self.directory)
+        if self.directory.exists() and not self.directory.is_dir():
+            raise StateError(f"the state directory {self.directory} is not a directory")
         lock_path = self.directory / _LOCK_NAME
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            _make_private_directory(self.directory)
+            fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as e:
+            reason = e.strerror or str(e)
+            raise StateError(f"cannot use the state directory {self.directory}: {reason}") from None
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -168,7 +187,7 @@ class StateStore:
                 ) from None
             self._remove_stale_temporaries()
             try:
-                yield
+                yield fd
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
         finally:

@@ -23,7 +23,14 @@ class Source:
     # What Nix names the file in positions (__curPos, unsafeGetAttrPos), when that differs
     # from `name`: for `-E EXPR` Nix uses the expression text itself.
     origin: str | None = None
+    # The text is confidential (a secrets.json): diagnostics may point into it (positions
+    # are computed as usual) but renderers never print any of it.
+    sensitive: bool = False
     _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def __repr__(self) -> str:
+        text = "<not shown>" if self.sensitive else repr(self.text)
+        return f"Source(name={self.name!r}, text={text}, origin={self.origin!r})"
 
     @property
     def position_file(self) -> str:
