@@ -10,30 +10,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from nixeval.budget import CHECK_MIB, CHECK_SECONDS, JOB_MIB, JOB_SECONDS
-
-
-def ci_eval(cwd: Path, *argv: str) -> tuple[int, str, str, float]:
-    """Status, stdout, stderr and seconds taken by ``python -m nixeval ARGV`` in `cwd`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")}
-    env["HOME"] = str(cwd)
-    env["NO_COLOR"] = "1"
-    start = time.monotonic()
-    result = subprocess.run(
-        [sys.executable, "-m", "nixeval", *argv],
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return result.returncode, result.stdout, result.stderr, time.monotonic() - start
+from tests.cli_process import ci_eval
 
 
 def slow_to_parse(path: Path) -> Path:

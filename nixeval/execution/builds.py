@@ -27,7 +27,6 @@ committed is not written again, and the record goes only after the commit.
 from __future__ import annotations
 
 import contextlib
-import errno
 import fcntl
 import json
 import os
@@ -40,7 +39,7 @@ from pathlib import Path
 from typing import IO
 
 from ..terminal import escape
-from .state import StateError, StateLocked, StateStore, state_names
+from .state import StateError, StateLocked, StateStore, state_names, try_lock
 
 __all__ = [
     "BUILD_PREFIX",
@@ -238,11 +237,7 @@ def _claimed(path: Path) -> Iterator[bool]:
         yield False  # removed meanwhile, or not a build directory of ours
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as e:
-            if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise
+        if not try_lock(fd):
             yield False
             return
         # Removed by another recovering run between our open and our lock?

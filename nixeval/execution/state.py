@@ -140,6 +140,17 @@ def state_names(directory: Path) -> Iterator[str]:
             yield name
 
 
+def try_lock(fd: int) -> bool:
+    """Take the exclusive ``flock`` of `fd` if no one holds it: False if another does."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+        if e.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            raise
+        return False
+    return True
+
+
 class StateStore:
     """The state files of one project, in one directory.
 
@@ -176,11 +187,7 @@ class StateStore:
             reason = e.strerror or str(e)
             raise StateError(f"cannot use the state directory {self.directory}: {reason}") from None
         try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError as exc:
-                if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                    raise
+            if not try_lock(fd):
                 raise StateLocked(
                     f"the state directory {self.directory} is in use by another ci-eval run "
                     f"(lock file {lock_path})"

@@ -1,0 +1,49 @@
+"""``python -m nixeval`` in a real process, timed, for the tests of budgets and bad inputs."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+
+def ci_eval(
+    cwd: Path,
+    *argv: str,
+    stdin: int | None = subprocess.DEVNULL,
+    as_user: bool = False,
+    timeout: float = 120,
+    **environ: str,
+) -> tuple[int, str, str, float]:
+    """Status, stdout, stderr and seconds taken by ``python -m nixeval ARGV`` in `cwd`
+    (with `environ` added to the environment; `as_user`: without root's right to read
+    any file), killed after `timeout` seconds so that a hang fails the test."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")} | environ
+    env["HOME"] = str(cwd)
+    env["NO_COLOR"] = "1"
+    start = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "nixeval", *argv],
+        cwd=cwd,
+        env=env,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        preexec_fn=_without_root_file_access if as_user and os.geteuid() == 0 else None,
+    )
+    return result.returncode, result.stdout, result.stderr, time.monotonic() - start
+
+
+def _without_root_file_access() -> None:
+    """In the child, before exec: drop the capabilities that let root read any file
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from the bounding set, so that after exec a
+    file with mode 000 is EACCES for it as for anyone (tests run as root here)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop = 24
+    for capability in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(pr_capbset_drop, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
