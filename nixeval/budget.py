@@ -30,6 +30,7 @@ sees only what is resident at each poll.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import resource
 import sys
 import threading
@@ -146,8 +147,6 @@ def _memory_mib() -> tuple[float, float]:
 def _interrupt(worker: threading.Thread) -> None:
     ident = worker.ident
     if ident is not None and worker.is_alive():
-        import ctypes  # only to stop a worker: not on every command's start-up path
-
         ctypes.pythonapi.PyThreadState_SetAsyncExc(
             ctypes.c_ulong(ident), ctypes.py_object(BudgetInterrupt)
         )
