@@ -30,7 +30,7 @@ sees only what is resident at each poll.
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import ctypes  # up front: imported while a worker holds the GIL, it would come too late
 import resource
 import sys
 import threading
