@@ -7,7 +7,7 @@ validating.
 is the allowance of one job; `Budget.run` (`run_with_budget` for a single step) runs a
 function in such a thread and watches it from the calling thread every `POLL_SECONDS`:
 wall time against the budget, and memory as the growth of the process's resident set
-since the start (`_memory_mib`). Over budget, it raises `BudgetInterrupt` *inside* the
+since the start (`Budget.grown`). Over budget, it raises `BudgetInterrupt` *inside* the
 worker (CPython's ``PyThreadState_SetAsyncExc``), which unwinds the evaluation; being a
 `BaseException`, nothing that catches ``Exception`` (``tryEval``, the effect walkers) can
 swallow it. The caller then gets `BudgetExceeded`.
@@ -19,12 +19,13 @@ concatenation / ``bytes`` copy, a big-integer operation, or Python's `re` backtr
 caller gives up waiting and raises `BudgetExceeded` anyway; the worker (a daemon thread)
 is abandoned and goes on until that operation ends, so the process should exit soon.
 
-Memory is measured two ways, and the larger growth counts. The peak resident set
-(``getrusage``'s ``ru_maxrss``) sees a spike between two polls, but it is a high-water mark
-that Linux carries over ``exec`` from the parent: started by a big process (a test runner,
-an editor), ci-eval's peak begins at the parent's and its own growth stays hidden below it.
-The current resident set (``/proc/self/statm``, where there is one) has no such floor, but
-sees only what is resident at each poll.
+Memory is the growth of the peak resident set (``getrusage``'s ``ru_maxrss``): one call
+that does not let go of the interpreter lock, so a worker busy in long C operations does
+not delay it, and it sees a spike between two polls. But it is a high-water mark that
+Linux carries over ``exec`` from the parent: started by a big process (a test runner, an
+editor), ci-eval's peak begins at the parent's and its own growth stays hidden below it.
+When the start shows that (the peak far above what is resident), the current resident
+set (``/proc/self/statm``) is watched too.
 """
 
 from __future__ import annotations
@@ -139,9 +140,8 @@ def _current_rss_mib() -> float:
         return 0.0
 
 
-def _memory_mib() -> tuple[float, float]:
-    """The peak and the current resident set, in MiB (see the module's docstring)."""
-    return _peak_rss_mib(), _current_rss_mib()
+# A peak this far above the resident set at the start is the parent's, not ours.
+_INHERITED_PEAK_MIB = 32.0
 
 
 def _interrupt(worker: threading.Thread) -> None:
@@ -162,7 +162,16 @@ class Budget:
         self.seconds = seconds
         self.memory_mb = memory_mb
         self._start = time.monotonic()
-        self._start_memory = _memory_mib()
+        self._start_peak = _peak_rss_mib()
+        self._start_resident = _current_rss_mib()
+        self._inherited = self._start_peak - self._start_resident > _INHERITED_PEAK_MIB
+
+    def grown(self) -> float:
+        """How many MiB the process has grown by since the budget started."""
+        grown = _peak_rss_mib() - self._start_peak
+        if self._inherited:  # the peak shows nothing below the parent's: look now
+            grown = max(grown, _current_rss_mib() - self._start_resident)
+        return grown
 
     def run(self, fn: Callable[[], T]) -> T:
         """`fn()`, run in an `evaluation_thread`: its value, or the exception it raised
@@ -186,8 +195,7 @@ class Budget:
                 stopped.set()
 
         def spent() -> BudgetExceeded | None:
-            now = _memory_mib()
-            grown = max(b - a for a, b in zip(self._start_memory, now, strict=True))
+            grown = self.grown()
             if grown > self.memory_mb:
                 return BudgetExceeded("memory", self.memory_mb, grown)
             elapsed = time.monotonic() - self._start
