@@ -50,15 +50,18 @@ def compress_hash(digest: bytes, size: int = 20) -> bytes:
     return bytes(out)
 
 
-def make_store_path(kind: str, digest: bytes, name: str, *, algo: str = "sha256") -> str:
-    """`makeStorePath`: "<kind>:<algo>:<hex>:/nix/store:<name>", sha256, compressed to 20
-    bytes, base-32. `kind` is e.g. "text:<refs…>", "source", "output:out"."""
-    fingerprint = f"{kind}:{algo}:{digest.hex()}:{STORE_DIR}:{name}"
+def make_store_path(
+    kind: str, digest: bytes, name: str, *, algo: str = "sha256", store_dir: str = STORE_DIR
+) -> str:
+    """`makeStorePath`: "<kind>:<algo>:<hex>:<store dir>:<name>", sha256, compressed to 20
+    bytes, base-32. `kind` is e.g. "text:<refs…>", "source", "output:out". The store
+    directory is part of the hash: a store elsewhere (``NIX_STORE_DIR``) has other paths."""
+    fingerprint = f"{kind}:{algo}:{digest.hex()}:{store_dir}:{name}"
     hash_part = base32(
         compress_hash(hashlib.sha256(fingerprint.encode("utf-8", "surrogateescape")).digest())
     )
     check_store_name(name, f"{hash_part}-{name}")
-    return f"{STORE_DIR}/{hash_part}-{name}"
+    return f"{store_dir}/{hash_part}-{name}"
 
 
 def make_type(kind: str, references: Iterable[str], self_reference: bool = False) -> str:
@@ -91,13 +94,16 @@ def text_path(name: str, text: str, references: Iterable[str]) -> str:
     return make_store_path(make_type("text", references), digest, name)
 
 
-def fixed_output_path(name: str, algo: str, digest: bytes, recursive: bool) -> str:
+def fixed_output_path(
+    name: str, algo: str, digest: bytes, recursive: bool, *, store_dir: str = STORE_DIR
+) -> str:
     """`makeFixedOutputPath` without references: recursive sha256 is a "source" path,
     everything else goes through the "fixed:out:" indirection."""
     if algo == "sha256" and recursive:
-        return make_store_path("source", digest, name)
+        return make_store_path("source", digest, name, store_dir=store_dir)
     inner = f"fixed:out:{'r:' if recursive else ''}{algo}:{digest.hex()}:"
-    return make_store_path("output:out", hashlib.sha256(inner.encode("ascii")).digest(), name)
+    digest = hashlib.sha256(inner.encode("ascii")).digest()
+    return make_store_path("output:out", digest, name, store_dir=store_dir)
 
 
 def fixed_output_path_of(name: str, hash_: Hash, recursive: bool) -> str:

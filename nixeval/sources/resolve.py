@@ -1,0 +1,116 @@
+"""Finding a pinned source tree where a user's machine has one, in Nix's order of trust.
+
+1. An override (``--override-input NAME PATH``, as Nix's): the user's word; used as it is.
+2. The Nix store (``$NIX_STORE_DIR``, default ``/nix/store``): the path is computed from
+   the NAR hash and the name, and a store path is trusted as Nix trusts it (only Nix
+   writes there, after checking the hash).
+3. ci-eval's cache (``$CI_EVAL_CACHE_DIR``, default ``$XDG_CACHE_HOME/ci-eval``, else
+   ``~/.cache/ci-eval``): an entry is named by the NAR hash and is verified when it is
+   written (`add_to_cache`), never used half-written: it is assembled beside its final
+   name and renamed into place, so two ci-eval processes at once are safe.
+
+Nothing found is None: the caller makes the input unknown and says how to provide it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..store import base32, nar_sha256
+from ..store.paths import STORE_DIR
+from .locked import LockedInput
+
+
+class CacheError(Exception):
+    """A tree could not go into the cache (its NAR hash is not the pinned one, or the
+    cache cannot be written): the message says which."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A source tree found for an input, and where it was found: ``override``, ``store``
+    or ``cache``."""
+
+    path: Path
+    origin: str
+
+
+def store_dir(environ: dict[str, str] | None = None) -> str:
+    """The Nix store directory: ``$NIX_STORE_DIR``, else ``/nix/store``."""
+    env = os.environ if environ is None else environ
+    return env.get("NIX_STORE_DIR") or STORE_DIR
+
+
+def cache_dir(environ: dict[str, str] | None = None) -> Path:
+    """ci-eval's cache of source trees: ``$CI_EVAL_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/ci-eval``, else ``~/.cache/ci-eval``."""
+    env = os.environ if environ is None else environ
+    if env.get("CI_EVAL_CACHE_DIR"):
+        return Path(env["CI_EVAL_CACHE_DIR"])
+    base = env.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ci-eval"
+
+
+def _cache_entry(cache: Path, locked: LockedInput) -> Path:
+    """The cache's name for a tree: its NAR hash (nix32) and its store name."""
+    return cache / "sources" / f"{locked.nar_hash.base32()}-{locked.name}"
+
+
+def resolve(
+    locked: LockedInput,
+    *,
+    override: str | os.PathLike[str] | None = None,
+    store: str | None = None,
+    cache: Path | None = None,
+) -> Resolved | None:
+    """The source tree of `locked`: the `override`, else its store path under `store`
+    (default `store_dir()`), else its entry in `cache` (default `cache_dir()`); None
+    when none of them has it."""
+    if override is not None:
+        return Resolved(Path(override), "override")
+    in_store = Path(locked.store_path(store or store_dir()))
+    if in_store.is_dir():
+        return Resolved(in_store, "store")
+    entry = _cache_entry(cache or cache_dir(), locked)
+    if entry.is_dir():
+        return Resolved(entry, "cache")
+    return None
+
+
+def add_to_cache(tree: Path, locked: LockedInput, cache: Path | None = None) -> Path:
+    """Copy `tree` into the cache as the source of `locked`, after checking that its NAR
+    hash is the pinned one (`CacheError` otherwise: a tampered or wrong tree is never
+    kept). The entry appears whole or not at all; one already there is kept."""
+    entry = _cache_entry(cache or cache_dir(), locked)
+    if entry.is_dir():
+        return entry
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
+    except OSError as e:
+        raise CacheError(f"cannot write the cache {entry.parent}: {e.strerror or e}") from None
+    try:
+        copy = staging / "tree"
+        shutil.copytree(tree, copy, symlinks=True)
+        # Verified on the copy, which is what is kept: a tree changing while it is copied
+        # cannot slip through.
+        found = nar_sha256(copy)
+        if found != locked.nar_hash.digest:
+            raise CacheError(
+                f"the tree {tree} is not the pinned source: its NAR hash is "
+                f"sha256:{base32(found)}, the lock says {locked.sri}"
+            )
+        try:
+            copy.rename(entry)
+        except OSError:
+            if not entry.is_dir():  # not another process that won the race
+                raise
+        return entry
+    except OSError as e:
+        raise CacheError(f"cannot write the cache entry {entry}: {e.strerror or e}") from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
