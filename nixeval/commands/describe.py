@@ -68,20 +68,23 @@ def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> 
 def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] | None:
     """The validated description document of the file `options` name, or None after its
     errors were reported (warnings are reported either way)."""
-    machine = _machine(options)
-    source: Source | None = None
+    from ..effects.files import NoCiFile, find_file
+
+    try:
+        file = find_file(options.file)
+    except NoCiFile as err:  # no ci file (or two): nothing to evaluate
+        _report([input_error(str(err), options.file or ".")], options, stderr)
+        return None
+    machine = _machine(options, file)
+    source = Source(os.path.abspath(file), "")
     diagnostics: list[Diagnostic] = []
     document: dict[str, Any] | None = None
     try:
-        from ..effects.files import find_file
-
         budget = Budget(options.timeout, options.max_memory)
-        file = find_file(options.file)
-        source = Source(os.path.abspath(file), "")
         document, problems = budget.run(lambda: _describe(machine, file, options))
         diagnostics.extend(problems)
     except BudgetExceeded as exceeded:
-        diagnostics.append(over_budget(exceeded, source.name if source else "."))
+        diagnostics.append(over_budget(exceeded, source.name))
     except E.ParseFailed as err:
         diagnostics.extend(err.diagnostics)  # type: ignore[arg-type]
     except E.EvalError as err:
@@ -93,12 +96,12 @@ def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] |
 
         overflow = E.StackOverflow("stack overflow (possible infinite recursion)")
         diagnostics.append(eval_diagnostic(overflow, source, options.show_trace))
-    except (InputError, FileNotFoundError) as err:  # FileNotFoundError: no ci file
+    except InputError as err:
         diagnostics.append(input_error(str(err), options.file or "."))
     except Exception as exc:
         if options.debug:
             raise
-        diagnostics.append(internal_error(source or Source(options.file or ".", ""), exc))
+        diagnostics.append(internal_error(source, exc))
     from ..effects.calls import calls_of
 
     diagnostics.extend(calls_of(machine).warnings)
@@ -108,20 +111,15 @@ def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] |
     return document
 
 
-def _machine(options: DescribeOptions) -> Any:
+def _machine(options: DescribeOptions, file: str) -> Any:
     """The machine of the evaluation: pure (`nixeval.commands.purity`), with the
-    repository of the file Hercules CI would pick as its root, or --impure's."""
+    repository of `file` as its root, or --impure's."""
     from .purity import impure_machine, pure_machine
 
     if options.impure:
         return impure_machine(options.include)
     from ..checkout import repo_root
-    from ..effects.files import find_file
 
-    try:
-        file = find_file(options.file)
-    except (InputError, OSError):
-        file = options.file or "."  # its error is reported where it is read
     return pure_machine(repo_root(file), options.include, options.offer_impure)
 
 
