@@ -41,43 +41,69 @@ _NOT_REGULAR = (
 )
 
 
-def read_bytes(path: str, shown: str | None = None, limit: int | None = None) -> bytes:
-    """The bytes of the regular file `path` (named `shown` in messages, by default as
-    given). Anything else is refused before a byte is read: a FIFO would block, a device
-    such as /dev/zero never end. `InputError` if it cannot be read, or holds more than
-    `limit` bytes."""
-    shown = path if shown is None else shown
-    try:
-        # O_NONBLOCK: opening a FIFO without a writer returns at once (then refused).
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as e:
-        raise InputError(cannot_read(shown, e)) from None
+class NotAFile(Exception):
+    """What `read_regular_file` was given is not a regular file: `kind` says what it is
+    (``a directory``, ``a named pipe (FIFO)``, …)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class TooLarge(Exception):
+    """The file holds more than the `limit` bytes its reader takes."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+def read_regular_file(path: str | os.PathLike[str], limit: int | None = None) -> bytes:
+    """The bytes of the regular file `path`, for every reader of a file the user names
+    (inputs here, secrets files). Anything else is refused before a byte is read: a FIFO
+    would block, a device such as /dev/zero never end. Raises `NotAFile`, `TooLarge`
+    (more than `limit` bytes), or the `OSError` of opening or reading it; the callers word
+    the messages."""
+    # O_NONBLOCK: opening a FIFO without a writer returns at once (then refused).
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     try:
         mode = os.fstat(fd).st_mode
         for test, kind in _NOT_REGULAR:
             if test(mode):
-                raise InputError(f"cannot read '{shown}': it is {kind}, not a file")
-        return _read_all(lambda size: os.read(fd, size), shown, limit, b"")
-    except OSError as e:
-        raise InputError(cannot_read(shown, e)) from None
+                raise NotAFile(kind)
+        return _read_all(lambda size: os.read(fd, size), limit, b"")
     finally:
         os.close(fd)
+
+
+def read_bytes(path: str, shown: str | None = None, limit: int | None = None) -> bytes:
+    """The bytes of the regular file `path` (named `shown` in messages, by default as
+    given): `read_regular_file`, with `InputError` saying why it cannot be read."""
+    shown = path if shown is None else shown
+    try:
+        return read_regular_file(path, limit)
+    except NotAFile as e:
+        raise InputError(f"cannot read '{shown}': it is {e.kind}, not a file") from None
+    except TooLarge as e:
+        raise InputError(too_large(shown, e.limit)) from None
+    except OSError as e:
+        raise InputError(cannot_read(shown, e)) from None
 
 
 def read_stream(stream: IO[str], shown: str, limit: int | None = None) -> str:
     """All of a text stream (standard input), in pieces; `InputError` past `limit`
     characters."""
     try:
-        return _read_all(stream.read, shown, limit, "")
+        return _read_all(stream.read, limit, "")
+    except TooLarge as e:
+        raise InputError(too_large(shown, e.limit)) from None
     except OSError as e:
         raise InputError(cannot_read(shown, e)) from None
     except UnicodeDecodeError:
         raise InputError(f"cannot read '{shown}': it is not UTF-8 text") from None
 
 
-def _read_all(
-    read: Callable[[int], AnyStr], shown: str, limit: int | None, empty: AnyStr
-) -> AnyStr:
+def _read_all(read: Callable[[int], AnyStr], limit: int | None, empty: AnyStr) -> AnyStr:
     pieces: list[AnyStr] = []
     size = 0
     while True:
@@ -86,12 +112,14 @@ def _read_all(
             return empty.join(pieces)
         size += len(piece)
         if limit is not None and size > limit:
-            raise InputError(f"cannot read '{shown}': it is larger than {_size(limit)}")
+            raise TooLarge(limit)
         pieces.append(piece)
 
 
-def _size(n: int) -> str:
-    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 else f"{n} bytes"
+def too_large(shown: str, limit: int) -> str:
+    """The message for an input over its reader's cap."""
+    size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit} bytes"
+    return f"cannot read '{shown}': it is larger than {size}"
 
 
 def cannot_read(shown: str, err: OSError) -> str:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -543,28 +542,22 @@ def read_secrets_source(path: str | os.PathLike[str]) -> Source:
     directory is refused at once (opened without blocking, so a FIFO nobody writes to does
     not hang). Raises `SecretsError`; a file that is not UTF-8 is one at the first bad byte.
     """
+    from ..frontend import NotAFile, TooLarge, read_regular_file
+
     name = str(path)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        raw = read_regular_file(path, MAX_SECRETS_BYTES)
+    except NotAFile as e:
+        what = "a directory" if e.kind == "a directory" else "not a regular file"
+        raise SecretsError(f"it is {what}", "", name) from None
+    except TooLarge:
+        raise SecretsError(
+            f"it is larger than {MAX_SECRETS_BYTES // 2**20} MiB", "", name
+        ) from None
     except FileNotFoundError:
         raise SecretsError("no such file", "", name) from None
     except OSError as e:
         raise SecretsError(f"cannot read it: {e.strerror}", "", name) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            what = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
-            raise SecretsError(f"it is {what}", "", name)
-        raw = b""
-        if info.st_size <= MAX_SECRETS_BYTES:
-            with os.fdopen(fd, "rb", closefd=False) as f:
-                raw = f.read(MAX_SECRETS_BYTES + 1)  # + 1: a file that grew is too large too
-    except OSError as e:
-        raise SecretsError(f"cannot read it: {e.strerror}", "", name) from None
-    finally:
-        os.close(fd)
-    if max(info.st_size, len(raw)) > MAX_SECRETS_BYTES:
-        raise SecretsError(f"it is larger than {MAX_SECRETS_BYTES // 2**20} MiB", "", name)
     try:
         return Source(name, raw.decode("utf-8"), sensitive=True)
     except UnicodeDecodeError as e:
