@@ -15,13 +15,14 @@ out) makes ``branch`` and ``tag`` known too (``null`` when the ref is not of tha
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .values import Attrs, NixPath, Unknown
+from .values import NOT_NULL, Attrs, NixPath, Unknown
 
 if TYPE_CHECKING:
     from .eval.machine import Machine
@@ -31,6 +32,9 @@ GIT = "git"
 # Seconds any one git command may take: a hung git (a lock, a network filesystem, a
 # credential prompt) must not hang the evaluation.
 GIT_TIMEOUT = 5.0
+
+# Hercules CI's API, as the agent passes it to herculesCI (the hosted service's).
+API_BASE_URL = "https://hercules-ci.com"
 
 _REF_HOW = "pass --as-branch, --as-ref or --as-tag"
 _REV_HOW = "evaluate in a git checkout with a commit"
@@ -51,6 +55,9 @@ class Checkout:
     remote_http_url: str | None
     owner: str | None
     repo: str | None
+    # The files git tracks, relative to `root` (None: not known — no git repository, or
+    # read without git): a flake there is evaluated from these only.
+    tracked: frozenset[str] | None = dataclasses.field(default=None, compare=False)
 
     def to_json(self) -> dict[str, str | None]:
         """The description's ``checkout``: ``ref``, ``branch``, ``tag``, ``rev``."""
@@ -66,14 +73,19 @@ class Checkout:
         )
         return Attrs(items)
 
-    def herculesci_args(self, machine: Machine) -> Attrs:
-        """The argument of a flake's ``herculesCI`` function: ``ref``, ``branch``, ``tag``,
-        ``rev``, ``shortRev``, ``primaryRepo`` (those and the forge fields), and
-        ``herculesCI.config.repo`` (the same, as flake-parts' module exposes it)."""
+    def herculesci_args(self, machine: Machine, out_path: Any = None) -> Attrs:
+        """The agent's ``HerculesCIArgs``, which a ``herculesCI`` function is called with:
+        ``ref``, ``branch``, ``tag``, ``rev``, ``shortRev``, ``primaryRepo`` (those, the
+        forge fields, and `out_path`, the flake's own ``outPath``, when given) and
+        ``herculesCI = { apiBaseUrl; ciSystems; }``. ``ciSystems`` is null: offline there
+        are no agents whose systems would restrict it (a flake's ``herculesCI.ciSystems``
+        still does)."""
         items = self._revision_fields("")
-        items["primaryRepo"] = self._repo("primaryRepo.")
-        config = Attrs({"repo": self._repo("herculesCI.config.repo.")})
-        items["herculesCI"] = Attrs({"config": config})
+        repo = self._repo("primaryRepo.")
+        if out_path is not None:
+            repo = Attrs({**repo.items, "outPath": out_path})
+        items["primaryRepo"] = repo
+        items["herculesCI"] = Attrs({"apiBaseUrl": API_BASE_URL, "ciSystems": None})
         return Attrs(items)
 
     # --- the pieces ----------------------------------------------------------------------
@@ -113,7 +125,9 @@ class Checkout:
 
 
 def _known(value: str | None, name: str, what: str, how: str) -> str | Unknown:
-    return value if value is not None else Unknown(f"{name} ({what}: {how})")
+    # Unknown offline, but never null on Hercules CI (a repository it builds is on a
+    # forge, and has a ref and a commit): `x != null` is true of it.
+    return value if value is not None else Unknown(f"{name} ({what}: {how})", model=NOT_NULL)
 
 
 # --- building one -----------------------------------------------------------------------
@@ -139,7 +153,12 @@ def checkout_for(
     rev = _git(directory, "rev-parse", "--verify", "-q", "HEAD") if toplevel else None
     url = _git(directory, "config", "--get", "remote.origin.url") if toplevel else None
     root = toplevel if toplevel is not None else os.path.abspath(directory)
-    return _checkout(ref, rev, url, root)
+    checkout = _checkout(ref, rev, url, root)
+    listed = _git_output(root, "ls-files", "-z") if toplevel else None
+    if listed is None:
+        return checkout
+    tracked = frozenset(name for name in listed.split("\0") if name)
+    return dataclasses.replace(checkout, tracked=tracked)
 
 
 def checkout_without_git(
@@ -212,6 +231,13 @@ def split_ref(ref: str | None) -> tuple[str | None, str | None]:
 
 def _git(directory: str, *args: str) -> str | None:
     """One line of git's output, or None when git is missing, fails or takes too long."""
+    output = _git_output(directory, *args)
+    line = output.strip() if output is not None else None
+    return line or None
+
+
+def _git_output(directory: str, *args: str) -> str | None:
+    """git's whole output, or None when git is missing, fails or takes too long."""
     import subprocess
 
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
@@ -229,8 +255,7 @@ def _git(directory: str, *args: str) -> str | None:
         return None
     if done.returncode != 0:
         return None
-    line = done.stdout.strip()
-    return line or None
+    return done.stdout
 
 
 # --- reading a repository without git ----------------------------------------------------

@@ -32,6 +32,7 @@ _USAGE = """\
 %(prog)s [FILE | DIR] [-A ATTRPATH]... [options]
        %(prog)s (--parse | --eval) [options] (FILE... | - | -E EXPR...)
        %(prog)s check [options] [FILE... | -]
+       %(prog)s fetch [DIR] [--offline]
        %(prog)s run [options] (DESCRIPTION.json | - | FILE -A ATTRPATH)
        %(prog)s schema [NAME]
        %(prog)s help [COMMAND]"""
@@ -39,6 +40,7 @@ _USAGE = """\
 _COMMANDS = """\
 commands:
   check     report every problem of Nix files, for pre-commit and editors
+  fetch     fetch what a project pins (flake.lock; a ci.nix's hashed fetches), verified
   run       hand an effect description to a backend: plan, script or local
   schema    print the JSON Schemas descriptions are checked against
   help      this help, or a command's (ci-eval help COMMAND, as COMMAND --help)
@@ -138,6 +140,14 @@ def _arguments() -> argparse.ArgumentParser:
         help="add to the search path for <name> lookups (before $NIX_PATH)",
     )
     p.add_argument("--show-trace", action="store_true", help="show the whole evaluation trace")
+    p.add_argument(
+        "--extra-experimental-features",
+        action="append",
+        default=[],
+        metavar="FEATURES",
+        help="--eval: Nix's experimental features to turn on; `flakes` gives builtins.getFlake "
+        "(projects always have it)",
+    )
     # Accepted for nix-instantiate compatibility: ci-eval never writes to a store anyway.
     p.add_argument(
         "--readonly-mode", "--read-write-mode", action="store_true", help=argparse.SUPPRESS
@@ -153,6 +163,7 @@ def _arguments() -> argparse.ArgumentParser:
     p.add_argument(
         "--list", action="store_true", help="list the effects (path, function, runs or not)"
     )
+    _source_options(p)
     p.add_argument(
         "--impure",
         action="store_true",
@@ -231,6 +242,45 @@ def _terminate_as_interrupt() -> Any:
         return signal.signal(signal.SIGTERM, interrupt)
     except ValueError:
         return None
+
+
+def _fetch(argv: list[str]) -> int:
+    p = _Parser(
+        prog="ci-eval fetch",
+        description="Make every source tree the project in DIR pins available — each node of "
+        "a flake's flake.lock, or each fetcher with a hash that evaluating a legacy ci.nix "
+        "reaches: found in the Nix "
+        "store or ci-eval's cache, else fetched into the cache (GitHub, GitLab and sourcehut "
+        "archives, tarballs, git) and verified against its NAR hash. One line per input on "
+        "stdout: its input path and where it is (store, cache, fetched) or why it failed. "
+        "Settings: CI_EVAL_CACHE_DIR, CI_EVAL_GITHUB_URL, CI_EVAL_GITLAB_URL, "
+        "CI_EVAL_FETCH_TIMEOUT (seconds without a byte, default 30).",
+        trailer=_exit_statuses(
+            (EXIT_OK, "every input is available"),
+            (
+                EXIT_INPUT,
+                "an input is not available, flake.lock is malformed, there is no project, "
+                "or evaluating a legacy file failed (diagnostics on stderr)",
+            ),
+            _USAGE_STATUS,
+            _INTERRUPTED_STATUS,
+        ),
+    )
+    p.add_argument("directory", nargs="?", default=".", metavar="DIR", help="(default: .)")
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="fetch nothing: only report what the store and the cache have (as does "
+        "CI_EVAL_OFFLINE set to anything)",
+    )
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    from .commands.fetch import run_fetch
+
+    return run_fetch(args.directory, args.offline, args.debug, sys.stdout, sys.stderr)
 
 
 def _schema(argv: list[str]) -> int:
@@ -409,6 +459,7 @@ def _run(argv: list[str]) -> int:
         help=argparse.SUPPRESS,
     )
     p.add_argument("-I", dest="include", action="append", default=[], help=argparse.SUPPRESS)
+    _source_options(p)
     _budget_options(
         p,
         JOB_SECONDS,
@@ -431,8 +482,12 @@ def _run(argv: list[str]) -> int:
 
     if args.format == "json" and args.backend != "plan":
         return _usage_error_for(p, "--format json is for the plan backend")
-    if is_description(args.input, args.attr) and (args.arg or args.argstr or args.include):
-        return _usage_error_for(p, "--arg, --argstr and -I are for a FILE to evaluate")
+    if is_description(args.input, args.attr) and (
+        args.arg or args.argstr or args.include or args.override_input or args.offline
+    ):
+        return _usage_error_for(
+            p, "--arg, --argstr, -I, --override-input and --offline are for a FILE to evaluate"
+        )
     options = RunOptions(
         target=args.input,
         attr_paths=args.attr,
@@ -446,6 +501,7 @@ def _run(argv: list[str]) -> int:
         env=args.env,
         files=args.file,
         **_nix_arguments(args),
+        **_sources(args),
         debug=args.debug,
         timeout=args.timeout,
         max_memory=args.max_memory,
@@ -454,7 +510,7 @@ def _run(argv: list[str]) -> int:
 
 
 #: The commands, by their first word (anything else is the main job or --parse/--eval).
-_COMMAND_PARSERS = {"check": _check, "run": _run, "schema": _schema}
+_COMMAND_PARSERS = {"check": _check, "fetch": _fetch, "run": _run, "schema": _schema}
 
 
 def _help(argv: list[str]) -> int:
@@ -508,6 +564,29 @@ def _positive(kind: Callable[[str], float], what: str) -> Callable[[str], float]
         return value
 
     return parse
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    """``--override-input`` and ``--offline``: where the pinned inputs of the project come
+    from (the main job and ``run``; ``check`` never fetches)."""
+    p.add_argument(
+        "--override-input",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("INPUT", "DIR"),
+        help="use DIR as the flake input INPUT (as nix --override-input; a/b is input b of "
+        "input a)",
+    )
+    p.add_argument(
+        "--offline",
+        action="store_true",
+        help="never fetch a pinned input: what the Nix store and ci-eval's cache lack is unknown",
+    )
+
+
+def _sources(args: argparse.Namespace) -> dict[str, Any]:
+    return {"overrides": [tuple(a) for a in args.override_input], "offline": args.offline}
 
 
 def _budget(args: argparse.Namespace) -> dict[str, Any]:
@@ -565,6 +644,7 @@ def _describe(args: argparse.Namespace) -> int:
         debug=args.debug,
         impure=args.impure,
         offer_impure=True,
+        **_sources(args),
         **_budget(args),
     )
     return run_describe(options, sys.stdout, sys.stderr)
@@ -625,5 +705,6 @@ def _main(argv: list[str]) -> int:
         show_trace=args.show_trace,
         diagnostics_format=args.format,
         debug=args.debug,
+        features=[f for value in args.extra_experimental_features for f in value.split()],
     )
     return run_eval(options, sys.stdout, sys.stderr)

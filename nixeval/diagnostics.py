@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "E216": "secret lacks a data field the effect reads",
     "E217": "secret condition does not hold for the branch",
     "E218": "cannot read or parse secrets.json",
+    "E220": "invalid Hercules CI job: its when, enable, extraInputs or outputs",
     # ci-eval run
     "E300": "not a valid effect description",
     "E301": "a value the run needs is unknown",
@@ -75,6 +76,9 @@ CODES: dict[str, str] = {
     "E304": "the effect does not run on this ref",
     "E305": "the effect cannot be run here",
     "E306": "--env or --file does not name an unknown of the effect",
+    # ci-eval fetch
+    "E400": "flake.lock is not a lock file ci-eval can read",
+    "E401": "a pinned input could not be made available",
     "E999": "internal error",
     # lint warnings (check)
     "W001": "unused let binding",
@@ -90,6 +94,8 @@ CODES: dict[str, str] = {
     "W201": "argument accepted but ignored",
     "W202": "runNixOps2 argument given to runNixOps",
     "W203": "a value unknown offline stops the checks of an effect",
+    # pinned inputs
+    "W110": "a pinned input is not available, so it is unknown",
 }
 
 

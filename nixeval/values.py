@@ -216,6 +216,42 @@ def thunk_of(fn: Callable[[], Any]) -> Thunk:
     return Thunk(fn, None)
 
 
+class Model:
+    """What ci-eval knows of an unknown it recognises (see `Unknown`): the value
+    ``import`` of it gives, and what selecting from it gives (None: unknown, as for
+    any unknown). A `package` model marks a nixpkgs package (or what a package's
+    function made): a build, never an effect, and what is computed from it keeps the
+    mark."""
+
+    package = False
+    # What the model is, said when it stands in for a missing pinned input.
+    stands_in = "a model stands in for it"
+    # For a package model: the model of what calling the package (function) makes.
+    built: Model | None = None
+    # Known not to be null (a string, a set…): ``u == null`` is false, ``u != null`` true.
+    not_null = False
+
+    def imported(self, machine: Any) -> Any:
+        return None
+
+    def selected(self, machine: Any, unknown: Unknown, name: str) -> Any:
+        return None
+
+    def has_attr(self, name: str) -> bool | None:
+        """``unknown ? name``, when the model knows (None: unknown)."""
+        return None
+
+
+class NotNull(Model):
+    """An unknown known not to be null, e.g. a field of the checkout that Hercules CI
+    always has for a repository on a forge, but that ci-eval cannot know offline."""
+
+    not_null = True
+
+
+NOT_NULL = NotNull()
+
+
 class Unknown:
     """A value ci-eval cannot know offline: a fetched tarball, an unresolved ``<nixpkgs>``,
     anything computed from one. It remembers where it came from (`provenance`, in Nix-like
@@ -224,9 +260,14 @@ class Unknown:
     Selecting from it, calling it, interpolating it or doing arithmetic with it gives another
     unknown; ``u // { a = 1; }`` is an unknown whose `overlay` knows ``a``. Branching on it,
     comparing it, or forcing it to a particular type stops evaluation with `NeedsValue`.
+
+    A `model` says more of an unknown that ci-eval recognises without having it: a
+    nixpkgs whose source is not at hand is still nixpkgs, and ``import`` of it gives the
+    modelled package set (`nixeval.nixpkgs.model`). Only the unknown itself has it: what
+    is computed from it does not.
     """
 
-    __slots__ = ("overlay", "provenance", "source", "span")
+    __slots__ = ("model", "overlay", "provenance", "source", "span")
     nix_type = "unknown"
 
     def __init__(
@@ -235,15 +276,24 @@ class Unknown:
         source: Source | None = None,
         span: n.Span | None = None,
         overlay: dict[str, Any] | None = None,
+        model: Model | None = None,
     ) -> None:
         self.provenance = provenance
         self.source = source
         self.span = span
         self.overlay = overlay
+        self.model = model
 
-    def derive(self, provenance: str, source: Source | None, span: n.Span | None) -> Unknown:
-        """Another unknown computed from this one, made at `span`."""
-        return Unknown(provenance, source, span)
+    def derive(
+        self, provenance: str, source: Source | None, span: n.Span | None, called: bool = False
+    ) -> Unknown:
+        """Another unknown computed from this one (`called`: by calling it), made at
+        `span`. A package's mark is kept: what a package function makes is a build too
+        (the model's `built`)."""
+        model = None
+        if self.model is not None and self.model.package:
+            model = self.model.built if called else self.model
+        return Unknown(provenance, source, span, model=model)
 
     def location(self) -> str:
         if self.source is None or self.span is None:

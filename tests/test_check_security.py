@@ -62,11 +62,15 @@ OWN_MEMORY = "/proc/self/statm"
 
 def allowed(path: str, repo: Path) -> bool:
     """Inside the repository, or Python's and ci-eval's own installation, or the
-    process's own memory use."""
+    process's own memory use, or where pinned sources are looked up: the Nix store and
+    ci-eval's cache (design §7: the resolved input sources are readable)."""
+    from nixeval.sources import cache_dir, store_dir
+
     given = os.path.normpath(os.path.join(repo, path))
     if given == OWN_MEMORY:
         return True
     roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, *sysconfig.get_paths().values()}
+    roots |= {store_dir(), str(cache_dir())}
     roots.add(os.path.dirname(nixeval.__file__))  # (its data are symlinks in a checkout)
     roots.add(str(repo))
     roots |= {os.path.realpath(r) for r in roots}

@@ -1,5 +1,5 @@
 """The checkout a ci file is evaluated for (`nixeval.checkout`) and finding its effects
-(`nixeval.effects.traverse`): Hercules CI's file search, its legacy ``ci.nix`` traversal and
+(`nixeval.hercules.walk`): Hercules CI's file search, its legacy ``ci.nix`` traversal and
 its flake ``herculesCI`` traversal (hercules-effects.md §9).
 
 Effect paths are strings as ``-A`` takes them: ``neat-network``, ``a."b.c"``, and for a
@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,27 +25,24 @@ from nixeval.checkout import (
     repo_root,
     split_ref,
 )
-from nixeval.effects.files import CANDIDATES, NoCiFile, find_file, is_flake
-from nixeval.effects.traverse import (
-    MISPLACED_MESSAGE,
-    MisplacedEffect,
-    flake_ci_root,
-    load_root,
-    show_attr_path,
-    walk,
-)
 from nixeval.eval import errors as E
+from nixeval.eval.autocall import show_attr_path
 from nixeval.eval.force import force
 from nixeval.eval.machine import Machine
+from nixeval.hercules.files import CANDIDATES, NoCiFile, find_file, is_flake
+from nixeval.hercules.project import load_project
+from nixeval.hercules.walk import MISPLACED_MESSAGE, MisplacedEffect, walk
 from nixeval.values import Attrs, NixPath, Unknown
+
+from .flake_locks import NIXPKGS_AND_EFFECTS, github, write_lock
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 REV = "0123456789abcdef0123456789abcdef01234567"
 
 # The header of every ci.nix written below: effects the way the fixtures make them.
 PRELUDE = """
-  effectsSrc = builtins.fetchTarball "https://example.invalid/e.tar.gz";
-  pkgs = import (builtins.fetchTarball "https://example.invalid/n.tar.gz") {
+  effectsSrc = builtins.fetchTarball "https://github.com/hercules-ci/hercules-ci-effects/archive/main.tar.gz";
+  pkgs = import (builtins.fetchTarball "https://github.com/NixOS/nixpkgs/archive/main.tar.gz") {
     overlays = [ (import "${effectsSrc}/overlay.nix") ];
   };
   inherit (pkgs.effects) runIf mkEffect;
@@ -81,14 +79,18 @@ def write_ci(tmp_path: Path, body: str, args: str = "") -> Path:
     return path
 
 
+def load_root(m: Machine, file: str, checkout: Checkout) -> Any:
+    """The value the agent walks in the project of `file`."""
+    return load_project(m, file, checkout).root
+
+
 def effects_of(
     file: Path | str,
     checkout: Checkout | None = None,
     attr_path: list[str] | None = None,
 ) -> list[str]:
-    m = machine()
-    root = load_root(m, str(file), checkout or known())
-    return [path for path, _ in walk(m, root, attr_path or [], is_flake(str(file)))]
+    project = load_project(machine(), str(file), checkout or known())
+    return [path for path, _ in walk(project.machine, project.root, attr_path or [], project.jobs)]
 
 
 # --- checkout from the --as-* flags ---------------------------------------------------------
@@ -551,19 +553,17 @@ def test_herculesci_args() -> None:
         "tag": None,
         "webUrl": "https://github.com/neat-org/neat-repo",
     }
-    config = force(force(args.items["herculesCI"]).items["config"])
-    assert force(config.items["repo"]).items["branch"] == "main"
+    hercules = force(args.items["herculesCI"])
+    assert hercules.items == {"apiBaseUrl": "https://hercules-ci.com", "ciSystems": None}
 
     unknown = UNKNOWN.herculesci_args(m)
     assert unknown.items["branch"].provenance.startswith("branch (the checkout's branch: pass")
     repo = force(unknown.items["primaryRepo"])
     assert repo.items["owner"].provenance.startswith("primaryRepo.owner (")
-    config = force(force(unknown.items["herculesCI"]).items["config"])
-    assert (
-        force(config.items["repo"])
-        .items["ref"]
-        .provenance.startswith("herculesCI.config.repo.ref (")
-    )
+    assert force(unknown.items["herculesCI"]).items["ciSystems"] is None
+    # For a flake, primaryRepo.outPath is the flake's own.
+    with_out_path = known().herculesci_args(m, "/project")
+    assert force(with_out_path.items["primaryRepo"]).items["outPath"] == "/project"
 
 
 # --- the file search ------------------------------------------------------------------------
@@ -740,8 +740,8 @@ def test_legacy_selection(tmp_path: Path) -> None:
     with pytest.raises(E.MissingAttribute, match="'grup' in selection path 'grup'") as info:
         effects_of(path, attr_path=["grup"])
     assert info.value.hint == "did you mean 'group'?"
-    with pytest.raises(E.NeedsValue, match="finding the effects in 'unknown'"):
-        effects_of(path, attr_path=["unknown"])
+    # Selected, an unknown is listed as it is (what it is, the description says).
+    assert effects_of(path, attr_path=["unknown"]) == ["unknown"]
     with pytest.raises(E.TypeMismatch, match="'number' should be a set or an effect"):
         effects_of(path, attr_path=["number"])
 
@@ -793,13 +793,10 @@ def test_fixture_flake() -> None:
     root = load_root(m, file, known("main"))
     ((_, value),) = walk(m, root, [], True)
     assert "run" in value.items
-    # herculesCI is already called; calling flake_ci_root again changes nothing.
-    again = flake_ci_root(m, root, known("production"))
-    ((_, value),) = walk(m, again, [], True)
-    assert "run" in value.items
 
 
 def write_flake(tmp_path: Path, ci: str, inputs: str = "") -> Path:
+    write_lock(tmp_path, NIXPKGS_AND_EFFECTS)
     path = tmp_path / "flake.nix"
     path.write_text(
         f"""{{
@@ -899,10 +896,23 @@ def test_flake_herculesci_attrset_and_self(tmp_path: Path) -> None:
         } // { inherit (self) sourceInfo; inputNames = builtins.attrNames self.inputs; }""",
     )
     m = machine()
-    outputs = load_root(m, str(path), known())
-    assert type(outputs) is Attrs
-    assert outputs.names() == ["herculesCI", "packages"]
-    root = flake_ci_root(m, outputs, known())
+    root = load_root(m, str(path), known())
+    assert type(root) is Attrs
+    # The outputs, and what Nix's call-flake adds to them.
+    assert root.names() == [
+        "_type",
+        "herculesCI",
+        "inputs",
+        "lastModified",
+        "lastModifiedDate",
+        "narHash",
+        "outPath",
+        "outputs",
+        "packages",
+        "rev",
+        "shortRev",
+        "sourceInfo",
+    ]
     ((found, value),) = walk(m, root, [], True)
     assert found == "herculesCI.onPush.default.outputs.effects.deploy"
     assert force(value.items["name"]) == f"effect-{tmp_path.name}"
@@ -912,59 +922,30 @@ def test_flake_herculesci_attrset_and_self(tmp_path: Path) -> None:
         "nixpkgs",
     ]
     info = force(hci.items["sourceInfo"])
-    assert force(info.items["outPath"]) == NixPath(str(tmp_path))
+    assert force(info.items["outPath"]) == str(tmp_path)
     assert force(info.items["rev"]) == REV
 
 
-def test_flake_inputs_are_unknowns(tmp_path: Path) -> None:
-    path = write_flake(
-        tmp_path,
-        "{ }",
-        inputs='extra.url = "github:o/extra"; same.follows = "nixpkgs"; bare = { flake = false; };',
-    )
-    text = path.read_text().replace(
-        "{ self, nixpkgs, hercules-ci-effects, ... }@inputs:",
-        "{ self, nixpkgs, hercules-ci-effects, extra, same, bare, undeclared }@inputs:",
-    )
-    text = text.replace("herculesCI = { };", "herculesCI = { }; i = inputs;")
-    path.write_text(text)
-    m = machine()
-    outputs = load_root(m, str(path), known())
-    inputs = force(outputs.items["i"])
-    # The outputs function's argument: the inputs and `self`.
-    assert "self" in inputs.items
-    provenance = {
-        name: force(inputs.items[name]).provenance for name in inputs.names() if name != "self"
-    }
-    assert provenance == {
-        "bare": "flake input bare",
-        "extra": "flake input extra (github:o/extra)",
-        "hercules-ci-effects": "flake input hercules-ci-effects (github:hercules-ci/hercules-ci-effects)",
-        "nixpkgs": "flake input nixpkgs (github:NixOS/nixpkgs/nixos-23.11)",
-        "same": "flake input nixpkgs (github:NixOS/nixpkgs/nixos-23.11)",
-        "undeclared": "flake input undeclared",
-    }
-
-
 def test_flake_herculesci_formals_without_ellipsis(tmp_path: Path) -> None:
-    # Only the arguments it names are passed; a name Hercules CI does not pass is an error.
-    path = write_flake(tmp_path, "{ branch }: { onPush.default.outputs.effects.x = e branch; }")
+    # The agent calls a flake's herculesCI with all its arguments (its optionalCall), so
+    # a function without `...` fails as it fails there: with an unexpected argument.
+    path = write_flake(
+        tmp_path, "{ branch, ... }: { onPush.default.outputs.effects.x = e branch; }"
+    )
     assert effects_of(path) == ["herculesCI.onPush.default.outputs.effects.x"]
-    path = write_flake(tmp_path, "{ branch, nope }: { }")
-    with pytest.raises(E.BadArgument, match="nope"):
+    path = write_flake(tmp_path, "{ branch }: { onPush.default.outputs.effects.x = e branch; }")
+    with pytest.raises(E.BadArgument, match="called with unexpected argument"):
         effects_of(path)
 
 
 def test_flake_unknown_outputs(tmp_path: Path) -> None:
+    write_lock(tmp_path, {"other": github("o", "other")})
     path = tmp_path / "flake.nix"
     path.write_text(
         '{ inputs.other.url = "github:o/other"; outputs = { other, ... }: other.makeOutputs { }; }'
     )
-    with pytest.raises(E.NeedsValue, match="finding the effects needs the value of"):
-        effects_of(path)
-
-
-# --- known gaps (strict xfail: they must start passing when the evaluator is fixed) ------
+    # The outputs are unknown: listed (the root), not an error and not dropped.
+    assert effects_of(path) == [""]
 
 
 def test_unknown_run_if_condition_stops_the_walk() -> None:
@@ -972,16 +953,148 @@ def test_unknown_run_if_condition_stops_the_walk() -> None:
         effects_of(FIXTURES / "neat-network" / "ci.nix", UNKNOWN)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`.lib` of any unknown is the offline nixpkgs lib (nixeval.nixpkgs.WELL_KNOWN), so "
-    "flake-parts' `lib.mkFlake` is a missing attribute instead of an unknown",
-)
 def test_flake_parts_outputs_are_unknown(tmp_path: Path) -> None:
+    # flake-parts' source is not at hand: its lib is unknown (not a stand-in), so are
+    # the outputs it makes, and the walk says so.
+    write_lock(tmp_path, {"flake-parts": github("hercules-ci", "flake-parts")})
     path = tmp_path / "flake.nix"
     path.write_text(
         '{ inputs.flake-parts.url = "github:hercules-ci/flake-parts";'
         " outputs = inputs@{ flake-parts, ... }: flake-parts.lib.mkFlake { inherit inputs; } { }; }"
     )
-    with pytest.raises(E.NeedsValue, match="finding the effects needs the value of"):
+    # The outputs are unknown: listed (the root), not an error and not dropped.
+    assert effects_of(path) == [""]
+
+
+def test_a_flake_in_git_sees_only_tracked_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nix fetches the flake as git+file: what git does not track is not in its source.
+    from .git_repos import clean_env, git, new_repo
+
+    env = clean_env(tmp_path)
+    for name in ("HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG_NOSYSTEM"):
+        if name in env:
+            monkeypatch.setenv(name, env[name])
+    repo = tmp_path / "repo"
+    new_repo(repo, env)
+    (repo / "flake.nix").write_text(
+        "{ outputs = { self }: { effects = { ... }: {\n"
+        "  x = import ./extra.nix;\n"
+        "  seen = builtins.attrNames (builtins.readDir ./.);\n"
+        "}; }; }\n"
+    )
+    (repo / "extra.nix").write_text("{ isEffect = true; }\n")
+    git(repo, env, "add", "flake.nix")
+    checkout = checkout_for(str(repo), "main", None, None)
+    assert checkout.tracked == frozenset({"flake.nix"})
+    with pytest.raises(E.NotFound, match=r"extra\.nix' is not tracked by git") as info:
+        effects_of(repo / "flake.nix", checkout)
+    assert "git add" in (info.value.hint or "")
+    m = machine()
+    root = load_project(m, str(repo / "flake.nix"), checkout).root
+    effects = force(m.call(force(root.items["effects"]), Attrs({})))
+    seen = force(effects.items["seen"])
+    assert [force(x) for x in seen] == ["flake.nix"]  # readDir lists tracked files only
+
+    git(repo, env, "add", "extra.nix")
+    checkout = checkout_for(str(repo), "main", None, None)
+    assert effects_of(repo / "flake.nix", checkout) == [
+        "herculesCI.onPush.default.outputs.effects.x"
+    ]
+
+
+def test_a_nixpkgs_flake_input_without_its_source_is_the_modelled_nixpkgs(
+    tmp_path: Path,
+) -> None:
+    write_lock(tmp_path, {"nixpkgs": github("NixOS", "nixpkgs")})
+    (tmp_path / "flake.nix").write_text(
+        """{
+          outputs = { self, nixpkgs }:
+            let
+              imported = import nixpkgs { system = "aarch64-linux"; };
+              legacy = nixpkgs.legacyPackages.x86_64-linux;
+            in {
+              effects = { ... }: {
+                x = derivation {
+                  name = legacy.lib.concatStringsSep "-" [ imported.system legacy.system ];
+                  system = "x86_64-linux"; builder = "/bin/sh"; isEffect = true;
+                };
+              };
+              checks = imported.hello;
+            };
+        }"""
+    )
+    m = machine()
+    project = load_project(m, str(tmp_path / "flake.nix"), known())
+    ((path, value),) = walk(m, project.root, [], True)
+    assert path == "herculesCI.onPush.default.outputs.effects.x"
+    assert force(value.items["name"]) == "aarch64-linux-x86_64-linux"
+    # Its packages are unknowns named by their path; nothing else is invented.
+    assert force(project.root.items["checks"]).provenance == "pkgs.hello"
+    nixpkgs = force(force(project.root.items["inputs"]).items["nixpkgs"])
+    assert type(nixpkgs) is Attrs and "nope" not in nixpkgs.items  # a set, as Nix's
+    assert {"lib", "legacyPackages", "outPath", "rev", "narHash", "_type"} <= set(nixpkgs.items)
+    [missing] = m.sources.missing
+    assert missing.what == "flake input 'nixpkgs'" and "modelled nixpkgs" in (missing.instead or "")
+
+
+# --- known gaps (strict xfail: they must start passing when ci-eval does them) -------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="check starts no process and reads no git index: it sees untracked files of a "
+    "flake's repository, which Nix (and the main job) do not",
+)
+def test_check_of_a_flake_in_git_sees_only_tracked_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from .git_repos import clean_env, git, new_repo
+
+    env = clean_env(tmp_path)
+    repo = tmp_path / "repo"
+    new_repo(repo, env)
+    (repo / "flake.nix").write_text(
+        "{ outputs = { self }: { effects = { ... }: { x = import ./extra.nix; }; }; }\n"
+    )
+    (repo / "extra.nix").write_text("{ isEffect = true; }\n")
+    git(repo, env, "add", "flake.nix")
+    checkout = checkout_without_git(str(repo), "main")
+    with pytest.raises(E.NotFound, match="not tracked by git"):
+        effects_of(repo / "flake.nix", checkout)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="self.lastModified and self.narHash are unknown: ci-eval does not hash the "
+    "tracked tree nor read the commit's time",
+)
+def test_self_last_modified_is_the_commit_time(tmp_path: Path) -> None:
+    from .git_repos import clean_env, git, new_repo
+
+    env = clean_env(tmp_path)
+    repo = tmp_path / "repo"
+    new_repo(repo, env)
+    (repo / "flake.nix").write_text("{ outputs = { self }: { t = self.lastModified; }; }\n")
+    git(repo, env, "add", "flake.nix")
+    git(repo, env, "commit", "-q", "-m", "x")
+    checkout = checkout_for(str(repo), "main", None, None)
+    root = load_project(machine(), str(repo / "flake.nix"), checkout).root
+    assert isinstance(force(root.items["t"]), int)
+
+
+def test_a_flake_lock_that_is_missing_or_broken_is_e400(tmp_path: Path) -> None:
+    path = write_flake(tmp_path, "{ }")
+    (tmp_path / "flake.lock").unlink()
+    with pytest.raises(E.EvalError, match=r"has inputs but no flake\.lock") as info:
         effects_of(path)
+    assert info.value.code == "E400" and "nix flake lock" in (info.value.hint or "")
+    (tmp_path / "flake.lock").write_text('{ "version": 7, "nodes": {')
+    with pytest.raises(E.EvalError, match="is not a usable lock file: not JSON") as info:
+        effects_of(path)
+    assert info.value.code == "E400"
+    # A flake without inputs needs no lock, as in Nix.
+    (tmp_path / "flake.lock").unlink()
+    (tmp_path / "flake.nix").write_text("{ outputs = { self }: { }; }\n")
+    assert effects_of(tmp_path / "flake.nix") == []

@@ -223,7 +223,7 @@ def test_schema_lists_and_prints_the_shipped_schemas(capsys: pytest.CaptureFixtu
 
 # --- help ------------------------------------------------------------------------------------
 
-COMMANDS = ("check", "run", "schema", "help")
+COMMANDS = ("check", "fetch", "run", "schema", "help")
 
 
 def _ci_eval(*args: str) -> subprocess.CompletedProcess[str]:
@@ -271,7 +271,7 @@ def test_the_top_level_help_lists_the_commands(args: list[str]) -> None:
 
 def test_help_is_the_same_as_dash_dash_help() -> None:
     assert _ci_eval("help").stdout == _ci_eval("--help").stdout
-    for command in ("check", "run", "schema"):
+    for command in ("check", "fetch", "run", "schema"):
         via_help = _ci_eval("help", command)
         assert (via_help.returncode, via_help.stderr) == (0, "")
         assert via_help.stdout == _ci_eval(command, "--help").stdout
@@ -283,7 +283,7 @@ def test_help_of_an_unknown_command_is_a_usage_error(args: list[str]) -> None:
     proc = _ci_eval(*args)
     assert (proc.returncode, proc.stdout) == (2, "")
     assert "cannot read" not in proc.stderr
-    assert "check, run, schema, help" in proc.stderr
+    assert "check, fetch, run, schema, help" in proc.stderr
 
 
 @pytest.mark.parametrize(
@@ -291,10 +291,11 @@ def test_help_of_an_unknown_command_is_a_usage_error(args: list[str]) -> None:
     [
         (["--help"], {0, 1, 2, 130}),
         (["check", "--help"], {0, 1, 2, 130}),
+        (["fetch", "--help"], {0, 1, 2, 130}),
         (["run", "--help"], {0, 1, 2, 130}),
         (["schema", "--help"], {0, 2, 130}),  # an unknown schema is a usage error
     ],
-    ids=["top-level", "check", "run", "schema"],
+    ids=["top-level", "check", "fetch", "run", "schema"],
 )
 def test_every_help_ends_with_the_exit_statuses(args: list[str], statuses: set[int]) -> None:
     proc = _ci_eval(*args)

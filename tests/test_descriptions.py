@@ -57,6 +57,12 @@ CASES: list[tuple[str, list[str]]] = [
     ),
     ("local-nix-pin", ["fixtures/local-nix-pin/ci.nix", "--as-branch", "main"]),
     ("flake-herculesci", ["fixtures/flake-herculesci/flake.nix", "--as-branch", "main"]),
+    # Flakes whose inputs are not at hand here (tests/test_real_inputs.py has them): what a
+    # user sees before `ci-eval fetch` — the unknowns listed, the inputs missing.
+    ("flake-parts", ["fixtures/flake-parts", "--as-branch", "main"]),
+    ("flake-utils", ["fixtures/flake-utils", "--as-branch", "main"]),
+    ("flake-effects", ["fixtures/flake-effects", "--as-branch", "main"]),
+    ("flake-compat", ["fixtures/flake-compat", "--as-branch", "main"]),
 ]
 
 

@@ -189,9 +189,7 @@ def test_no_environment(repo: Path, pure: bool) -> None:
 def test_no_search_path(repo: Path) -> None:
     # `<nixpkgs>` is not found (the search path is ignored): an unknown, as offline.
     assert evaluate(repo, "<nixpkgs>") == "«unknown: <nixpkgs>»"
-    assert evaluate(repo, "(import <nixpkgs> { }).hello") == (
-        "«unknown: ((import <nixpkgs>) { }).hello»"
-    )
+    assert evaluate(repo, "(import <nixpkgs> { }).hello") == ("«unknown: pkgs.hello»")
     assert evaluate(repo, "<nixpkgs>", restricted=False) == "/etc"
 
 
@@ -227,9 +225,9 @@ def test_fetchers_are_unknowns(repo: Path, text: str, printed: str) -> None:
     assert evaluate(repo, text) == printed.replace("{repo}", str(repo))
 
 
-def test_get_flake_does_not_exist(repo: Path) -> None:
-    # Nix 2.8 has it only with the flakes feature; ci-eval not at all.
-    assert evaluate(repo, "builtins ? getFlake") == "false"
+def test_get_flake_is_there(repo: Path) -> None:
+    # Nix 2.8 has it with the flakes feature; ci-eval always (tests/test_get_flake.py).
+    assert evaluate(repo, "builtins ? getFlake") == "true"
 
 
 # --- inside the repository: as unrestricted ---------------------------------------------------
@@ -406,7 +404,7 @@ def test_nothing_outside_the_repository_is_opened(repo: Path) -> None:
         "k_fine.nix": textwrap.dedent(
             """
             let
-              pkgs = import (builtins.fetchTarball "https://example.invalid/n.tar.gz") { };
+              pkgs = import (builtins.fetchTarball "https://github.com/NixOS/nixpkgs/archive/x.tar.gz") { };
               effects = pkgs.effects;
             in {
               data = builtins.readFile ./sub/data.txt;
@@ -437,7 +435,7 @@ def test_nothing_outside_the_repository_is_opened(repo: Path) -> None:
         if name != "k_fine.nix":
             assert results[name].startswith("E112: ") or results[name] in (
                 "[ false false false ]",
-                "«unknown: import <nixpkgs>»",
+                "<PRIMOP>",  # <nixpkgs>, not on the search path: the modelled nixpkgs
             ), (name, results[name])
     assert results["k_fine.nix"].startswith('{ data = "data\\n";')
     assert 'env = "";' in results["k_fine.nix"]
@@ -447,12 +445,16 @@ def test_nothing_outside_the_repository_is_opened(repo: Path) -> None:
     assert ["os.scandir", str(repo)] in report["events"]
 
     import nixeval
+    from nixeval.sources import cache_dir, store_dir
 
-    # Below these: the repository, ci-eval's package, Python's stdlib and site-packages.
+    # Below these: the repository, ci-eval's package, Python's stdlib and site-packages,
+    # and where pinned sources are looked up (the store and the cache; design §7).
     below = (
         str(repo),
         os.path.dirname(os.path.realpath(nixeval.__file__)),
         *{os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)},
+        store_dir(),
+        str(cache_dir()),
     )
     # The import system lists the directories on sys.path (the checkout, via PYTHONPATH).
     listed = {os.path.abspath(p or ".") for p in report["path"]}

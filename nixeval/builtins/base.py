@@ -13,6 +13,7 @@ from . import attrs as attrs
 from . import context as context
 from . import control as control
 from . import derivations as derivations
+from . import fetchers as fetchers
 from . import lists as lists
 from . import math as math
 from . import paths as paths

@@ -1,6 +1,5 @@
 """Files and paths: import scopedImport readFile readDir pathExists findFile toPath hashFile
-path filterSource toFile placeholder storePath nixPath, and the fetchers (which need the
-network: offline they fail, saying so)."""
+path filterSource toFile placeholder storePath nixPath. The fetchers are in `fetchers`."""
 
 from __future__ import annotations
 
@@ -83,6 +82,11 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
         path = canon_path(path + "/default.nix")
     if extra is None and path in m.import_cache:
         return m.import_cache[path]
+    if path.endswith("/default.nix") and path not in m.store_texts:
+        modelled = _nixpkgs_import(m, path[: -len("/default.nix")])
+        if modelled is not None:
+            m.import_cache[path] = modelled
+            return modelled
     source = Source(path, _read_text(m, path))
     expr, problems = parse_checked(source, extra_names=frozenset(extra or ()))
     if expr is None:
@@ -94,8 +98,27 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
     return value
 
 
+def _nixpkgs_import(m: Machine, directory: str) -> Any:
+    """``import`` of a nixpkgs source tree: the modelled ``import nixpkgs`` with the
+    tree's real lib (nixpkgs is recognised, not evaluated: `nixeval.nixpkgs.model`)."""
+    from ..sources.known import is_nixpkgs_tree
+
+    if not is_nixpkgs_tree(m.check_path(directory)):
+        return None
+    from ..nixpkgs.model import nixpkgs_function, nixpkgs_lib
+
+    return nixpkgs_function(m, nixpkgs_lib(m, directory))
+
+
 @builtin("import", 1)
 def import_(m: Machine, p: Any) -> Any:
+    target = force(p)
+    if type(target) is Attrs and "outPath" in target.items:
+        target = force(target.items["outPath"])
+    if type(target) is Unknown and target.model is not None:
+        imported = target.model.imported(m)
+        if imported is not None:
+            return imported
     return import_file(m, real_path(m, p))
 
 
@@ -127,6 +150,8 @@ def read_dir(m: Machine, p: Any) -> Attrs:
         raise E.EvalError(f"opening directory '{path}': Not a directory") from None
     kinds: dict[str, Any] = {}
     for entry in entries:
+        if not m.access.is_tracked(entry.path):
+            continue  # not in the flake's copy of its git repository
         mode = entry.stat(follow_symlinks=False).st_mode
         if stat.S_ISREG(mode):
             kind = "regular"
@@ -226,7 +251,9 @@ def find_file_(m: Machine, search: Any, name: Any) -> Any:
     try:
         return NixPath(find_file(m, entries, wanted))
     except _NotOnSearchPath:
-        return Unknown(f"<{wanted}>")
+        from ..nixpkgs.model import search_path_model
+
+        return Unknown(f"<{wanted}>", model=search_path_model(wanted))
 
 
 # --- the (store-free) store -----------------------------------------------------------------
@@ -314,66 +341,3 @@ def path_(m: Machine, args: Any) -> str:
 def filter_source(m: Machine, f: Any, p: Any) -> str:
     path = coerce_to_path(m, p)
     return add_path(m, path, os.path.basename(path.rstrip("/")), True, force(f), None)
-
-
-# --- fetchers: they need the network ---------------------------------------------------------
-
-
-# URL schemes (of fetchurl, fetchTarball, fetchGit, fetchTree's url) that name a local file.
-_LOCAL_SCHEMES = ("file://", "git+file://", "hg+file://", "tarball+file://", "path:")
-
-
-def _local_source(m: Machine, args: Any) -> str | None:
-    """The local file a fetcher's argument names (a path, an absolute path string, a
-    ``file://`` URL, or a set whose ``url`` / ``path`` is one), if any. Unknown or
-    non-string parts name none: they cannot be fetched offline anyway."""
-    value = force(args)
-    if type(value) is Attrs:
-        for key in ("url", "path"):
-            if key in value.items:
-                value = force(value.items[key])
-                break
-        else:
-            return None
-    if type(value) is NixPath:
-        return value.path
-    if not isinstance(value, str):
-        return None
-    text = str(value)
-    for scheme in _LOCAL_SCHEMES:
-        if text.startswith(scheme):
-            text = text[len(scheme) :].partition("?")[0]
-            break
-    return text if text.startswith("/") else None
-
-
-def _offline(name: str) -> Any:
-    def fetch(m: Machine, args: Any) -> Any:
-        if m.access.restricted:
-            # Nothing is fetched either way (no fetcher ever opens a connection or runs a
-            # process), but a local source must be readable, as in Nix's restricted mode:
-            # `fetchGit /etc` is refused rather than turned into an unknown.
-            local = _local_source(m, args)
-            if local is not None:
-                m.check_path(source_of(m, local))
-        if m.unknowns:
-            from ..eval.machine import builtin_name, describe_argument
-
-            # Show what would be fetched: the url, when the argument is a set with one.
-            value = force(args)
-            if type(value) is Attrs and "url" in value.items:
-                described = describe_argument(value.items["url"])
-            else:
-                described = describe_argument(value)
-            return Unknown(f"{builtin_name(name)} {described}")
-        raise E.EvalError(
-            f"'{name}' needs the network, and ci-eval evaluates offline",
-            hint="pass the value in with --arg, or point -I at a local checkout",
-        )
-
-    fetch.__name__ = name
-    return fetch
-
-
-for _fetcher in ("fetchGit", "fetchMercurial", "fetchTarball", "fetchTree", "fetchurl"):
-    builtin(_fetcher, 1)(_offline(_fetcher))

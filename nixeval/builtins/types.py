@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..eval import errors as E
 from ..eval.force import force
-from ..values import type_of
+from ..values import Unknown, type_of
 from .registry import builtin
 
 if TYPE_CHECKING:
@@ -14,12 +15,22 @@ if TYPE_CHECKING:
 
 @builtin("typeOf", 1)
 def type_of_(m: Machine, v: Any) -> str:
-    return type_of(force(v))
+    return _type_of(force(v))
+
+
+def _type_of(value: Any) -> str:
+    """typeOf, where a package of the modelled nixpkgs is a set (a derivation); of any
+    other unknown, the type is unknown too (the builtin's result is an unknown)."""
+    if type(value) is Unknown:
+        if value.model is not None and value.model.package:
+            return "set"
+        raise E.NeedsValue(value, "knowing its type")
+    return type_of(value)
 
 
 def _predicate(name: str, nix_type: str) -> None:
     def test(m: Machine, v: Any) -> bool:
-        return type_of(force(v)) == nix_type
+        return _type_of(force(v)) == nix_type
 
     test.__name__ = name
     builtin(name, 1)(test)

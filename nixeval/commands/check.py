@@ -76,7 +76,7 @@ def run_check(options: CheckOptions, stdin: IO[str], stdout: IO[str], stderr: IO
 
 
 def _default_file() -> str:
-    from ..effects.files import NoCiFile, find_file
+    from ..hercules.files import NoCiFile, find_file
 
     try:
         return find_file(None)
@@ -139,7 +139,7 @@ def _read(name: str, shown: str, stdin: IO[str]) -> Source:
     if name == STDIN:
         return Source(shown, read_stream(stdin, shown))
     if os.path.isdir(name):
-        from ..effects.files import NoCiFile, find_file
+        from ..hercules.files import NoCiFile, find_file
 
         try:
             name = find_file(name)
@@ -153,7 +153,7 @@ def _is_entry_point(path: str, root: str) -> bool:
     file it picks at the repository root (a default.nix there)."""
     if os.path.basename(path) in ENTRY_POINTS:
         return True
-    from ..effects.files import NoCiFile, find_file
+    from ..hercules.files import NoCiFile, find_file
 
     try:
         return os.path.abspath(find_file(root)) == path

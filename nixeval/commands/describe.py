@@ -47,6 +47,10 @@ class DescribeOptions:
     # --impure (the main job; run has not), so a refused read may point at it.
     impure: bool = False
     offer_impure: bool = False
+    # Where the project's pinned inputs come from: ``--override-input`` pairs, and whether
+    # the network may be used (`nixeval.sources.session`).
+    overrides: list[tuple[str, str]] = field(default_factory=list)
+    offline: bool = False
 
 
 def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> int:
@@ -68,14 +72,28 @@ def run_describe(options: DescribeOptions, stdout: IO[str], stderr: IO[str]) -> 
 def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] | None:
     """The validated description document of the file `options` name, or None after its
     errors were reported (warnings are reported either way)."""
-    from ..effects.files import NoCiFile, find_file
+    from ..hercules.files import NoCiFile, find_file
 
     try:
         file = find_file(options.file)
     except NoCiFile as err:  # no ci file (or two): nothing to evaluate
         _report([input_error(str(err), options.file or ".")], options, stderr)
         return None
-    machine = _machine(options, file)
+    _, document, diagnostics = evaluate_file(file, options, stderr)
+    _report(diagnostics, options, stderr)
+    if document is None or any(d.severity.value == "error" for d in diagnostics):
+        return None
+    return document
+
+
+def evaluate_file(
+    file: str, options: DescribeOptions, stderr: IO[str], sources: Any = None
+) -> tuple[Any, dict[str, Any] | None, list[Diagnostic]]:
+    """Evaluate the ci file `file` as the main job does, under the budget: its machine
+    (whose `sources` tell which pinned inputs the evaluation asked for), the description
+    document (None after an error) and the diagnostics, not yet reported. `sources`: the
+    `Sources` to evaluate with, instead of the one `options` describe (``ci-eval fetch``'s)."""
+    machine = _machine(options, file, stderr, sources)
     source = Source(os.path.abspath(file), "")
     diagnostics: list[Diagnostic] = []
     document: dict[str, Any] | None = None
@@ -105,31 +123,38 @@ def describe_file(options: DescribeOptions, stderr: IO[str]) -> dict[str, Any] |
     from ..effects.calls import calls_of
 
     diagnostics.extend(calls_of(machine).warnings)
-    _report(diagnostics, options, stderr)
-    if document is None or any(d.severity.value == "error" for d in diagnostics):
-        return None
-    return document
+    diagnostics.extend(machine.sources.warnings(file))
+    return machine, document, diagnostics
 
 
-def _machine(options: DescribeOptions, file: str) -> Any:
+def _machine(options: DescribeOptions, file: str, stderr: IO[str], sources: Any = None) -> Any:
     """The machine of the evaluation: pure (`nixeval.commands.purity`), with the
-    repository of `file` as its root, or --impure's."""
+    repository of `file` as its root, or --impure's; with `sources` if given."""
+    from ..sources.session import Sources
     from .purity import impure_machine, pure_machine
 
+    if sources is None:
+        # CI_EVAL_OFFLINE (any non-empty value) is --offline for every run of a session.
+        offline = options.offline or bool(os.environ.get("CI_EVAL_OFFLINE"))
+        sources = Sources(
+            overrides={name: os.path.abspath(path) for name, path in options.overrides},
+            network=not offline,
+            offline=offline,
+            progress=stderr if stderr.isatty() else None,
+        )
     if options.impure:
-        return impure_machine(options.include)
+        return impure_machine(options.include, sources)
     from ..checkout import repo_root
 
-    return pure_machine(repo_root(file), options.include, options.offer_impure)
+    return pure_machine(repo_root(file), options.include, options.offer_impure, sources)
 
 
 def _describe(
     machine: Any, file: str, options: DescribeOptions
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     from ..checkout import checkout_for
-    from ..effects.describe import describe_document, describe_effect
-    from ..effects.traverse import walk
-    from .eval import _parse_attr_path
+    from ..effects.describe import describe_document, describe_effect, describe_unknown
+    from ..values import Unknown
 
     path = os.path.abspath(file)
     # Read here, not by the evaluator: a FIFO or a device is refused before a byte is
@@ -138,29 +163,36 @@ def _describe(
     machine.store_texts[path] = read_source(file).text
     base = os.path.dirname(path)
     checkout = checkout_for(base, options.as_branch, options.as_ref, options.as_tag)
-    root, flake = _root(machine, path, checkout, options)
+    project = project_for(machine, path, checkout, options)
     effects = []
+    unknowns = []
     for attr_path in options.attr_paths or [""]:
-        for found_path, value in walk(machine, root, _parse_attr_path(attr_path), flake):
-            effects.append(describe_effect(machine, value, found_path, base))
-    document = describe_document(file, checkout.to_json(), effects)
+        for found_path, value in project.walk(attr_path):
+            if type(value) is Unknown:
+                unknowns.append(describe_unknown(value, found_path))
+            else:
+                effects.append(describe_effect(machine, value, found_path, base))
+    document = describe_document(
+        file,
+        checkout.to_json(),
+        effects,
+        sources=machine.sources,
+        unknowns=unknowns,
+        schedules=project.schedules,
+    )
     return document, _validate(document, machine)
 
 
-def _root(machine: Any, path: str, checkout: Any, options: DescribeOptions) -> tuple[Any, bool]:
-    """The value walked: a legacy file's (called with ``src`` and the ``--arg``s), or a
-    flake's outputs."""
-    from ..builtins.paths import import_file
-    from ..effects.traverse import load_root
-    from .eval import EvalOptions, _auto_args, auto_call
+def project_for(machine: Any, path: str, checkout: Any, options: DescribeOptions) -> Any:
+    """The project as the main job, ``run`` and ``check`` open it: the ``--arg``s given
+    to a legacy file (`nixeval.hercules.project`)."""
+    from ..hercules.project import load_project
+    from .eval import EvalOptions, _auto_args
 
-    if os.path.basename(path) == "flake.nix":
-        return load_root(machine, path, checkout), True
-    automatic = {"src": checkout.src_value(machine)}
-    automatic.update(
-        _auto_args(machine, EvalOptions(inputs=[], args=options.args, argstrs=options.argstrs))
+    automatic = _auto_args(
+        machine, EvalOptions(inputs=[], args=options.args, argstrs=options.argstrs)
     )
-    return auto_call(machine, automatic, import_file(machine, path)), False
+    return load_project(machine, path, checkout, automatic)
 
 
 def _validate(document: dict[str, Any], machine: Any) -> list[Diagnostic]:
@@ -233,14 +265,23 @@ def _listing(document: dict[str, Any], output: str) -> str:
             "mode": e["mode"],
             "at": e["at"],
             **({"condition": e["runIf"]["expression"]} if "runIf" in e else {}),
+            **_schedule_of(document, e["attrPath"]),
         }
         for e in document["effects"]
     ]
+    unknown_rows = [
+        {"attrPath": u["attrPath"], "unknown": u["unknown"]} for u in document.get("unknowns", [])
+    ]
     if output == "json":
-        return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-    if not rows:
-        return "no effects\n"
+        return json.dumps(rows + unknown_rows, indent=2, ensure_ascii=False) + "\n"
     from ..terminal import display_line
+
+    unknown_lines = [
+        f"{display_line(u['attrPath'] or '(the file)')}  unknown: {display_line(u['unknown'])}"
+        for u in unknown_rows
+    ]
+    if not rows:
+        return "\n".join(["no effects", *unknown_lines]) + "\n"
 
     # Names and conditions come from the project: escaped, and aligned as shown.
     rows = [{key: display_line(value) for key, value in r.items()} for r in rows]
@@ -250,8 +291,19 @@ def _listing(document: dict[str, Any], output: str) -> str:
     for r in rows:
         mode = "runs" if r["mode"] == "run" else "dependencies only"
         condition = f"  (runIf {r['condition']})" if "condition" in r else ""
-        lines.append(f"{r['attrPath']:<{width}}  {r['function']:<{fwidth}}  {mode}{condition}")
-    return "\n".join(lines) + "\n"
+        schedule = f"  (onSchedule: {r['schedule']})" if "schedule" in r else ""
+        lines.append(
+            f"{r['attrPath']:<{width}}  {r['function']:<{fwidth}}  {mode}{condition}{schedule}"
+        )
+    return "\n".join(lines + unknown_lines) + "\n"
+
+
+def _schedule_of(document: dict[str, Any], attr_path: str) -> dict[str, str]:
+    """``{"schedule": "Sat at 03:00"}`` for an effect of a scheduled job, else nothing."""
+    for job, schedule in document.get("schedules", {}).items():
+        if attr_path.startswith(job + "."):
+            return {"schedule": schedule["shown"]}
+    return {}
 
 
 def for_the_user(d: Diagnostic) -> Diagnostic:

@@ -16,13 +16,13 @@ from typing import IO, Any
 
 from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
 from ..eval import errors as E
+from ..eval.autocall import auto_call, parse_attr_path, select
 from ..eval.force import force
 from ..eval.machine import Machine
 from ..frontend import InputError, input_error, internal_error, parse_checked, read_source
 from ..printing import force_deep, print_value, to_json_text
 from ..syntax import Source
 from ..syntax.nodes import Span
-from ..values import Attrs, Closure
 
 SHORT_TRACE = 3
 
@@ -40,6 +40,9 @@ class EvalOptions:
     show_trace: bool = False
     diagnostics_format: str = "human"
     debug: bool = False
+    # Nix's experimental features turned on (--extra-experimental-features): `flakes`
+    # gives `builtins.getFlake`, as in Nix 2.8.
+    features: list[str] = field(default_factory=list)
 
 
 def search_path(include: Sequence[str], nix_path: str | None) -> list[tuple[str, str]]:
@@ -90,6 +93,7 @@ def _is_pseudo_url(text: str) -> bool:
 def run_eval(options: EvalOptions, stdout: IO[str], stderr: IO[str]) -> int:
     machine = Machine(
         search_path=search_path(options.include, os.environ.get("NIX_PATH")),
+        flakes="flakes" in options.features,
     )
     failed = False
     for item in options.inputs:
@@ -156,94 +160,16 @@ def _auto_args(machine: Machine, options: EvalOptions) -> dict[str, Any]:
     return args
 
 
-def auto_call(machine: Machine, args: dict[str, Any], fn: Any) -> Any:
-    """Nix's autoCallFunction: call a function with formals from the automatic arguments."""
-    fn = force(fn)
-    if type(fn) is Attrs and "__functor" in fn.items:
-        return auto_call(machine, args, machine.call(force(fn.items["__functor"]), fn))
-    if type(fn) is not Closure or fn.lam.formals is None:
-        return fn
-    formals = fn.lam.formals
-    given: dict[str, Any] = {}
-    if formals.ellipsis:
-        given.update(args)
-    else:
-        for f in formals.entries:
-            if f.name in args:
-                given[f.name] = args[f.name]
-            elif f.default is None:
-                raise E.BadArgument(
-                    f"cannot evaluate a function that has an argument without a value ('{f.name}')",
-                    fn.env.ctx.source,
-                    f.span,
-                    hint="pass it with --arg or --argstr",
-                )
-    return machine.call(fn, Attrs(given))
-
-
 def find_along_attr_path(machine: Machine, path: str, root: Any, options: EvalOptions) -> Any:
+    """``-A path`` as nix-instantiate takes it: selected with the automatic arguments,
+    then called with them when there are any."""
     args = _auto_args(machine, options)
-    value = root
-    for name in _parse_attr_path(path):
-        value = force(auto_call(machine, args, value))
-        if name.isdigit():
-            if type(value) is not list:
-                raise E.TypeMismatch(
-                    f"the expression selected by the selection path '{path}' should be a list "
-                    f"but is {_show(value)}"
-                )
-            index = int(name)
-            if index >= len(value):
-                raise E.MissingAttribute(
-                    f"list index {index} in selection path '{path}' is out of range"
-                )
-            value = value[index]
-            continue
-        if type(value) is not Attrs:
-            raise E.TypeMismatch(
-                f"the expression selected by the selection path '{path}' should be a set "
-                f"but is {_show(value)}"
-            )
-        if not name:
-            raise E.EvalError(f"empty attribute name in selection path '{path}'")
-        if name not in value.items:
-            from ..spelling import closest
-
-            suggestion = closest(name, value.items)
-            raise E.MissingAttribute(
-                f"attribute '{name}' in selection path '{path}' not found",
-                hint=f"did you mean '{suggestion}'?" if suggestion else None,
-            )
-        value = value.items[name]
+    value, _ = select(machine, root, parse_attr_path(path), args, shown=path, hint=_ARG_HINT)
     value = force(value)
-    return auto_call(machine, args, value) if args else value
+    return auto_call(machine, value, args, hint=_ARG_HINT) if args else value
 
 
-def _parse_attr_path(path: str) -> list[str]:
-    """Nix's parseAttrPath: '.'-separated, with "…" quoting."""
-    if not path:
-        return []
-    names: list[str] = []
-    current: list[str] = []
-    quoted = False
-    for c in path:
-        if c == "." and not quoted:
-            names.append("".join(current))
-            current = []
-        elif c == '"':
-            quoted = not quoted
-        else:
-            current.append(c)
-    if quoted:
-        raise E.EvalError(f"missing closing quote in selection path '{path}'")
-    names.append("".join(current))
-    return names
-
-
-def _show(value: Any) -> str:
-    from ..values import show_type
-
-    return show_type(value)
+_ARG_HINT = "pass it with --arg or --argstr"
 
 
 def _output(machine: Machine, value: Any, options: EvalOptions) -> str:

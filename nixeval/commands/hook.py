@@ -20,7 +20,7 @@ def hook_files(given: list[str]) -> tuple[list[str], list[Diagnostic]]:
     current directory (first, once, even if also given) and the given ``.nix`` files;
     and an E008 if the agent would find no entry point."""
     from ..checkout import repo_root
-    from ..effects.files import NoCiFile, entry_point
+    from ..hercules.files import NoCiFile, entry_point
 
     nix_files = [name for name in given if name.endswith(".nix")]
     try:

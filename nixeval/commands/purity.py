@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 
 from ..eval.machine import Machine
+from ..sources.session import Sources
 from .eval import search_path
 
 # E112's help where the command has a way out (the main job); check and run have none.
@@ -26,17 +27,22 @@ IMPURE_HINT = (
 
 def readable_roots(repository: str, search: Sequence[tuple[str, str]]) -> list[str]:
     """The directories pure evaluation may read below: the repository, then each ``-I``
-    entry (Nix's restricted mode allows its search path too). Input sources resolved for
-    the project (flake inputs) belong here as well, once ci-eval resolves them."""
+    entry (Nix's restricted mode allows its search path too). The input sources resolved
+    for the project are added as they are resolved (`PathAccess.allow`)."""
     return [repository, *(path for _, path in search)]
 
 
 def pure_machine(
-    repository: str, include: Sequence[str] = (), offer_impure: bool = False
+    repository: str,
+    include: Sequence[str] = (),
+    offer_impure: bool = False,
+    sources: Sources | None = None,
 ) -> Machine:
     """A machine that evaluates the project in `repository` purely, with the ``-I``
     entries `include` as its search path (and readable). With `offer_impure`, a refused
-    read says how ``--impure`` lifts the restriction."""
+    read says how ``--impure`` lifts the restriction. `sources` says where pinned inputs
+    come from (by default the store and the cache, never the network); each one resolved
+    becomes readable too."""
     # A URL entry would need the network, which ci-eval never uses: as unresolvable
     # offline, its <name> stays unknown, as it does impurely.
     search = [(prefix, path) for prefix, path in search_path(include, None) if path[:1] == "/"]
@@ -47,10 +53,15 @@ def pure_machine(
         unknowns=True,
         allowed_paths=readable_roots(repository, search),
         restricted_hint=IMPURE_HINT if offer_impure else None,
+        sources=sources,
     )
 
 
-def impure_machine(include: Sequence[str] = ()) -> Machine:
+def impure_machine(include: Sequence[str] = (), sources: Sources | None = None) -> Machine:
     """The main job's ``--impure``: the ``-I`` entries then ``$NIX_PATH``, the real
-    environment, any path (what needs the network is still unknown)."""
-    return Machine(search_path=search_path(include, os.environ.get("NIX_PATH")), unknowns=True)
+    environment, any path."""
+    return Machine(
+        search_path=search_path(include, os.environ.get("NIX_PATH")),
+        unknowns=True,
+        sources=sources,
+    )

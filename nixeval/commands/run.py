@@ -33,6 +33,9 @@ class RunOptions:
     args: list[tuple[str, str]] = field(default_factory=list)
     argstrs: list[tuple[str, str]] = field(default_factory=list)
     include: list[str] = field(default_factory=list)
+    # Where the project's pinned inputs come from (`nixeval.sources.session`).
+    overrides: list[tuple[str, str]] = field(default_factory=list)
+    offline: bool = False
     debug: bool = False
     # The budget of reading, parsing, evaluating and validating the input (not of running
     # the effect: that is the backend's, and as long as the effect takes).
@@ -100,6 +103,8 @@ def _document(options: RunOptions, stdin: IO[str], stderr: IO[str]) -> dict[str,
                 args=options.args,
                 argstrs=options.argstrs,
                 include=options.include,
+                overrides=options.overrides,
+                offline=options.offline,
                 as_branch=options.as_branch,
                 as_ref=options.as_ref,
                 as_tag=options.as_tag,

@@ -27,7 +27,7 @@ from ..eval import errors as E
 from ..frontend import internal_error
 from ..syntax import Source
 from ..syntax.nodes import Span, Str
-from ..values import Attrs
+from ..values import Attrs, Unknown
 
 
 @dataclass(frozen=True)
@@ -73,21 +73,26 @@ def run_pass(p: Pass) -> list[Diagnostic]:
     from ..effects.calls import calls_of
 
     problems.extend(calls_of(machine).warnings)
+    problems.extend(machine.sources.warnings(p.file))
     return problems
 
 
 def _sweep(machine: Any, p: Pass, checkout: Any, ctx: Context, problems: list[Diagnostic]) -> None:
     from ..effects.describe import describe_document, describe_effect, effect_call
-    from ..effects.traverse import walk
-    from .describe import DescribeOptions, _root, schema_diagnostics
+    from .describe import DescribeOptions, project_for, schema_diagnostics
 
     def on_error(err: E.EvalError) -> None:
         problems.append(_diagnostic(err, Source(p.file, "")))
 
-    root, flake = _root(machine, p.file, checkout, DescribeOptions(file=p.file))
+    project = project_for(machine, p.file, checkout, DescribeOptions(file=p.file))
     effects: list[dict[str, Any]] = []
     places: list[Locate] = []
-    for found_path, value in walk(machine, root, [], flake, on_error=on_error):
+    for found_path, value in project.walk(on_error=on_error):
+        if type(value) is Unknown:
+            # Unknown offline, it might hold effects: W203, not the file's fault.
+            what = f"finding the effects in '{found_path}'" if found_path else "finding the effects"
+            on_error(E.NeedsValue(value, what).at(value.source, value.span))
+            continue
         try:
             description = describe_effect(machine, value, found_path, ctx.base)
             locate = _locator(effect_call(machine, value), Source(p.file, ""))

@@ -12,13 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..eval.force import force
-from ..values import Attrs, CStr, NixPath
+from ..values import Attrs, CStr, NixPath, Unknown
 from .calls import Call, RunIf, calls_of
 from .encode import JSON, Encoder, location
 from .plans import Effect, Plan, plan_for
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
+    from ..sources.session import Sources
 
 SCHEMA_ID = "https://ci-eval.invalid/schemas/description.schema.json"
 
@@ -88,6 +89,9 @@ def effect_call(machine: Machine, value: Any) -> tuple[RunIf | None, Attrs, Any,
     return run_if, effect_value, tag, call
 
 
+_DERIVATION = "a derivation marked isEffect = true: Hercules CI runs its builder as the effect"
+
+
 def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> dict[str, JSON]:
     """The description of one effect or runIf result (see `classify`); `base` is the
     directory paths are shown relative to."""
@@ -101,12 +105,22 @@ def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> 
         function = str(force(tag.items["function"]))
         args, at = force(tag.items["args"]), "?"
     else:
-        function, args, at = "mkEffect", Attrs({}), "?"
+        # A derivation marked isEffect = true that no effect function of ci-eval's made:
+        # Hercules CI runs its builder (a plain `derivation`, or the library's own code).
+        function, args = "derivation", Attrs({})
+        # Where it was written: its `isEffect`, in the set given to `derivation`.
+        written = force(items["drvAttrs"]) if "drvAttrs" in items else effect_value
+        where = None
+        if type(written) is Attrs:
+            where = written.position("isEffect") or written.written_at()
+        at = location(*where) if where is not None else "?"
     encoder = Encoder(machine, base, at)
     drv = force(items["drvAttrs"]) if "drvAttrs" in items else effect_value
     arguments = args if type(args) is Attrs else Attrs({})
     effect = Effect(encoder, arguments, drv)
-    not_modelled = "__ciEvalNotModelled" in items and force(items["__ciEvalNotModelled"]) is True
+    not_modelled = function == "derivation" or (
+        "__ciEvalNotModelled" in items and force(items["__ciEvalNotModelled"]) is True
+    )
     plan = Plan() if not_modelled else plan_for(function, effect)
 
     description: dict[str, JSON] = {
@@ -144,21 +158,63 @@ def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> 
         }
     )
     if not_modelled:
-        text = force(items.get("__ciEvalDescription", "not modelled"))
+        text = force(items.get("__ciEvalDescription", _DERIVATION))
         description["notModelled"] = str(text)
     return description
 
 
 def describe_document(
-    file: str, checkout: dict[str, JSON], effects: list[dict[str, JSON]]
+    file: str,
+    checkout: dict[str, JSON],
+    effects: list[dict[str, JSON]],
+    sources: Sources | None = None,
+    unknowns: list[dict[str, JSON]] | None = None,
+    schedules: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, JSON]:
-    return {
+    """The description document; its ``sources`` when the evaluation used pinned inputs,
+    its ``unknowns`` when attributes that might hold effects are unknown, its
+    ``schedules`` when scheduled jobs were walked (their ``when``, `job_when`'s)."""
+    document: dict[str, JSON] = {
         "$schema": SCHEMA_ID,
         "ciEval": __version__,
         "file": file,
         "checkout": checkout,
-        "effects": effects,
     }
+    used = sources.to_json() if sources is not None else {"inputs": []}
+    if used["inputs"] or "nixpkgsLib" in used:
+        document["sources"] = used
+    if schedules:
+        document["schedules"] = {job: _schedule(when) for job, when in schedules.items()}
+    document["effects"] = effects
+    if unknowns:
+        document["unknowns"] = unknowns
+    return document
+
+
+def _schedule(when: dict[str, Any]) -> dict[str, JSON]:
+    """A scheduled job's ``when`` (unknown parts as unknowns) and the line that says it."""
+    from ..hercules.jobs import describe_when
+
+    def value(v: Any) -> JSON:
+        if type(v) is Unknown:
+            return {"unknown": v.provenance}
+        if isinstance(v, list):
+            return [value(x) for x in v]
+        return v
+
+    if "unknown" in when:
+        shown: JSON = value(when["unknown"])
+    else:
+        shown = {name: value(v) for name, v in when.items()}
+    return {"when": shown, "shown": describe_when(when)}
+
+
+def describe_unknown(value: Unknown, attr_path: str) -> dict[str, JSON]:
+    """An attribute that might hold effects but is unknown: where, and why."""
+    entry: dict[str, JSON] = {"attrPath": attr_path, "unknown": value.provenance}
+    if value.source is not None and value.span is not None:
+        entry["at"] = location(value.source, value.span)
+    return entry
 
 
 def _secrets(secrets_map: JSON, plan: Plan) -> list[dict[str, JSON]]:

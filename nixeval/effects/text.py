@@ -118,4 +118,20 @@ def render_text(document: dict[str, Any]) -> str:
     where = checkout.get("ref") or "an unknown ref"
     head = display_line(f"{document['file']} on {where}: {len(document['effects'])} effect(s)")
     head += "\n"
-    return head + "".join("\n" + render_effect(e) for e in document["effects"])
+    schedules = document.get("schedules", {})
+    if schedules:
+        head += "".join(
+            display_line(f"scheduled: {job} {s['shown']}") + "\n" for job, s in schedules.items()
+        )
+    text = head + "".join("\n" + render_effect(e) for e in document["effects"])
+    unknowns = document.get("unknowns", [])
+    if unknowns:
+        text += f"\n{len(unknowns)} attribute(s) unknown offline, which might hold effects:\n"
+        text += "".join(
+            f"  {display_line(u['attrPath'] or '(the file)')}: {display_line(u['unknown'])}\n"
+            for u in unknowns
+        )
+    for item in document.get("sources", {}).get("inputs", []):
+        if item["from"] == "missing":
+            text += display_line(f"not available: {item['input']} ({item['pinned']})") + "\n"
+    return text

@@ -57,6 +57,8 @@ NOT_MODELLED_FUNCTIONS: tuple[str, ...] = (
     "cargoPublish",
     "runPutUrl",
     "modularEffectWithUserModule",
+    # An effect that is a plain derivation with isEffect = true, made without the library.
+    "derivation",
 )
 #: Every value an effect's ``function`` may have.
 EFFECT_FUNCTIONS: tuple[str, ...] = MODELLED_FUNCTIONS + NOT_MODELLED_FUNCTIONS

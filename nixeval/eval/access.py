@@ -44,10 +44,13 @@ MAX_SYMLINKS = 40
 class PathAccess:
     """The file system as Nix code sees it: everything, or only below `roots`."""
 
-    __slots__ = ("_resolved", "hint", "roots")
+    __slots__ = ("_resolved", "hint", "roots", "tracked")
 
     def __init__(self, allowed_paths: Sequence[str] | None, hint: str | None = None) -> None:
         self.roots: tuple[str, ...] | None = None
+        # A flake in a git repository: its root and the paths git tracks below it (files
+        # and the directories that hold them), the only ones Nix copies to the store.
+        self.tracked: tuple[str, frozenset[str]] | None = None
         # The help of a refusal: how the command that evaluates lifts the restriction, if
         # it can (the main job's --impure; check and run cannot).
         self.hint = hint
@@ -63,6 +66,17 @@ class PathAccess:
                         roots.append(form)
             self.roots = tuple(roots)
 
+    def allow(self, root: str) -> None:
+        """Make `root` readable too: a pinned source ci-eval resolved for the project (its
+        content is verified, or it is the user's own override)."""
+        if self.roots is None:
+            return
+        roots = list(self.roots)
+        for form in (canon_path(os.path.abspath(root)), os.path.realpath(root)):
+            if form not in roots:
+                roots.append(form)
+        self.roots = tuple(roots)
+
     @property
     def restricted(self) -> bool:
         return self.roots is not None
@@ -73,10 +87,38 @@ class PathAccess:
             return True
         return any(path == r or path.startswith(r.rstrip("/") + "/") for r in self.roots)
 
+    def only_tracked(self, root: str, files: frozenset[str]) -> None:
+        """Below `root` (a git repository's working tree), only the `files` git tracks
+        (paths relative to it) exist, as in the copy of a flake Nix evaluates."""
+        shown = set(files)
+        for name in files:
+            parent = os.path.dirname(name)
+            while parent and parent not in shown:
+                shown.add(parent)
+                parent = os.path.dirname(parent)
+        self.tracked = (canon_path(os.path.abspath(root)), frozenset(shown))
+
+    def is_tracked(self, path: str) -> bool:
+        """Whether `path` is visible in the tracked tree (anything outside it is)."""
+        if self.tracked is None:
+            return True
+        root, shown = self.tracked
+        absolute = canon_path(os.path.abspath(path))
+        if absolute == root or not absolute.startswith(root + "/"):
+            return True
+        return absolute[len(root) + 1 :] in shown
+
     def check(self, path: str) -> str:
         """The path to touch for `path`: itself when unrestricted; else its resolved form,
         after checking that both the unresolved and the resolved forms are allowed
-        (`RestrictedPath`, E112, when not)."""
+        (`RestrictedPath`, E112, when not). In a flake's git repository, a file git does
+        not track does not exist (`NotFound`, E110)."""
+        if not self.is_tracked(path):
+            raise E.NotFound(
+                f"path '{path}' is not tracked by git",
+                hint="Nix evaluates a flake in a git repository from the files git tracks "
+                "(it copies only those to the store): `git add` it",
+            )
         if self.roots is None:
             return path
         cached = self._resolved.get(path)
@@ -138,7 +180,7 @@ class PathAccess:
         not exist (false, no error), which tells nothing about what is outside."""
         try:
             checked = self.check(path)
-        except E.RestrictedPath:
+        except (E.RestrictedPath, E.NotFound):
             return False
         # Unrestricted, a dangling symlink exists (lstat); restricted, the resolved path is
         # asked, as Nix asks the path checkSourcePath returned.

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ..nixpkgs import WELL_KNOWN
+from ..sources.session import Sources
 from ..spelling import closest
 from ..syntax import nodes as n
 from ..syntax.nodes import AttrKind, BinaryOp
@@ -59,6 +59,8 @@ class Machine:
         unknowns: bool = False,
         allowed_paths: Sequence[str] | None = None,
         restricted_hint: str | None = None,
+        sources: Sources | None = None,
+        flakes: bool | None = None,
     ) -> None:
         """`allowed_paths` (None: no restriction) is restricted mode, for untrusted code:
         Nix code may then read only files below these directories (and ci-eval's own
@@ -70,11 +72,15 @@ class Machine:
         makes the ``-I`` entries roots); any other entry is not even named to the code.
 
         `pure` is Nix's pure evaluation: ``builtins.getEnv`` is ``""`` and the clock
-        (``builtins.currentTime``) is missing."""
+        (``builtins.currentTime``) is missing. `flakes` is Nix's experimental feature of
+        that name (``builtins.getFlake``); by default on with `unknowns` (a project)."""
         from ..builtins.base import make_base_env
         from ..builtins.control import IMPURE_CONSTANTS
 
         self.access = PathAccess(allowed_paths, restricted_hint)
+        # Where pinned sources (flake inputs, fetchers with a hash) are found; by default
+        # only in the store and the cache, never over the network.
+        self.sources = sources if sources is not None else Sources()
         search_path = list(search_path or [])
         if self.access.restricted:
             # $HOME and friends are the user's business, not untrusted code's.
@@ -101,6 +107,10 @@ class Machine:
         self.lambda_names: dict[int, str] = {}
         self._derivations: Any = None
         self.base_vars, self.builtins = make_base_env(self)
+        if not (unknowns if flakes is None else flakes):
+            # Nix 2.8 has getFlake with its experimental flakes feature only: projects are
+            # evaluated with it, --eval as nix-instantiate (unless the feature is given).
+            self.builtins.items.pop("getFlake", None)
         if pure:
             # As in Nix's pure mode the names do not exist at all: `builtins ? currentTime`
             # is false, `builtins.currentTime` a missing attribute, `__currentTime` an
@@ -303,6 +313,12 @@ class Machine:
             name = self.attr_name(a, env)
             if type(value) is not Attrs:
                 if type(value) is Unknown:
+                    if (
+                        e.default is not None
+                        and value.model is not None
+                        and value.model.has_attr(name) is False
+                    ):
+                        return self.eval(e.default, env)  # known to be missing
                     value = self._select_unknown(value, name, env, e.span)
                     continue
                 if e.default is not None:
@@ -330,9 +346,10 @@ class Machine:
         attribute may or may not exist: still unknown.)"""
         if value.overlay is not None and name in value.overlay:
             return force(value.overlay[name])
-        model = WELL_KNOWN.get(name)
-        if model is not None:
-            return model(self, value)
+        if value.model is not None:
+            modelled = value.model.selected(self, value, name)
+            if modelled is not None:
+                return modelled
         return value.derive(f"{_operand(value)}.{_attr_text(name)}", env.ctx.source, span)
 
     def missing_attribute(self, name: str, attrs: Attrs, env: Env, span: n.Span) -> E.EvalError:
@@ -358,6 +375,9 @@ class Machine:
                     if value.overlay is not None and name in value.overlay:
                         value = value.overlay[name]
                         continue
+                    known = value.model.has_attr(name) if value.model is not None else None
+                    if known is False:
+                        return False
                     return value.derive(  # type: ignore[return-value]
                         f"{_operand(value)} ? {_attr_text(name)}", env.ctx.source, e.span
                     )
@@ -402,6 +422,7 @@ class Machine:
                 f"{_operand(fn)} {describe_argument(arg)}",
                 env.ctx.source if env is not None else fn.source,
                 span if span is not None else fn.span,
+                called=True,
             )
         err = E.TypeMismatch(
             f"attempt to call something which is not a function but {show_type(fn)}"
@@ -545,6 +566,14 @@ class Machine:
         op = e.op
         if op in _COMPARISONS:
             unknown = left if type(left) is Unknown else right
+            other = right if unknown is left else left
+            if (
+                op in (BinaryOp.EQ, BinaryOp.NEQ)
+                and other is None
+                and unknown.model is not None
+                and unknown.model.not_null
+            ):
+                return op is BinaryOp.NEQ
             raise E.NeedsValue(unknown, f"the comparison '{op.value}'").at(env.ctx.source, e.span)
         provenance = f"{_describe(left)} {op.value} {_describe(right)}"
         if op is BinaryOp.UPDATE:
@@ -560,6 +589,7 @@ class Machine:
                     env.ctx.source,
                     e.span,
                     overlay or None,
+                    base.model,
                 )
             return Unknown(provenance, env.ctx.source, e.span, right.overlay)
         return Unknown(provenance, env.ctx.source, e.span)
@@ -692,7 +722,11 @@ _COMPARISONS = frozenset(
     [BinaryOp.EQ, BinaryOp.NEQ, BinaryOp.LT, BinaryOp.LEQ, BinaryOp.GT, BinaryOp.GEQ]
 )
 # Builtins that must see the value itself: an unknown argument is an error, not an unknown.
-_STRICT_PRIMOPS = frozenset(["throw", "abort", "seq", "deepSeq", "tryEval", "trace"])
+# (addErrorContext only passes its value through: what that value needed, its caller
+# needs too.)
+_STRICT_PRIMOPS = frozenset(
+    ["throw", "abort", "seq", "deepSeq", "tryEval", "trace", "addErrorContext"]
+)
 
 
 def _attr_text(name: str) -> str:

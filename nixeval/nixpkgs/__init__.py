@@ -1,21 +1,17 @@
-"""The offline nixpkgs: what ci-eval knows of nixpkgs without having it.
+"""The offline nixpkgs: ci-eval's own stand-ins for what it does not have.
 
-On any unknown value (a nixpkgs that would be fetched, an unresolved ``<nixpkgs>``), the
-names in `WELL_KNOWN` are modelled instead of staying unknown:
+    lib.nix       a copy of nixpkgs' lib (see README.md), the lib of a nixpkgs when no
+                  real one is at hand (`model.best_lib` prefers a real one): with
+                  lib.nixosSystem (its result is unknown), lib.extend, and lib.withPkgs
+    effects.nix   the bundled model of hercules-ci-effects: `pkgs.effects` /
+                  `pkgs.hci-effects` of the modelled pkgs, `(import effectsSrc {…}).effects`
+                  and a flake's `lib.withPkgs` when the library's source is not at hand
 
-    name          what it is
-    lib           nixpkgs' lib, from lib.nix (written in Nix; see README.md), plus
-                  lib.nixosSystem, whose result is unknown, lib.extend, and lib.withPkgs
-                  (the hercules-ci-effects flake's entry point: withPkgs pkgs = the effects)
-    effects       hercules-ci-effects (effects.nix) for this pkgs: the overlay's
-    hci-effects   `pkgs.effects` / `pkgs.hci-effects`, and `(import effectsSrc {…}).effects`
-
-Everything else selected from such a value stays unknown, named by its attribute path.
+`model` is the modelled nixpkgs itself: recognised, never evaluated (design §4a).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -95,10 +91,3 @@ def _nixos_system(args: Any) -> Unknown:
     from ..eval.machine import describe_argument
 
     return Unknown(f"lib.nixosSystem {describe_argument(args)}")
-
-
-WELL_KNOWN: dict[str, Callable[[Machine, Unknown], Any]] = {
-    "lib": offline_lib,
-    "effects": offline_effects,
-    "hci-effects": offline_effects,
-}

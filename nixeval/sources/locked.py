@@ -59,3 +59,10 @@ class LockedInput:
     def sri(self) -> str:
         """The NAR hash as ``flake.lock`` writes it (``sha256-…``)."""
         return self.nar_hash.sri()
+
+
+def last_modified_date(seconds: int) -> str:
+    """A flake's ``lastModifiedDate``: its ``lastModified`` as ``%Y%m%d%H%M%S`` (UTC)."""
+    import time
+
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(seconds))

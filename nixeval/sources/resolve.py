@@ -6,8 +6,9 @@
    writes there, after checking the hash).
 3. ci-eval's cache (``$CI_EVAL_CACHE_DIR``, default ``$XDG_CACHE_HOME/ci-eval``, else
    ``~/.cache/ci-eval``): an entry is named by the NAR hash and is verified when it is
-   written (`add_to_cache`), never used half-written: it is assembled beside its final
-   name and renamed into place, so two ci-eval processes at once are safe.
+   written (`add_to_cache`, and `fetch` over the network: both through `staging_for` and
+   `place_in_cache`), never used half-written: it is assembled beside its final name and
+   renamed into place, so two ci-eval processes at once are safe.
 
 Nothing found is None: the caller makes the input unknown and says how to provide it.
 """
@@ -17,10 +18,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..store import base32, nar_sha256
+from ..store import StoreError, base32, nar_sha256
 from ..store.paths import STORE_DIR
 from .locked import LockedInput
 
@@ -85,32 +88,58 @@ def add_to_cache(tree: Path, locked: LockedInput, cache: Path | None = None) -> 
     """Copy `tree` into the cache as the source of `locked`, after checking that its NAR
     hash is the pinned one (`CacheError` otherwise: a tampered or wrong tree is never
     kept). The entry appears whole or not at all; one already there is kept."""
-    entry = _cache_entry(cache or cache_dir(), locked)
+    entry = cache_entry(locked, cache)
     if entry.is_dir():
         return entry
+    with staging_for(entry) as staging:
+        copy = staging / "tree"
+        try:
+            shutil.copytree(tree, copy, symlinks=True)
+        except OSError as e:
+            raise CacheError(f"cannot write the cache entry {entry}: {e.strerror or e}") from None
+        # Verified on the copy, which is what is kept: a tree changing while it is copied
+        # cannot slip through.
+        return place_in_cache(copy, locked, entry, f"the tree {tree}")
+
+
+def cache_entry(locked: LockedInput, cache: Path | None = None) -> Path:
+    """Where the cache at `cache` (default `cache_dir()`) keeps the tree of `locked`."""
+    return _cache_entry(cache or cache_dir(), locked)
+
+
+@contextmanager
+def staging_for(entry: Path) -> Iterator[Path]:
+    """A new, private directory beside the cache entry `entry` (same file system, so the
+    tree made in it can be renamed into place), removed with what is left in it when the
+    block ends, whether it succeeded, failed or was interrupted."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))
     except OSError as e:
         raise CacheError(f"cannot write the cache {entry.parent}: {e.strerror or e}") from None
     try:
-        copy = staging / "tree"
-        shutil.copytree(tree, copy, symlinks=True)
-        # Verified on the copy, which is what is kept: a tree changing while it is copied
-        # cannot slip through.
-        found = nar_sha256(copy)
-        if found != locked.nar_hash.digest:
-            raise CacheError(
-                f"the tree {tree} is not the pinned source: its NAR hash is "
-                f"sha256:{base32(found)}, the lock says {locked.sri}"
-            )
-        try:
-            copy.rename(entry)
-        except OSError:
-            if not entry.is_dir():  # not another process that won the race
-                raise
-        return entry
-    except OSError as e:
-        raise CacheError(f"cannot write the cache entry {entry}: {e.strerror or e}") from None
+        yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def place_in_cache(tree: Path, locked: LockedInput, entry: Path, what: str) -> Path:
+    """Make `tree` (in a `staging_for` directory) the cache entry `entry` of `locked`:
+    only if its NAR hash is the pinned one (`CacheError` naming `what` otherwise), by one
+    rename, so the entry appears whole or not at all. When another process placed the
+    same entry first, its entry is kept and returned."""
+    try:
+        found = nar_sha256(tree)
+    except StoreError as e:
+        raise CacheError(f"{what} cannot be hashed: {e}") from None
+    if found != locked.nar_hash.digest:
+        raise CacheError(
+            f"{what} is not the pinned source: its NAR hash is "
+            f"sha256:{base32(found)}, the lock says {locked.sri}"
+        )
+    try:
+        tree.rename(entry)
+    except OSError as e:
+        if not entry.is_dir():  # not another process that won the race
+            raise CacheError(f"cannot write the cache entry {entry}: {e.strerror or e}") from None
+    return entry

@@ -1,0 +1,137 @@
+"""The pinned sources of one evaluation, and how it may get them (design §4a).
+
+A command makes one `Sources`: the ``--override-input`` directories, whether it may use
+the network (the main job and ``run`` may, unless ``--offline``; ``check`` never does),
+the store and the cache. The evaluator asks it for the tree of each pinned input
+(`Sources.tree`); what none of override, store, cache and network has is recorded
+(`Sources.missing`) so that the command can warn, saying how to make it available.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .locked import LockedInput
+from .resolve import Resolved, cache_dir, resolve, store_dir
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A pinned input no place had: what it is (``flake input 'nixpkgs'``), how it is
+    pinned (``github:NixOS/nixpkgs/<rev>``) and why it could not be had."""
+
+    what: str
+    pinned: str
+    why: str
+    # What ci-eval uses instead, when not an unknown (a model of nixpkgs or of the library).
+    instead: str | None = None
+
+
+@dataclass
+class Sources:
+    """Where one evaluation finds pinned sources. `overrides` maps an input path as
+    ``--override-input`` takes it (``hercules-ci-effects/nixpkgs``) to a directory."""
+
+    overrides: dict[str, str] = field(default_factory=dict)
+    network: bool = False
+    offline: bool = False
+    progress: IO[str] | None = None
+    store: str = field(default_factory=store_dir)
+    cache: Path = field(default_factory=cache_dir)
+    # What the evaluation found and missed, in the order it asked: the description's
+    # ``sources`` and the warnings.
+    found: list[tuple[str, str, Resolved]] = field(default_factory=list)
+    missing: list[Missing] = field(default_factory=list)
+    # nixpkgs (or nixpkgs.lib) trees resolved for the project: the lib of a nixpkgs
+    # whose own source is not at hand comes from one of these (`nixpkgs.model.best_lib`).
+    lib_trees: list[str] = field(default_factory=list)
+    lib_used: list[str] = field(default_factory=list)
+
+    def tree(
+        self, locked: LockedInput, what: str, pinned: str, override: str | None
+    ) -> Path | None:
+        """The source tree of `locked`, or None (recorded in `missing`). `override` is
+        the input path an ``--override-input`` would name, if it is a flake input."""
+        if override is not None and override in self.overrides:
+            found: Resolved | None = Resolved(Path(self.overrides[override]), "override")
+        else:
+            found = resolve(locked, store=self.store, cache=self.cache)
+        why = _how_to_provide(override)
+        if found is None and self.network:
+            from .fetch import FetchError, fetch
+
+            try:
+                entry = fetch(locked, cache=self.cache, progress=self.progress)
+                found = Resolved(entry, "fetched")
+            except FetchError as err:
+                why = f"fetching it failed: {err}; {why}"
+        elif found is None and self.offline:
+            why = f"--offline forbids fetching it; {why}"
+        if found is None:
+            self.missing.append(Missing(what, pinned, why))
+            return None
+        self.found.append((what, pinned, found))
+        tree = str(found.path)
+        if os.path.isfile(os.path.join(tree, "lib", ".version")):
+            self.lib_trees.append(tree)
+        return found.path
+
+    def stands_in(self, what: str, instead: str) -> None:
+        """Say what ci-eval uses for the missing input `what` (a model), not an unknown."""
+        self.missing = [
+            Missing(m.what, m.pinned, m.why, instead) if m.what == what else m for m in self.missing
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """The description's ``sources``: every pinned input asked for, and where it was
+        found (or why not)."""
+        inputs: list[dict[str, Any]] = [
+            {"input": what, "pinned": pinned, "from": found.origin, "path": str(found.path)}
+            for what, pinned, found in self.found
+        ]
+        inputs += [
+            {
+                "input": m.what,
+                "pinned": m.pinned,
+                "from": "missing",
+                "why": m.why + (f"; {m.instead}" if m.instead else ""),
+            }
+            for m in self.missing
+        ]
+        result: dict[str, Any] = {"inputs": inputs}
+        if self.lib_used:
+            result["nixpkgsLib"] = self.lib_used[0]
+        return result
+
+    def warnings(self, file: str) -> list[Diagnostic]:
+        """W110 for each input none of the places had, on the evaluated `file`."""
+        from ..diagnostics import Diagnostic, Severity
+        from ..syntax import Source
+        from ..syntax.nodes import Span
+
+        return [
+            Diagnostic(
+                Severity.WARNING,
+                "W110",
+                f"{m.what} ({m.pinned}) is not available, so "
+                + (m.instead if m.instead is not None else "it is unknown"),
+                Source(file, ""),
+                Span(0, 0),
+                notes=(f"help: {m.why}",),
+                placed=False,
+            )
+            for m in self.missing
+        ]
+
+
+def _how_to_provide(override: str | None) -> str:
+    how = "`ci-eval fetch` fetches it into ci-eval's cache"
+    if override is not None:
+        how += f", or pass --override-input {override} DIR"
+    return f"it is not in the Nix store or ci-eval's cache: {how}"
