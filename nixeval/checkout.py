@@ -177,12 +177,13 @@ def checkout_without_git(
         return _checkout(ref, None, None, os.path.abspath(directory))
     if ref is None:
         ref = repository.head_ref()
-    return _checkout(
+    checkout = _checkout(
         ref,
         repository.resolve("HEAD"),
         repository.config("remote", "origin", "url"),
         repository.root,
     )
+    return dataclasses.replace(checkout, tracked=repository.tracked_files())
 
 
 def _flag_ref(as_branch: str | None, as_ref: str | None, as_tag: str | None) -> str | None:
@@ -333,6 +334,24 @@ class Repository:
                 refs[ref.strip()] = oid
         return refs
 
+    def tracked_files(self) -> frozenset[str] | None:
+        """The paths git tracks, read from the index (`nixeval.gitindex`); None when it
+        cannot be read."""
+        from .gitindex import GitIndexError, tracked_paths
+
+        try:
+            with open(os.path.join(self.git_dir, "index"), "rb") as f:
+                data = f.read(_MAX_INDEX + 1)
+        except OSError:
+            return None
+        if len(data) > _MAX_INDEX:
+            return None
+        sha256 = (self.config("extensions", None, "objectformat") or "").lower() == "sha256"
+        try:
+            return tracked_paths(data, 32 if sha256 else 20)
+        except (GitIndexError, ValueError, IndexError):
+            return None
+
     def config(self, section: str, subsection: str | None, key: str) -> str | None:
         """A value of the repository's ``config`` (the last one, as ``git config --get``;
         ``include`` directives and the user's and system's config are not read)."""
@@ -418,6 +437,8 @@ def _valid_ref_name(name: str) -> bool:
 
 # Git's own files are small; anything bigger is not one of them.
 _MAX_GIT_FILE = 16 * 1024 * 1024
+# An index is bigger (about 100 bytes a file); past this, the tracked files stay unknown.
+_MAX_INDEX = 256 * 1024 * 1024
 
 
 def _read_small(path: str) -> str | None:

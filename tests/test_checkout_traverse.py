@@ -1042,11 +1042,6 @@ def test_a_nixpkgs_flake_input_without_its_source_is_the_modelled_nixpkgs(
 # --- known gaps (strict xfail: they must start passing when ci-eval does them) -------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="check starts no process and reads no git index: it sees untracked files of a "
-    "flake's repository, which Nix (and the main job) do not",
-)
 def test_check_of_a_flake_in_git_sees_only_tracked_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -1060,7 +1055,9 @@ def test_check_of_a_flake_in_git_sees_only_tracked_files(
     )
     (repo / "extra.nix").write_text("{ isEffect = true; }\n")
     git(repo, env, "add", "flake.nix")
+    # check starts no process: it reads git's index itself.
     checkout = checkout_without_git(str(repo), "main")
+    assert checkout.tracked == frozenset({"flake.nix"})
     with pytest.raises(E.NotFound, match="not tracked by git"):
         effects_of(repo / "flake.nix", checkout)
 
