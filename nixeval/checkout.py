@@ -56,8 +56,12 @@ class Checkout:
     owner: str | None
     repo: str | None
     # The files git tracks, relative to `root` (None: not known — no git repository, or
-    # read without git): a flake there is evaluated from these only.
+    # an index that cannot be read): a flake there is evaluated from these only.
     tracked: frozenset[str] | None = dataclasses.field(default=None, compare=False)
+    # The commit's time and its number of ancestors, as Nix's git fetcher gives them
+    # (`self.lastModified`, `self.revCount`); None when not known (no commit, no git).
+    last_modified: int | None = dataclasses.field(default=None, compare=False)
+    rev_count: int | None = dataclasses.field(default=None, compare=False)
 
     def to_json(self) -> dict[str, str | None]:
         """The description's ``checkout``: ``ref``, ``branch``, ``tag``, ``rev``."""
@@ -154,11 +158,18 @@ def checkout_for(
     url = _git(directory, "config", "--get", "remote.origin.url") if toplevel else None
     root = toplevel if toplevel is not None else os.path.abspath(directory)
     checkout = _checkout(ref, rev, url, root)
-    listed = _git_output(root, "ls-files", "-z") if toplevel else None
-    if listed is None:
+    if toplevel is None:
         return checkout
-    tracked = frozenset(name for name in listed.split("\0") if name)
-    return dataclasses.replace(checkout, tracked=tracked)
+    listed = _git_output(root, "ls-files", "-z")
+    tracked = frozenset(name for name in listed.split("\0") if name) if listed else None
+    committed = _git(root, "log", "-1", "--format=%ct", "HEAD") if rev else None
+    count = _git(root, "rev-list", "--count", "HEAD") if rev else None
+    return dataclasses.replace(
+        checkout,
+        tracked=tracked,
+        last_modified=int(committed) if committed and committed.isdigit() else None,
+        rev_count=int(count) if count and count.isdigit() else None,
+    )
 
 
 def checkout_without_git(

@@ -499,10 +499,6 @@ NIXPKGS_LIB_NODE = {
 # --- known gaps (strict xfail) -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fetchurl with a hash (a flat file) is not looked up in the store or the cache",
-)
 def test_fetchurl_with_a_hash_comes_from_the_store(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -528,6 +524,12 @@ def test_fetchurl_with_a_hash_comes_from_the_store(
     monkeypatch.setenv("NIX_STORE_DIR", str(store))
     opened = nixeval.open_project(str(project))
     assert isinstance(force(opened.root.items["systems"]), list)
+    # Not in the store: an unknown, and W110 says only the store can have it.
+    Path(path).unlink()
+    opened = nixeval.open_project(str(project))
+    assert "fetchurl" in force(opened.root.items["systems"]).provenance
+    [missing] = opened.machine.sources.missing
+    assert "only source trees" in missing.why
 
 
 @pytest.mark.xfail(

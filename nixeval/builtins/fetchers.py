@@ -86,6 +86,17 @@ def _pin(m: Machine, name: str, value: Any) -> tuple[LockedInput, str] | None:
             locked = {"type": "tarball", "url": node["url"], "narHash": digest.sri()}
             pin = LockedInput.from_lock_node(locked)
             return LockedInput(pin.nar_hash, node.get("name", "source"), pin.node), node["url"]
+        if name == "fetchurl" and "url" in node and "sha256" in node:
+            from ..store import StoreError, parse_hash
+
+            try:
+                digest = parse_hash(node["sha256"], "sha256")
+            except StoreError as err:
+                raise E.EvalError(err.message) from None
+            url = str(node["url"])
+            file_name = str(node.get("name") or url.rstrip("/").rpartition("/")[2])
+            node["type"] = "file"
+            return LockedInput(digest, file_name, tuple(sorted(node.items())), False), url
         if name == "fetchTree" and "narHash" in node:
             return LockedInput.from_lock_node(node), str(node.get("url", node.get("type")))
     except LockError:

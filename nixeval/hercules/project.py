@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..builtins.paths import import_file
 from ..eval.autocall import auto_call, parse_attr_path
 from ..eval.force import force
+from ..sources.locked import last_modified_date
 from ..values import Attrs, Closure, Unknown, thunk_of
 from .files import is_flake
 
@@ -127,6 +128,12 @@ def self_source_info(directory: str, checkout: Checkout) -> Attrs:
         "lastModifiedDate": Unknown(f"self.lastModifiedDate ({how})"),
         "narHash": Unknown(f"self.narHash ({how})"),
     }
+    if checkout.last_modified is not None:
+        # git+file: the commit's time, as Nix's git fetcher gives it.
+        items["lastModified"] = checkout.last_modified
+        items["lastModifiedDate"] = last_modified_date(checkout.last_modified)
+    if checkout.rev_count is not None:
+        items["revCount"] = checkout.rev_count
     how_rev = "evaluate in a git checkout with a commit"
     items["rev"] = checkout.rev or Unknown(f"self.rev (the checkout's commit: {how_rev})")
     items["shortRev"] = checkout.short_rev or Unknown(

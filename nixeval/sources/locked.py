@@ -30,6 +30,9 @@ class LockedInput:
     nar_hash: Hash
     name: str = "source"
     node: tuple[tuple[str, Any], ...] = ()
+    # False for a single file pinned by the hash of its bytes (``fetchurl``): then
+    # `nar_hash` is that flat hash, and only the Nix store can have it.
+    recursive: bool = True
 
     @classmethod
     def from_lock_node(cls, locked: dict[str, Any]) -> LockedInput:
@@ -52,7 +55,7 @@ class LockedInput:
     def store_path(self, store_dir: str = STORE_DIR) -> str:
         """Where Nix keeps this tree in the store at `store_dir`."""
         return fixed_output_path(
-            self.name, "sha256", self.nar_hash.digest, True, store_dir=store_dir
+            self.name, "sha256", self.nar_hash.digest, self.recursive, store_dir=store_dir
         )
 
     @property

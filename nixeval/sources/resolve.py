@@ -76,6 +76,8 @@ def resolve(
     if override is not None:
         return Resolved(Path(override), "override")
     in_store = Path(locked.store_path(store or store_dir()))
+    if not locked.recursive:  # a single file: only the store has it
+        return Resolved(in_store, "store") if in_store.is_file() else None
     if in_store.is_dir():
         return Resolved(in_store, "store")
     entry = _cache_entry(cache or cache_dir(), locked)

@@ -63,7 +63,9 @@ class Sources:
         else:
             found = resolve(locked, store=self.store, cache=self.cache)
         why = _how_to_provide(override)
-        if found is None and self.network:
+        if not locked.recursive:
+            why = "it is not in the Nix store (ci-eval fetches only source trees)"
+        if found is None and self.network and locked.recursive:
             from .fetch import FetchError, fetch
 
             try:
