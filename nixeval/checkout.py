@@ -58,10 +58,8 @@ class Checkout:
     # The files git tracks, relative to `root` (None: not known — no git repository, or
     # an index that cannot be read): a flake there is evaluated from these only.
     tracked: frozenset[str] | None = dataclasses.field(default=None, compare=False)
-    # The commit's time and its number of ancestors, as Nix's git fetcher gives them
-    # (`self.lastModified`, `self.revCount`); None when not known (no commit, no git).
-    last_modified: int | None = dataclasses.field(default=None, compare=False)
-    rev_count: int | None = dataclasses.field(default=None, compare=False)
+    # Whether git may be asked more (`commit_number`): the main job's checkout, not check's.
+    with_git: bool = dataclasses.field(default=False, compare=False)
 
     def to_json(self) -> dict[str, str | None]:
         """The description's ``checkout``: ``ref``, ``branch``, ``tag``, ``rev``."""
@@ -162,14 +160,20 @@ def checkout_for(
         return checkout
     listed = _git_output(root, "ls-files", "-z")
     tracked = frozenset(name for name in listed.split("\0") if name) if listed else None
-    committed = _git(root, "log", "-1", "--format=%ct", "HEAD") if rev else None
-    count = _git(root, "rev-list", "--count", "HEAD") if rev else None
-    return dataclasses.replace(
-        checkout,
-        tracked=tracked,
-        last_modified=int(committed) if committed and committed.isdigit() else None,
-        rev_count=int(count) if count and count.isdigit() else None,
+    return dataclasses.replace(checkout, tracked=tracked, with_git=True)
+
+
+def commit_number(root: str, what: str) -> int | None:
+    """A number git says of the checkout's commit, asked only when a flake uses it:
+    ``lastModified`` (its committer time, as Nix's git fetcher) or ``revCount`` (its
+    number of ancestors, which can take git a while in a large history)."""
+    args = (
+        ("log", "-1", "--format=%ct", "HEAD")
+        if what == "lastModified"
+        else ("rev-list", "--count", "HEAD")
     )
+    text = _git(root, *args)
+    return int(text) if text is not None and text.isdigit() else None
 
 
 def checkout_without_git(

@@ -128,12 +128,22 @@ def self_source_info(directory: str, checkout: Checkout) -> Attrs:
         "lastModifiedDate": Unknown(f"self.lastModifiedDate ({how})"),
         "narHash": Unknown(f"self.narHash ({how})"),
     }
-    if checkout.last_modified is not None:
-        # git+file: the commit's time, as Nix's git fetcher gives it.
-        items["lastModified"] = checkout.last_modified
-        items["lastModifiedDate"] = last_modified_date(checkout.last_modified)
-    if checkout.rev_count is not None:
-        items["revCount"] = checkout.rev_count
+    if checkout.with_git and checkout.rev is not None:
+        # git+file: the commit's time and count, as Nix's git fetcher gives them (asked
+        # of git only when used).
+        from ..checkout import commit_number
+
+        def number(what: str) -> Any:
+            found = commit_number(checkout.root, what)
+            return found if found is not None else Unknown(f"self.{what} (git did not say)")
+
+        def date() -> Any:
+            seconds = force(items["lastModified"])
+            return last_modified_date(seconds) if type(seconds) is int else seconds
+
+        items["lastModified"] = thunk_of(lambda: number("lastModified"))
+        items["lastModifiedDate"] = thunk_of(date)
+        items["revCount"] = thunk_of(lambda: number("revCount"))
     how_rev = "evaluate in a git checkout with a commit"
     items["rev"] = checkout.rev or Unknown(f"self.rev (the checkout's commit: {how_rev})")
     items["shortRev"] = checkout.short_rev or Unknown(
