@@ -73,7 +73,8 @@ def _pin(m: Machine, name: str, value: Any) -> tuple[LockedInput, str] | None:
     if type(value) is not Attrs:
         return None
     node = _plain(m, value)
-    if node is None:
+    if node is None or node.get("sha256") == "":
+        # Nix takes an empty hash for all zeroes (with a warning): nothing has it.
         return None
     try:
         if name == "fetchTarball" and "url" in node and "sha256" in node:
