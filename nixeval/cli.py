@@ -482,6 +482,9 @@ def _run(argv: list[str]) -> int:
 
     if args.format == "json" and args.backend != "plan":
         return _usage_error_for(p, "--format json is for the plan backend")
+    problem = _override_problem(args)
+    if problem is not None:
+        return _usage_error_for(p, problem)
     if is_description(args.input, args.attr) and (
         args.arg or args.argstr or args.include or args.override_input or args.offline
     ):
@@ -589,6 +592,14 @@ def _sources(args: argparse.Namespace) -> dict[str, Any]:
     return {"overrides": [tuple(a) for a in args.override_input], "offline": args.offline}
 
 
+def _override_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with an ``--override-input`` (its DIR must be a directory)."""
+    for name, directory in args.override_input:
+        if not os.path.isdir(directory):
+            return f"--override-input {name}: '{directory}' is not a directory"
+    return None
+
+
 def _budget(args: argparse.Namespace) -> dict[str, Any]:
     """The main job's budget: as given, else the generous default of descriptions."""
     return {
@@ -629,6 +640,9 @@ def _describe(args: argparse.Namespace) -> int:
         return _usage_error("give one FILE (or a directory) to describe")
     if args.format in ("human", "gcc"):
         return _usage_error("descriptions are printed as json or text (--format json|text)")
+    problem = _override_problem(args)
+    if problem is not None:
+        return _usage_error(problem)
     from .commands.describe import DescribeOptions, run_describe
 
     options = DescribeOptions(

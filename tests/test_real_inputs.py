@@ -553,3 +553,13 @@ def test_fetchgit_pinned_by_rev_comes_from_the_cache(
     monkeypatch.setenv("CI_EVAL_CACHE_DIR", str(tmp_path / "cache"))
     opened = nixeval.open_project(str(project))
     assert isinstance(force(opened.root.items["systems"]), list)
+
+
+@pytest.mark.parametrize("command", [[], ["run"]])
+def test_an_override_that_is_not_a_directory_is_a_usage_error(command: list[str]) -> None:
+    status, out, err = ci_eval(
+        *command, "fixtures/flake-effects", "-A", "herculesCI", "--override-input",
+        "nixpkgs", "/nonexistent",
+    )  # fmt: skip
+    assert (status, out) == (2, "")
+    assert "--override-input nixpkgs: '/nonexistent' is not a directory" in err
