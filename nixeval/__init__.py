@@ -42,21 +42,14 @@ def open_project(
     `offline` (the default here) — the network."""
     import os
 
-    from .checkout import checkout_for, repo_root
-    from .commands.purity import impure_machine, pure_machine
+    from .checkout import checkout_for
+    from .commands.purity import project_machine
     from .hercules.files import find_file
     from .hercules.project import load_project
     from .sources.session import Sources
 
     file = os.path.abspath(find_file(path))
-    sources = Sources(
-        overrides={name: os.path.abspath(d) for name, d in (overrides or {}).items()},
-        network=not offline,
-        offline=offline,
-    )
-    if impure:
-        machine = impure_machine((), sources)
-    else:
-        machine = pure_machine(repo_root(file), (), False, sources)
+    sources = Sources.for_command((overrides or {}).items(), offline)
+    machine = project_machine(file, (), impure, False, sources)
     checkout = checkout_for(os.path.dirname(file), branch, ref, tag)
     return load_project(machine, file, checkout)

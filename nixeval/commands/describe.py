@@ -131,22 +131,12 @@ def _machine(options: DescribeOptions, file: str, stderr: IO[str], sources: Any 
     """The machine of the evaluation: pure (`nixeval.commands.purity`), with the
     repository of `file` as its root, or --impure's; with `sources` if given."""
     from ..sources.session import Sources
-    from .purity import impure_machine, pure_machine
+    from .purity import project_machine
 
     if sources is None:
-        # CI_EVAL_OFFLINE (any non-empty value) is --offline for every run of a session.
-        offline = options.offline or bool(os.environ.get("CI_EVAL_OFFLINE"))
-        sources = Sources(
-            overrides={name: os.path.abspath(path) for name, path in options.overrides},
-            network=not offline,
-            offline=offline,
-            progress=stderr if stderr.isatty() else None,
-        )
-    if options.impure:
-        return impure_machine(options.include, sources)
-    from ..checkout import repo_root
-
-    return pure_machine(repo_root(file), options.include, options.offer_impure, sources)
+        progress = stderr if stderr.isatty() else None
+        sources = Sources.for_command(options.overrides, options.offline, progress)
+    return project_machine(file, options.include, options.impure, options.offer_impure, sources)
 
 
 def _describe(

@@ -43,7 +43,7 @@ from typing import IO, Any
 
 from ..diagnostics import Diagnostic, Severity, error, render_human, unplaced, use_colour
 from ..sources import FetchError, LockedInput, LockError, LockFile, obtain, resolve
-from ..sources.session import Sources
+from ..sources.session import Sources, offline_requested
 from ..syntax.nodes import Span
 from ..syntax.source import Source
 from ..terminal import escape
@@ -76,8 +76,7 @@ def run_fetch(directory: str, offline: bool, debug: bool, stdout: IO[str], stder
     """Make the sources the project in `directory` pins available (a flake's flake.lock
     nodes, or what a legacy file's evaluation asks for); the exit status."""
     lock_name = os.path.join(directory, "flake.lock") if directory != "." else "flake.lock"
-    # As for the main job: CI_EVAL_OFFLINE (any non-empty value) is --offline.
-    offline = offline or bool(os.environ.get("CI_EVAL_OFFLINE"))
+    offline = offline_requested(offline)  # as for the main job
     try:
         legacy = _legacy_file(directory)
         if isinstance(legacy, Diagnostic):

@@ -65,3 +65,19 @@ def impure_machine(include: Sequence[str] = (), sources: Sources | None = None) 
         unknowns=True,
         sources=sources,
     )
+
+
+def project_machine(
+    file: str,
+    include: Sequence[str],
+    impure: bool,
+    offer_impure: bool,
+    sources: Sources | None,
+) -> Machine:
+    """The machine that evaluates the project of `file`: pure, with the repository of
+    `file` as its root (`pure_machine`), or ``--impure``'s."""
+    if impure:
+        return impure_machine(include, sources)
+    from ..checkout import repo_root
+
+    return pure_machine(repo_root(file), include, offer_impure, sources)

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..sources.session import Sources
 from ..spelling import closest
 from ..syntax import nodes as n
 from ..syntax.nodes import AttrKind, BinaryOp
@@ -43,6 +42,9 @@ from .access import PathAccess
 from .coerce import canon_path, concat_strings, resolve_path_literal, wrap
 from .env import MISSING, Env, FileContext, lookup_lexical
 from .force import force
+
+if TYPE_CHECKING:
+    from ..sources.session import Sources
 
 # Errors gather at most this many trace notes (a deep recursion would gather thousands).
 MAX_TRACE = 64
@@ -78,9 +80,8 @@ class Machine:
         from ..builtins.control import IMPURE_CONSTANTS
 
         self.access = PathAccess(allowed_paths, restricted_hint)
-        # Where pinned sources (flake inputs, fetchers with a hash) are found; by default
-        # only in the store and the cache, never over the network.
-        self.sources = sources if sources is not None else Sources()
+        # Where pinned sources (flake inputs, fetchers with a hash) are found: `sources`.
+        self._sources = sources
         search_path = list(search_path or [])
         if self.access.restricted:
             # $HOME and friends are the user's business, not untrusted code's.
@@ -142,6 +143,17 @@ class Machine:
             n.Assert: self._eval_assert,
             n.If: self._eval_if,
         }
+
+    @property
+    def sources(self) -> Sources:
+        """Where pinned sources are found; by default only in the Nix store and ci-eval's
+        cache, never over the network. Made when first asked for, so that an evaluation
+        that pins nothing does not load the store code."""
+        if self._sources is None:
+            from ..sources.session import Sources
+
+            self._sources = Sources()
+        return self._sources
 
     def check_path(self, path: str) -> str:
         """The path to touch when Nix code reads `path` (`PathAccess.check`): `path`

@@ -10,6 +10,7 @@ the store and the cache. The evaluator asks it for the tree of each pinned input
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -52,6 +53,24 @@ class Sources:
     # whose own source is not at hand comes from one of these (`nixpkgs.model.best_lib`).
     lib_trees: list[str] = field(default_factory=list)
     lib_used: list[str] = field(default_factory=list)
+
+    @classmethod
+    def for_command(
+        cls,
+        overrides: Iterable[tuple[str, str]],
+        offline: bool,
+        progress: IO[str] | None = None,
+    ) -> Sources:
+        """The sources of a command that may fetch (the main job, ``run``, the Python
+        API): the ``--override-input`` pairs (directories made absolute), the network
+        unless `offline` (or ``CI_EVAL_OFFLINE``)."""
+        offline = offline_requested(offline)
+        return cls(
+            overrides={name: os.path.abspath(path) for name, path in overrides},
+            network=not offline,
+            offline=offline,
+            progress=progress,
+        )
 
     def tree(
         self, locked: LockedInput, what: str, pinned: str, override: str | None
@@ -130,6 +149,12 @@ class Sources:
             )
             for m in self.missing
         ]
+
+
+def offline_requested(offline: bool) -> bool:
+    """`offline` (``--offline``), or ``CI_EVAL_OFFLINE`` set to anything: --offline for
+    every run of a session."""
+    return offline or bool(os.environ.get("CI_EVAL_OFFLINE"))
 
 
 def _how_to_provide(override: str | None) -> str:
