@@ -16,6 +16,7 @@ out) makes ``branch`` and ``tag`` known too (``null`` when the ref is not of tha
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -55,11 +56,27 @@ class Checkout:
     remote_http_url: str | None
     owner: str | None
     repo: str | None
-    # The files git tracks, relative to `root` (None: not known — no git repository, or
-    # an index that cannot be read): a flake there is evaluated from these only.
-    tracked: frozenset[str] | None = dataclasses.field(default=None, compare=False)
-    # Whether git may be asked more (`commit_number`): the main job's checkout, not check's.
-    with_git: bool = dataclasses.field(default=False, compare=False)
+    # How the files git tracks are known (`tracked`): "git" (the main job asks git),
+    # "index" (check reads the index), None (not in a git repository).
+    tracked_from: str | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def with_git(self) -> bool:
+        """Whether git may be asked more (`commit_number`): the main job's checkout."""
+        return self.tracked_from == "git"
+
+    @functools.cached_property
+    def tracked(self) -> frozenset[str] | None:
+        """The files git tracks, relative to `root`; None when not known (no git
+        repository, an index that cannot be read). Only a flake needs them (it is
+        evaluated from these only), so they are read when first asked for."""
+        if self.tracked_from == "git":
+            listed = _git_output(self.root, "ls-files", "-z")
+            return frozenset(name for name in listed.split("\0") if name) if listed else None
+        if self.tracked_from == "index":
+            repository = find_repository(self.root)
+            return repository.tracked_files() if repository is not None else None
+        return None
 
     def to_json(self) -> dict[str, str | None]:
         """The description's ``checkout``: ``ref``, ``branch``, ``tag``, ``rev``."""
@@ -158,9 +175,7 @@ def checkout_for(
     checkout = _checkout(ref, rev, url, root)
     if toplevel is None:
         return checkout
-    listed = _git_output(root, "ls-files", "-z")
-    tracked = frozenset(name for name in listed.split("\0") if name) if listed else None
-    return dataclasses.replace(checkout, tracked=tracked, with_git=True)
+    return dataclasses.replace(checkout, tracked_from="git")
 
 
 def commit_number(root: str, what: str) -> int | None:
@@ -198,7 +213,7 @@ def checkout_without_git(
         repository.config("remote", "origin", "url"),
         repository.root,
     )
-    return dataclasses.replace(checkout, tracked=repository.tracked_files())
+    return dataclasses.replace(checkout, tracked_from="index")
 
 
 def _flag_ref(as_branch: str | None, as_ref: str | None, as_tag: str | None) -> str | None:
