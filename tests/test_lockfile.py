@@ -125,3 +125,19 @@ def test_follows_to_nothing_and_cycles() -> None:
     f = lock(broken(nodes__root__inputs={"a": ["b"], "b": ["a"]}))
     with pytest.raises(LockError, match="follows cycle: b -> a -> b"):
         f.inputs(f.root)
+
+
+def test_input_paths_name_each_node_by_its_shortest_path() -> None:
+    data = json.loads(json.dumps(PROJECT))
+    # A node only reachable below another input: named by the path to it.
+    data["nodes"]["lib"] = github("nix-community", "nixpkgs.lib", LIB_HASH)
+    data["nodes"]["flake-parts"]["inputs"] = {"nixpkgs-lib": "lib"}
+    assert lock(data).input_paths() == {
+        "flake-parts": ("flake-parts",),
+        "hercules-ci-effects": ("hercules-ci-effects",),
+        "nixpkgs": ("nixpkgs",),
+        "systems": ("systems",),
+        "lib": ("flake-parts", "nixpkgs-lib"),
+    }
+    # Reached through follows too, a node keeps its shortest name.
+    assert "nixpkgs" in lock().input_paths() and len(lock().input_paths()) == 4

@@ -111,25 +111,17 @@ def run_fetch(directory: str, offline: bool, debug: bool, stdout: IO[str], stder
 
 def flake_lock_pins(lock: LockFile) -> Iterator[Pin]:
     """The source-tree nodes of `lock`, each once, by its shortest input path from the
-    root (breadth first, inputs in name order)."""
-    seen = {lock.root}
-    queue: list[tuple[str, tuple[str, ...]]] = [(lock.root, ())]
-    while queue:
-        key, path = queue.pop(0)
-        for name, target in sorted(lock.inputs(key).items()):
-            if target in seen:
-                continue
-            seen.add(target)
-            queue.append((target, (*path, name)))
-            shown = "/".join((*path, name))
-            node = lock.nodes[target].get("locked")
-            kind = node.get("type") if isinstance(node, dict) else None
-            if kind in _NOT_FETCHED:
-                continue
-            try:
-                yield Pin(shown, lock.locked(target))
-            except LockError as e:
-                yield Pin(shown, None, str(e))
+    root (breadth first, inputs in name order: `LockFile.input_paths`)."""
+    for target, path in lock.input_paths().items():
+        shown = "/".join(path)
+        node = lock.nodes[target].get("locked")
+        kind = node.get("type") if isinstance(node, dict) else None
+        if kind in _NOT_FETCHED:
+            continue
+        try:
+            yield Pin(shown, lock.locked(target))
+        except LockError as e:
+            yield Pin(shown, None, str(e))
 
 
 def _make_available(pin: Pin, offline: bool, stderr: IO[str] | None) -> tuple[str, str | None]:

@@ -192,7 +192,10 @@ class _Graph:
         self.values: dict[str | None, Any] = {}
         # node key -> the --override-input path that replaces it
         self.overrides: dict[str, str] = {}
-        self.input_paths: dict[str, str] = {}
+        # node key -> its shortest input path from the root (`a/b`), for messages
+        self.input_paths: dict[str, str] = (
+            {key: "/".join(path) for key, path in lock.input_paths().items()} if lock else {}
+        )
         for path in machine.sources.overrides if scope is None else ():
             if lock is None:
                 raise E.EvalError(f"cannot override input '{path}': the flake has no flake.lock")
@@ -203,20 +206,6 @@ class _Graph:
             except LockError as err:
                 raise E.EvalError(f"cannot override input '{path}': {err}") from None
             self.overrides[key] = path
-        if lock is not None:
-            self._name_paths(lock.root)
-
-    def _name_paths(self, root: str) -> None:
-        """The shortest input path from the root to each node (breadth first), for
-        messages and as ``--override-input`` names it."""
-        assert self.lock is not None
-        queue: list[tuple[str, tuple[str, ...]]] = [(root, ())]
-        while queue:
-            key, path = queue.pop(0)
-            for name, target in self.lock.inputs(key).items():
-                if target not in self.input_paths and target != root:
-                    self.input_paths[target] = "/".join((*path, name))
-                    queue.append((target, (*path, name)))
 
     def value(self, key: str | None) -> Any:
         """The value of node `key` (None or the lock's root: the flake itself), made

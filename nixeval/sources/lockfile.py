@@ -55,6 +55,20 @@ class LockFile:
             raise LockError(f"node '{key}' has inputs that are not an object")
         return {name: self._target(key, name, ref, ()) for name, ref in declared.items()}
 
+    def input_paths(self) -> dict[str, InputPath]:
+        """The shortest input path from the root to each node but the root, in the
+        order a breadth-first walk (inputs in name order) reaches them: how a node is
+        named in messages and by ``--override-input``."""
+        found: dict[str, InputPath] = {}
+        queue: list[tuple[str, InputPath]] = [(self.root, ())]
+        while queue:
+            key, path = queue.pop(0)
+            for name, target in sorted(self.inputs(key).items()):
+                if target != self.root and target not in found:
+                    found[target] = (*path, name)
+                    queue.append((target, (*path, name)))
+        return found
+
     def node_of(self, path: InputPath) -> str:
         """The key of the node an input path from the root names (``("a", "b")``: input
         ``b`` of the root's input ``a``)."""
