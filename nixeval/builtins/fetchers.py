@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval.force import force
-from ..values import Attrs, CStr, Model, NixPath, PrimOp, Unknown
+from ..values import Attrs, Model, NixPath, PrimOp, Unknown
 from .paths import source_of
 from .registry import builtin
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
     from ..sources import LockedInput
+    from ..store import Hash
 
 # URL schemes (of fetchurl, fetchTarball, fetchGit, fetchTree's url) that name a local file.
 _LOCAL_SCHEMES = ("file://", "git+file://", "hg+file://", "tarball+file://", "path:")
@@ -78,22 +79,12 @@ def _pin(m: Machine, name: str, value: Any) -> tuple[LockedInput, str] | None:
         return None
     try:
         if name == "fetchTarball" and "url" in node and "sha256" in node:
-            from ..store import StoreError, parse_hash
-
-            try:
-                digest = parse_hash(node["sha256"], "sha256")
-            except StoreError as err:
-                raise E.EvalError(err.message) from None
+            digest = _sha256(node)
             locked = {"type": "tarball", "url": node["url"], "narHash": digest.sri()}
             pin = LockedInput.from_lock_node(locked)
             return LockedInput(pin.nar_hash, node.get("name", "source"), pin.node), node["url"]
         if name == "fetchurl" and "url" in node and "sha256" in node:
-            from ..store import StoreError, parse_hash
-
-            try:
-                digest = parse_hash(node["sha256"], "sha256")
-            except StoreError as err:
-                raise E.EvalError(err.message) from None
+            digest = _sha256(node)
             url = str(node["url"])
             file_name = str(node.get("name") or url.rstrip("/").rpartition("/")[2])
             node["type"] = "file"
@@ -105,12 +96,21 @@ def _pin(m: Machine, name: str, value: Any) -> tuple[LockedInput, str] | None:
     return None
 
 
+def _sha256(node: dict[str, Any]) -> Hash:
+    """A fetcher's ``sha256`` (nix32, base16 or SRI); a malformed one is Nix's error."""
+    from ..store import StoreError, parse_hash
+
+    try:
+        return parse_hash(node["sha256"], "sha256")
+    except StoreError as err:
+        raise E.EvalError(err.message) from None
+
+
 def _fetched(m: Machine, name: str, locked: LockedInput, tree: str) -> Any:
     """What the fetcher gives for the tree it found: a string of its path
     (``fetchTarball``), or the source info (``fetchTree``)."""
     m.access.allow(tree)
-    in_store = tree.startswith(m.sources.store.rstrip("/") + "/")
-    out_path = CStr(tree, frozenset([tree])) if in_store else tree
+    out_path = m.sources.out_path(tree)
     if name != "fetchTree":
         return out_path
     node = dict(locked.node)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ..sources.known import HERCULES_CI_EFFECTS, NIXPKGS, is_nixpkgs_tree, project_of_node
 from ..sources.locked import last_modified_date
 from ..sources.lockfile import LockFile
-from ..values import Attrs, Closure, CStr, PrimOp, Unknown, thunk_of
+from ..values import Attrs, Closure, PrimOp, Unknown, thunk_of
 from . import errors as E
 from .force import force
 
@@ -341,8 +341,7 @@ def source_info(
     ``revCount`` where the node has them."""
     items: dict[str, Any] = {}
     if tree is not None:
-        in_store = tree.startswith(machine.sources.store.rstrip("/") + "/")
-        items["outPath"] = CStr(tree, frozenset([tree])) if in_store else tree
+        items["outPath"] = machine.sources.out_path(tree)
     else:
         items["outPath"] = Unknown(f"{what} ({pinned}: not available).outPath")
     if isinstance(locked.get("narHash"), str):

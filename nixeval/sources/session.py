@@ -103,6 +103,16 @@ class Sources:
             self.lib_trees.append(tree)
         return found.path
 
+    def out_path(self, tree: str) -> str:
+        """The ``outPath`` of a source tree found: in the Nix store, a store path (a
+        string whose context is that path, as Nix gives it); elsewhere (the cache, an
+        override) its directory."""
+        from ..values import CStr
+
+        if tree.startswith(self.store.rstrip("/") + "/"):
+            return CStr(tree, frozenset([tree]))
+        return tree
+
     def stands_in(self, what: str, instead: str) -> None:
         """Say what ci-eval uses for the missing input `what` (a model), not an unknown."""
         self.missing = [
