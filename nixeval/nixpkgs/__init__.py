@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 LIB_NIX = Path(__file__).resolve().parent / "lib.nix"
 
 
-def offline_lib(machine: Machine, unknown: Unknown) -> Attrs:
+def offline_lib(machine: Machine) -> Attrs:
     """nixpkgs' lib, evaluated once per evaluation."""
     cached = machine.model_cache.get("lib")
     if cached is None:
@@ -33,7 +33,7 @@ def offline_lib(machine: Machine, unknown: Unknown) -> Attrs:
         lib = force(import_file(machine, str(LIB_NIX)))
         assert type(lib) is Attrs
         items = dict(lib.items)
-        items["nixosSystem"] = PrimOp("nixosSystem", 1, _nixos_system)
+        items["nixosSystem"] = PrimOp("nixosSystem", 1, nixos_system)
         items["withPkgs"] = PrimOp("withPkgs", 1, lambda pkgs: offline_effects(machine, pkgs))
         cached = Attrs(items)
         # nixpkgs' lib is `makeExtensible (self: …)`: `lib.extend` (as nixpkgs' flake.nix
@@ -71,7 +71,7 @@ def offline_effects(machine: Machine, pkgs: Any) -> Any:
         model = force(import_file(machine, str(EFFECTS_NIX)))
         argument = Attrs(
             {
-                "lib": offline_lib(machine, pkgs),
+                "lib": offline_lib(machine),
                 "pkgs": pkgs,
                 "unknown": PrimOp("unknown", 1, lambda name: _unknown_output(machine, name)),
             }
@@ -87,7 +87,8 @@ def _unknown_output(machine: Machine, name: Any) -> Unknown:
     return Unknown(f"the build output {machine.force_string(name)}")
 
 
-def _nixos_system(args: Any) -> Unknown:
+def nixos_system(args: Any) -> Unknown:
+    """``lib.nixosSystem``'s result: an unknown system (also the real lib's, extended)."""
     from ..eval.machine import describe_argument
 
     return Unknown(f"lib.nixosSystem {describe_argument(args)}")

@@ -62,14 +62,16 @@ def nixpkgs_lib(machine: Machine, tree: str | None) -> Attrs:
     if tree is None:
         from . import offline_lib
 
-        lib = offline_lib(machine, Unknown("nixpkgs"))
+        lib = offline_lib(machine)
     else:
         from ..builtins.paths import import_file
 
         machine.access.allow(tree)
         real = machine.force_attrs(import_file(machine, os.path.join(tree, "lib")))
         extend = force(real.items["extend"]) if "extend" in real.items else None
-        extra = PrimOp("nixosSystem", 1, _nixos_system)
+        from . import nixos_system
+
+        extra = PrimOp("nixosSystem", 1, nixos_system)
         if extend is None:
             lib = Attrs({**real.items, "nixosSystem": extra})
         else:
@@ -249,12 +251,6 @@ class NixpkgsSource(Model):
 
     def imported(self, machine: Any) -> Any:
         return nixpkgs_function(machine, nixpkgs_lib(machine, best_lib(machine).tree))
-
-
-def _nixos_system(args: Any) -> Unknown:
-    from ..eval.machine import describe_argument
-
-    return Unknown(f"lib.nixosSystem {describe_argument(args)}")
 
 
 class NixpkgsLibSource(Model):
