@@ -1097,3 +1097,20 @@ def test_a_flake_lock_that_is_missing_or_broken_is_e400(tmp_path: Path) -> None:
     (tmp_path / "flake.lock").unlink()
     (tmp_path / "flake.nix").write_text("{ outputs = { self }: { }; }\n")
     assert effects_of(tmp_path / "flake.nix") == []
+
+
+def test_a_legacy_file_with_herculesci_is_walked_by_its_jobs(tmp_path: Path) -> None:
+    # Called with the agent's arguments exactly as a flake's herculesCI is: all of them.
+    path = write_ci(
+        tmp_path,
+        """{
+          plain = e "plain";
+          herculesCI = { branch, ... }: {
+            onPush.default.outputs.effects.x = e branch;
+          };
+        }""",
+    )
+    assert effects_of(path) == ["herculesCI.onPush.default.outputs.effects.x"]
+    path = write_ci(tmp_path, "{ herculesCI = { branch }: { }; }")
+    with pytest.raises(E.BadArgument, match="called with unexpected argument"):
+        effects_of(path)

@@ -88,7 +88,7 @@ def add_defaults(machine: Machine, flake: Any, args: Any) -> Any:
     """The flake's ``herculesCI`` with the agent's defaults (forced to weak head normal
     form). `flake` is the flake value (its outputs with ``outputs``, ``outPath``, … as
     Nix's call-flake gives), `args` the HerculesCIArgs."""
-    hci = _herculesci_of(machine, flake, args)
+    hci = herculesci_of(machine, flake, args)
     if type(hci) is Unknown:
         return hci  # whether it has onPush (and what else) is not known
     if type(hci) is not Attrs:
@@ -120,9 +120,10 @@ def flake_to_outputs(machine: Machine, flake: Any, args: Any) -> Any:
 # --- herculesCI and the arguments ----------------------------------------------------------
 
 
-def _herculesci_of(machine: Machine, flake: Any, args: Any) -> Any:
-    """``flake.herculesCI or { }``, called with `args` if it is a function (a functor is
-    not called: the agent's optionalCall)."""
+def herculesci_of(machine: Machine, flake: Any, args: Any) -> Any:
+    """``flake.herculesCI or { }``, called with `args` (all of them) if it is a function
+    (a functor is not called: the agent's optionalCall). A legacy file's value with a
+    ``herculesCI`` is called the same way."""
     value = force(flake)
     if type(value) is Unknown:
         item = _select(machine, value, "herculesCI")

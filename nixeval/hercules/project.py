@@ -24,7 +24,7 @@ from ..builtins.paths import import_file
 from ..eval.autocall import auto_call, parse_attr_path
 from ..eval.force import force
 from ..sources.locked import last_modified_date
-from ..values import Attrs, Closure, Unknown, thunk_of
+from ..values import Attrs, Unknown, thunk_of
 from .files import is_flake
 
 if TYPE_CHECKING:
@@ -73,9 +73,10 @@ def load_project(
     given = {"src": checkout.src_value(machine), **(auto_args or {})}
     value = auto_call(machine, value, given, hint=ROOT_HINT)
     if type(value) is Attrs and "herculesCI" in value.items:
-        item = value.items["herculesCI"]
+        from .defaults import herculesci_of
+
         args = checkout.herculesci_args(machine)
-        called = thunk_of(lambda: _call_herculesci(machine, force(item), args))
+        called = thunk_of(lambda: herculesci_of(machine, value, args))
         return Project(path, machine, checkout, Attrs({**value.items, "herculesCI": called}), True)
     return Project(path, machine, checkout, value, False)
 
@@ -104,17 +105,6 @@ def with_defaults(machine: Machine, flake: Any, checkout: Checkout) -> Any:
     args = checkout.herculesci_args(machine, out_path)
     hercules = thunk_of(lambda: force(add_defaults(machine, flake, args)))
     return Attrs({**flake.items, "herculesCI": hercules})
-
-
-def _call_herculesci(machine: Machine, value: Any, args: Attrs) -> Any:
-    """A legacy file's ``herculesCI``: called with the arguments if it is a function (the
-    agent passes them all; a function without ``...`` gets those it names)."""
-    if type(value) is Closure and value.lam.formals is not None and not value.lam.formals.ellipsis:
-        names = {f.name for f in value.lam.formals.entries}
-        args = Attrs({k: v for k, v in args.items.items() if k in names})
-    if type(value) is Closure:
-        return force(machine.call(value, args))
-    return value
 
 
 def self_source_info(directory: str, checkout: Checkout) -> Attrs:
