@@ -91,14 +91,25 @@ def call_pinned_flake(machine: Machine, locked: dict[str, Any], what: str, name:
                 hint=whys[-1] if whys else None,
             )
         return _unavailable(machine, locked, info, what, pinned, name, True)
+    flake = _nixpkgs_or_directory(machine, tree, locked, info, name)
+    if not isinstance(flake, str):
+        return flake
+    return call_flake(machine, flake, lock_file(machine, flake), info, what)
+
+
+def _nixpkgs_or_directory(
+    machine: Machine, tree: str, locked: dict[str, Any], info: Attrs, name: str
+) -> Attrs | str:
+    """A pinned source found at `tree` (made readable): the modelled nixpkgs flake if it
+    is nixpkgs (by its lock node or its tree), else the directory of its ``flake.nix``
+    (the node's ``dir`` below the tree)."""
     machine.access.allow(tree)
     if project_of_node(locked) == NIXPKGS or is_nixpkgs_tree(tree):
         from ..nixpkgs.model import nixpkgs_flake
 
         return nixpkgs_flake(machine, tree, info, name)
     subdir = str(locked.get("dir", ""))
-    directory = os.path.join(tree, subdir) if subdir else tree
-    return call_flake(machine, directory, lock_file(machine, directory), info, what)
+    return os.path.join(tree, subdir) if subdir else tree
 
 
 class FlakeLockError(E.EvalError):
@@ -231,21 +242,16 @@ class _Graph:
         name = self.input_paths.get(key, key)
         what = f"flake input '{name}'" + (f" of {self.scope}" if self.scope else "")
         pinned = pinned_text(locked)
-        project = project_of_node(locked)
         tree = self._tree(key, locked, what, pinned, name)
         info = source_info(machine, locked, tree, what, pinned)
-        if tree is not None:
-            machine.access.allow(tree)
-            if project == NIXPKGS or is_nixpkgs_tree(tree):
-                from ..nixpkgs.model import nixpkgs_flake
-
-                return nixpkgs_flake(machine, tree, info, name)
-            if not self.lock.is_flake(key):
-                return info
-            subdir = str(locked.get("dir", ""))
-            directory = os.path.join(tree, subdir) if subdir else tree
-            return self._flake(directory, info, self._inputs(key), what)
-        return _unavailable(machine, locked, info, what, pinned, name, self.lock.is_flake(key))
+        if tree is None:
+            return _unavailable(machine, locked, info, what, pinned, name, self.lock.is_flake(key))
+        found = _nixpkgs_or_directory(machine, tree, locked, info, name)
+        if not isinstance(found, str):
+            return found
+        if not self.lock.is_flake(key):
+            return info
+        return self._flake(found, info, self._inputs(key), what)
 
     def _tree(
         self, key: str, locked: dict[str, Any], what: str, pinned: str, name: str
