@@ -28,6 +28,7 @@ from nixeval.sources.flakeref import FlakeRefError, is_locked, parse_flake_ref
 from .flake_locks import ABSENT, github, write_lock
 from .git_repos import clean_env as git_env
 from .git_repos import git, new_repo
+from .references import PINS
 from .twin import clean_env as nix_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,12 +185,9 @@ def ci_eval(
 
 
 def reference_pin(name: str) -> tuple[str, str]:
-    """The rev and NAR hash of a reference source, from the table in its README."""
-    for line in (INPUTS / "README.md").read_text(encoding="utf-8").splitlines():
-        if line.startswith(f"| `{name}/` "):
-            cells = [c.strip().strip("`") for c in line.split("|")]
-            return cells[3], cells[4]
-    raise AssertionError(f"{name} is not in {INPUTS / 'README.md'}")
+    """The rev and NAR hash of a reference source."""
+    _, _, rev, nar_hash, _ = PINS[name]
+    return rev, nar_hash
 
 
 needs_inputs = pytest.mark.skipif(

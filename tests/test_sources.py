@@ -23,28 +23,11 @@ from nixeval.sources import (
     resolve,
     store_dir,
 )
-
-INPUTS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "inputs"
-
-# The reference revisions, as their flake.lock nodes would pin them (INPUTS/README.md).
-PINS = {
-    "flake-parts": (
-        "hercules-ci",
-        "flake-parts",
-        "sha256-4dtXQk/NMePegK/nWp5NSeuZKLATItOq61lpEvmXqGw=",
-    ),
-    "systems": ("nix-systems", "default", "sha256-Vy1rq5AaRuLzOxct8nz4T6wlgyUR7zLU309k9mBC768="),
-}
-
-
-def tree(name: str) -> Path:
-    if not (INPUTS / name).is_dir():
-        pytest.skip(f"{INPUTS / name} is not here (the reference sources of ../shared)")
-    return INPUTS / name
+from tests.references import INPUTS, PINS, tree
 
 
 def locked(name: str) -> LockedInput:
-    owner, repo, nar_hash = PINS[name]
+    owner, repo, _, nar_hash, _ = PINS[name]
     return LockedInput.from_lock_node(
         {"type": "github", "owner": owner, "repo": repo, "rev": "0" * 40, "narHash": nar_hash}
     )
@@ -133,3 +116,16 @@ def test_where_the_store_and_the_cache_are(tmp_path: Path) -> None:
 def test_unusable_lock_nodes(node: dict[str, str], message: str) -> None:
     with pytest.raises(LockError, match=message):
         LockedInput.from_lock_node(node)
+
+
+def test_the_pins_are_the_readme_s() -> None:
+    # tests/references.py's table is the one of the reference sources' README.
+    readme = INPUTS / "README.md"
+    if not readme.is_file():
+        pytest.skip(f"{readme} is not here (the reference sources of ../shared)")
+    rows = {}
+    for line in readme.read_text(encoding="utf-8").splitlines():
+        if line.startswith("| `"):
+            cells = [c.strip().strip("`") for c in line.split("|")]
+            rows[cells[1].rstrip("/")] = (*cells[2].split("/"), cells[3], cells[4], cells[5])
+    assert rows == PINS
