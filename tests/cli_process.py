@@ -38,6 +38,24 @@ def ci_eval(
     return result.returncode, result.stdout, result.stderr, time.monotonic() - start
 
 
+def ci_eval_with(
+    *argv: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> tuple[int, str, str]:
+    """Status, stdout and stderr of ``python -m nixeval ARGV`` in `cwd`, with this
+    process's environment and `env` added (the tests of real inputs set the store, the
+    cache and the archive URLs there)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "nixeval", *argv],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=timeout,
+        check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
 def _without_root_file_access() -> None:
     """In the child, before exec: drop the capabilities that let root read any file
     (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from the bounding set, so that after exec a

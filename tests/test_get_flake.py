@@ -25,6 +25,7 @@ import pytest
 from nixeval.sources import LockedInput, LockFile, add_to_cache
 from nixeval.sources.flakeref import FlakeRefError, is_locked, parse_flake_ref
 
+from .cli_process import ci_eval_with
 from .flake_locks import ABSENT, github, write_lock
 from .git_repos import clean_env as git_env
 from .git_repos import git, new_repo
@@ -170,18 +171,9 @@ def test_locked_as_nix_says(text: str, locked: bool) -> None:
 
 
 def ci_eval(
-    *args: str, cwd: Path = ROOT, env: dict[str, str] | None = None
+    *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> tuple[int, str, str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "nixeval", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-        check=False,
-    )
-    return done.returncode, done.stdout, done.stderr
+    return ci_eval_with(*args, cwd=cwd, env=env)
 
 
 def reference_pin(name: str) -> tuple[str, str]:

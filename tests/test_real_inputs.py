@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import pytest
 
 from nixeval.sources import CacheError, LockedInput, LockFile, add_to_cache
 
+from .cli_process import ci_eval_with
 from .twin import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,16 +71,7 @@ def fill_store(project: Path, store: Path) -> None:
 def ci_eval(
     *args: str, env: dict[str, str] | None = None, cwd: Path = ROOT
 ) -> tuple[int, str, str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "nixeval", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        timeout=300,
-        check=False,
-    )
-    return done.returncode, done.stdout, done.stderr
+    return ci_eval_with(*args, cwd=cwd, env=env)
 
 
 def describe(project: Path, *extra: str, env: dict[str, str] | None = None) -> dict[str, Any]:
