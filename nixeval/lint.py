@@ -24,6 +24,19 @@ What counts:
   value (or default), as deadnix counts: ``let f = n: f n; in 1`` reports ``f``. A binding
   used only by another binding that is itself unused still counts as used (one pass, no
   fixpoint). Names starting with ``_`` are never reported.
+- W002 leaves alone the formals of a function that is called with its arguments by name,
+  where naming an argument one does not use is idiomatic and harmless (`_file_functions`,
+  `_modules_of`, `_network_modules`, `_MODULE_CALLS`): a module (a function with ``...``
+  that is the value of ``perSystem``, ``herculesCI``, ``effects``, ``nixosModules.<name>``
+  and the like, an element of ``imports`` or ``modules``, the argument of ``mkFlake``,
+  ``withSystem``, ``moduleWithSystem``, ``mkPerSystemOption`` or ``submodule``, a machine,
+  ``defaults`` or resource of a NixOps network, or the file's own value when it returns an
+  attribute set: the module system passes every argument it has), and a flake's
+  ``outputs`` (Nix passes ``self`` and every input, so without ``...`` each must be
+  named). Nor does it report the formals of ``args@{ … }`` when ``args`` is used: the
+  whole set goes on, and the formals say what it must hold. It still reports a plain
+  ``x:`` argument, an unused ``args@``, and the formals of any other function (a helper
+  whose caller is right there: an unused formal is a real smell).
 - W003 counts every reference to the set's names, self-references included: without
   ``rec`` they would mean something else.
 - W004 knows E statically when it is an attribute-set literal (also ``rec``), ``builtins``
@@ -51,6 +64,7 @@ deep expressions have the stack they need (as the command line does).
 from __future__ import annotations
 
 import enum
+import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -77,6 +91,39 @@ LINT_CODES: dict[str, str] = {
     "W009": "ignore comment names an unknown code",
 }
 
+# Where a function is a module, called by the module system with every module argument by
+# name (so it ends in `...` and names only those it wants): the value of these attributes
+# (and `effects`, which the Hercules CI agent calls with all its arguments the same way),
+_MODULE_ATTRS = frozenset(
+    [
+        "perSystem",
+        "herculesCI",
+        "effects",
+        "flakeModule",
+        "nixosModule",
+        "darwinModule",
+        "homeModule",
+    ]
+)
+# each element of these lists,
+_MODULE_LISTS = frozenset(["imports", "modules"])
+# each attribute of these sets,
+_MODULE_SETS = frozenset(
+    ["flakeModules", "nixosModules", "darwinModules", "homeModules", "homeManagerModules"]
+)
+# and the arguments of these functions (flake-parts' and nixpkgs lib's; `withSystem` passes
+# a system's module arguments the same way).
+_MODULE_CALLS = frozenset(
+    [
+        "mkFlake",
+        "withSystem",
+        "moduleWithSystem",
+        "mkPerSystemOption",
+        "mkPerSystemType",
+        "submodule",
+    ]
+)
+
 # The attributes of Nix 2.8's `builtins`: every global without its `__` (and `builtins`).
 BUILTIN_ATTRS: frozenset[str] = frozenset(name.removeprefix("__") for name in BASE_ENV)
 # Builtins Nix 2.8 has behind an experimental feature (flakes, fetch-closure).
@@ -86,6 +133,7 @@ _EXPERIMENTAL_BUILTINS = frozenset(["getFlake", "fetchClosure"])
 def lint(expr: n.Expr, source: Source) -> list[Diagnostic]:
     """Every warning of `expr` (parsed from `source`), sorted by position."""
     linter = _Linter(source)
+    linter.called_by_name |= _file_functions(expr, source)
     linter.expr(expr, None)
     unique = {(d.span.start, d.code, d.span.end, d.message): d for d in linter.found}
     return [unique[k] for k in sorted(unique)]
@@ -182,6 +230,7 @@ class _Linter:
         self.defining: set[_Binding] = set()  # bindings whose own value is being walked
         self.guarded: frozenset[str] = frozenset()  # builtins proven present here
         self.walked: set[int] = set()  # ids of `inherit (e)` sources already walked
+        self.called_by_name: set[int] = set()  # ids of lambdas whose formals W002 skips
 
     def warn(
         self,
@@ -227,6 +276,8 @@ class _Linter:
             case n.Lambda():
                 self.lambda_(e, scope)
             case n.Apply(fn=left, arg=right):
+                if _callee(left) in _MODULE_CALLS:
+                    self.called_by_name |= _modules(right)
                 self.expr(left, scope)
                 self.expr(right, scope)
             case n.BinOp():
@@ -371,6 +422,10 @@ class _Linter:
         self.expr(lam.body, inner)
         if lam.param is not None:
             self.unused_param(lam, bindings[lam.param])
+            if bindings[lam.param].used:
+                return  # `args@{ src }:` passes args on: its formals say what it holds
+        if id(lam) in self.called_by_name:
+            return
         for f in formals:
             self.unused_formal(lam, bindings[f.name])
 
@@ -417,6 +472,8 @@ class _Linter:
     ) -> None:
         """Walk the values of `defs`: ``inherit x;`` looks outside, the rest inside."""
         for d in defs:
+            if d.kind is AttrKind.PLAIN:
+                self.called_by_name |= _modules_of(d.name, d.value)
             if d.kind is AttrKind.INHERIT:
                 self.expr(d.value, outer)
             elif d.kind is AttrKind.INHERIT_FROM:
@@ -447,6 +504,7 @@ class _Linter:
                 self.warn("W001", f"unused let binding '{b.name}'", b.span, notes)
 
     def attrset(self, s: n.AttrSet, scope: _Scope | None) -> None:
+        self.called_by_name |= _network_modules(s)
         if s.recursive:
             bindings = self.rec_bindings(s, scope)
             if not any(b.referenced for b in bindings.values()):
@@ -474,6 +532,78 @@ class _Linter:
         self.expr(w.env, scope)
         names = _static_attrs(w.env, scope)
         self.expr(w.body, _Scope({}, scope, _With(w, names)))
+
+
+# --- functions called with their arguments by name -------------------------------------------
+
+
+def _callee(fn: n.Expr) -> str | None:
+    """The name of the function a call applies, its arguments peeled: ``mkFlake`` for
+    ``flake-parts.lib.mkFlake { … }``."""
+    while isinstance(fn, n.Apply):
+        fn = fn.fn
+    if isinstance(fn, n.Var):
+        return fn.name
+    if isinstance(fn, n.Select) and isinstance(fn.path[-1], n.StaticAttr):
+        return fn.path[-1].name
+    return None
+
+
+def _modules(e: n.Expr) -> set[int]:
+    """`e` if it is a module function: a function with formals that end in ``...``."""
+    if isinstance(e, n.Lambda) and e.formals is not None and e.formals.ellipsis:
+        return {id(e)}
+    return set()
+
+
+def _modules_of(name: str, value: n.Expr) -> set[int]:
+    """The module functions that attribute `name` holds (`_MODULE_ATTRS` and the rest)."""
+    if name in _MODULE_ATTRS:
+        return _modules(value)
+    if name in _MODULE_LISTS and isinstance(value, n.List):
+        return {m for element in value.elements for m in _modules(element)}
+    if name in _MODULE_SETS and isinstance(value, n.AttrSet):
+        return {m for d in value.attrs if d.kind is AttrKind.PLAIN for m in _modules(d.value)}
+    return set()
+
+
+def _network_modules(s: n.AttrSet) -> set[int]:
+    """The modules of a NixOps network (a set with a ``network`` attribute): each machine
+    and ``defaults`` is a NixOS module, each ``resources.<type>.<name>`` a resource's."""
+    if not any(d.name == "network" for d in s.attrs):
+        return set()
+    found: set[int] = set()
+    for d in s.attrs:
+        if d.kind is not AttrKind.PLAIN:
+            continue
+        if d.name == "resources" and isinstance(d.value, n.AttrSet):
+            for kind in d.value.attrs:
+                if isinstance(kind.value, n.AttrSet):
+                    found |= {m for r in kind.value.attrs for m in _modules(r.value)}
+        found |= _modules(d.value)
+    return found
+
+
+def _body(e: n.Expr) -> n.Expr:
+    """`e` without the ``let … in``, ``with …;`` and ``assert …;`` in front of its value."""
+    while isinstance(e, n.LetIn | n.With | n.Assert):
+        e = e.body
+    return e
+
+
+def _file_functions(expr: n.Expr, source: Source) -> set[int]:
+    """The functions called by name for being the file's value: a module (a function with
+    ``...`` that returns an attribute set, as ``imports = [ ./ci.nix ]`` calls it), and a
+    flake's ``outputs``, which Nix calls with ``self`` and every input, ``...`` or not."""
+    value = _body(expr)
+    if isinstance(value, n.Lambda):
+        return _modules(value) if isinstance(_body(value.body), n.AttrSet) else set()
+    if os.path.basename(source.name) != "flake.nix" or not isinstance(value, n.AttrSet):
+        return set()
+    for d in value.attrs:
+        if d.kind is AttrKind.PLAIN and d.name == "outputs" and isinstance(d.value, n.Lambda):
+            return {id(d.value)}
+    return set()
 
 
 def _binding(d: n.AttrDef, kind: _Kind) -> _Binding:

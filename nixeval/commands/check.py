@@ -1,13 +1,14 @@
 """``ci-eval check [FILE… | -]``: every problem of every file, for pre-commit and editors.
 
 For each file: parse (a syntax error ends that file's checks: Nix itself stops there);
-resolve names (E006) and lint (W001–W007, `nixeval.lint`); then, for a file Hercules CI
-would evaluate (``ci.nix``, ``flake.nix``, or the file Hercules picks at the repository
-root), evaluate every effect as if on the default branch and as if on each branch or tag
-its conditions compare against (`nixeval.effects.branches`), each pass restricted to the
-repository and under a time and memory budget (`nixeval.commands.sweep`). A problem found
-in several passes is reported once; one found only off the default branch says which
-branch. ``# ci-eval: ignore[CODE]`` comments drop the warnings they name, last, so they
+resolve names (E006) and lint (W001–W007, `nixeval.lint`); then, for the file Hercules CI
+evaluates (the one the agent picks at the repository root, `_is_entry_point`: a ``ci.nix``
+deeper down, such as a flake-parts module, is not called as one), evaluate every effect
+as if on the default branch and as if on each branch or tag its conditions compare
+against (`nixeval.effects.branches`), each pass restricted to the repository and under a
+time and memory budget (`nixeval.commands.sweep`). A problem found in several passes is
+reported once; one found only off the default branch says which branch.
+``# ci-eval: ignore[CODE]`` comments drop the warnings they name, last, so they
 never change what is checked; errors cannot be ignored (`nixeval.lint.apply_suppressions`).
 
 All diagnostics go to stdout in the chosen format (editors and pre-commit read them
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from ..effects.checks import SecretsFile
 
 STDIN = "-"
-ENTRY_POINTS = ("ci.nix", "flake.nix")
 
 
 @dataclass
@@ -123,7 +123,8 @@ def check_file(name: str, options: CheckOptions, stdin: IO[str]) -> list[Diagnos
         root = repo_root(path)
         if _is_entry_point(path, root):
             text = None if on_disk else source.text
-            problems += _evaluate(path, root, expr, text, options, budget)
+            found = _evaluate(path, root, expr, text, options, budget)
+            problems += [_before_the_flake(d, path, root) for d in found]
     problems = [_for_the_user(d, path, source) for d in problems]
     # Last, on what is shown only: an ignore comment drops warnings, never an error, so it
     # cannot change whether the file is evaluated above.
@@ -149,16 +150,42 @@ def _read(name: str, shown: str, stdin: IO[str]) -> Source:
 
 
 def _is_entry_point(path: str, root: str) -> bool:
-    """Whether Hercules CI evaluates this file: a ci.nix or flake.nix anywhere, or the
-    file it picks at the repository root (a default.nix there)."""
-    if os.path.basename(path) in ENTRY_POINTS:
-        return True
-    from ..hercules.files import NoCiFile, find_file
+    """Whether Hercules CI evaluates this file, so `check` evaluates it as the agent does:
+    only the file the agent picks at the repository root (`hercules.files.entry_point`).
+    A ``ci.nix`` or ``flake.nix`` deeper in the tree — a flake-parts module that happens to
+    be named ``ci.nix``, a template's flake — is never called with the agent's arguments,
+    so it is parsed and linted only. A repository with none of the agent's files at its
+    root (a directory of examples) has each directory judged as a checkout of its own.
+    When the agent would stop at both ``nix/ci.nix`` and ``ci.nix``, each is checked as
+    the one meant (``--hook`` reports the ambiguity, E008)."""
+    from ..hercules.files import AGENT_GROUPS, CANDIDATES, NoCiFile, entry_point
 
+    if not any(os.path.isfile(os.path.join(root, name)) for name in CANDIDATES):
+        root = os.path.dirname(path)
     try:
-        return os.path.abspath(find_file(root)) == path
+        return os.path.abspath(entry_point(root)) == path
     except NoCiFile:
-        return False
+        return path in (os.path.join(root, name) for name in AGENT_GROUPS[0])
+
+
+def _before_the_flake(d: Diagnostic, path: str, root: str) -> Diagnostic:
+    """`d`, and if it is an E108 in a ``ci.nix`` at the root beside a ``flake.nix``, why the
+    agent called it: it looks for ``nix/ci.nix`` and ``ci.nix`` before ``flake.nix``, so a
+    flake-parts module named so there takes the flake's place and gets ``{ src }``."""
+    from ..hercules.files import AGENT_GROUPS
+
+    first = [os.path.join(root, name) for name in AGENT_GROUPS[0]]
+    beside = os.path.isfile(os.path.join(root, "flake.nix"))
+    if d.code != "E108" or d.source.name != path or path not in first or not beside:
+        return d
+    name = os.path.relpath(path, root)
+    notes = (
+        f"note: Hercules CI evaluates {name}, not flake.nix: it looks for nix/ci.nix and "
+        "ci.nix first, and calls the function there with { src }",
+        f"help: if {name} is a module of the flake, rename it (e.g. to ci-module.nix) so "
+        "that Hercules CI evaluates flake.nix",
+    )
+    return dataclasses.replace(d, notes=(*d.notes, *notes))
 
 
 # --- evaluation passes --------------------------------------------------------------------
