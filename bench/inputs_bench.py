@@ -1,10 +1,12 @@
-"""Flakes with real inputs: ``ci-eval FIXTURE --list``, cold (inputs fetched) and warm.
+"""Flakes with real inputs: ``ci-eval FIXTURE --list``, cold (inputs fetched) and warm,
+and ``ci-eval FIXTURE -A ATTR`` (one job's description) warm.
 
 Usage::
 
     python3 bench/inputs_bench.py [--runs N] [--fresh-venv | --ci-eval PATH]
 
-The flake fixtures (flake-parts, flake-utils, flake-effects, flake-compat) pin the
+The flake fixtures (flake-parts, flake-parts-deploy, flake-utils, flake-effects,
+flake-compat) pin the
 reference sources of ``../shared/data/inputs/``. An HTTP server on 127.0.0.1 serves them
 as GitHub serves archives (``CI_EVAL_GITHUB_URL`` points ci-eval at it); nixpkgs is not
 served (it is the modelled nixpkgs: its fetch fails fast, and it stays unknown). For each
@@ -37,7 +39,14 @@ sys.path.insert(0, str(BENCH_DIR))
 from describe_bench import setup  # noqa: E402
 from eval_bench import run_once  # noqa: E402
 
-FIXTURES = ["flake-parts", "flake-utils", "flake-effects", "flake-compat"]
+# Fixture -> the attribute `-A` selects (a job with effects).
+FIXTURES = {
+    "flake-parts": "herculesCI.onSchedule.flake-update",
+    "flake-parts-deploy": "herculesCI.onPush.default",
+    "flake-utils": "herculesCI.onSchedule.nightly",
+    "flake-effects": "effects",
+    "flake-compat": "herculesCI",
+}
 # GitHub repository -> reference source directory.
 REPOSITORIES = {
     ("hercules-ci", "flake-parts"): "flake-parts",
@@ -98,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     server = serve(archives())
     url = f"http://127.0.0.1:{server.server_address[1]}"
     rows = []
-    for fixture in FIXTURES:
+    for fixture, attr in FIXTURES.items():
         cache = Path(tempfile.mkdtemp(prefix="ci-eval-bench-cache-"))
         env = dict(ci.env or os.environ, CI_EVAL_CACHE_DIR=str(cache), CI_EVAL_GITHUB_URL=url)
         env.pop("CI_EVAL_OFFLINE", None)
@@ -111,9 +120,13 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             continue
         warm = [run_once(argv_, env) for _ in range(args.runs)]
+        select = [*ci.argv, f"fixtures/{fixture}", "-A", attr, "--as-branch", "main"]
+        selected = [run_once(select, env) for _ in range(args.runs)]
         row.update(
             cold_ms=cold_ms,
             warm_ms=statistics.median(w[0] for w in warm),
+            select_ms=statistics.median(w[0] for w in selected),
+            select_ok=all(w[3] == 0 for w in selected),
             peak_mb=max([cold_mb, *(w[1] for w in warm)]),
             cached=sorted(p.name for p in (cache / "sources").iterdir()),
         )
@@ -129,18 +142,25 @@ def main(argv: list[str] | None = None) -> int:
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(document, indent=2) + "\n")
     print(f"ci-eval: {ci.how}\nnix:     {nix.how if nix else 'not found'}\n")
-    print(f"{'fixture':<15}{'cold ms':>9}{'warm ms':>9}{'MB':>7}{'nix --parse ms':>16}{'ratio':>8}")
+    print(
+        f"{'fixture':<20}{'cold ms':>9}{'warm ms':>9}{'-A ms':>8}{'MB':>7}"
+        f"{'nix --parse ms':>16}{'ratio':>8}"
+    )
     for r in rows:
         if "error" in r:
-            print(f"{r['fixture']:<15}  error: {r['error']}")
+            print(f"{r['fixture']:<20}  error: {r['error']}")
             continue
         nix_ms = f"{r['nix_parse_ms']:.1f}" if "nix_parse_ms" in r else "-"
         ratio = f"{r['ratio_warm']:.0f}x" if "ratio_warm" in r else "-"
+        select = f"{r['select_ms']:.0f}" + ("" if r["select_ok"] else "!")
         print(
-            f"{r['fixture']:<15}{r['cold_ms']:>9.0f}{r['warm_ms']:>9.0f}{r['peak_mb']:>7.1f}"
-            f"{nix_ms:>16}{ratio:>8}"
+            f"{r['fixture']:<20}{r['cold_ms']:>9.0f}{r['warm_ms']:>9.0f}{select:>8}"
+            f"{r['peak_mb']:>7.1f}{nix_ms:>16}{ratio:>8}"
         )
-    print(f"\ncold: an empty cache, every input fetched from 127.0.0.1; figures in {args.json}")
+    print(
+        "\ncold: an empty cache, every input fetched from 127.0.0.1; warm, -A: the median of "
+        f"the warm runs (`!`: -A failed); ratio: warm --list / nix --parse; in {args.json}"
+    )
     return 0
 
 

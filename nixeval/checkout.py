@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from .values import NOT_NULL, Attrs, NixPath, Unknown
+from .values import A_STRING, Attrs, NixPath, Unknown
 
 if TYPE_CHECKING:
     from .eval.machine import Machine
@@ -144,9 +144,9 @@ class Checkout:
 
 
 def _known(value: str | None, name: str, what: str, how: str) -> str | Unknown:
-    # Unknown offline, but never null on Hercules CI (a repository it builds is on a
-    # forge, and has a ref and a commit): `x != null` is true of it.
-    return value if value is not None else Unknown(f"{name} ({what}: {how})", model=NOT_NULL)
+    # Unknown offline, but a string on Hercules CI, never null (a repository it builds is
+    # on a forge, and has a ref and a commit): `x != null` is true of it.
+    return value if value is not None else Unknown(f"{name} ({what}: {how})", model=A_STRING)
 
 
 # --- building one -----------------------------------------------------------------------

@@ -57,7 +57,7 @@ CODES: dict[str, str] = {
     "E205": "unknown NixOps action",
     "E206": "runIf condition is not a Boolean",
     "E207": "unexpected argument (a likely typo)",
-    "E208": "deploy is not a valid deploy.json",
+    "E208": "deploy is a deploy.json cachix rejects, for an effect that runs",
     "E210": "invalid secretsMap entry",
     "E211": "effect outside outputs.effects in herculesCI",
     "E212": "network file does not exist in src",
@@ -94,6 +94,7 @@ CODES: dict[str, str] = {
     "W201": "argument accepted but ignored",
     "W202": "runNixOps2 argument given to runNixOps",
     "W203": "a value unknown offline stops the checks of an effect",
+    "W204": "deploy.json field that cachix ignores",
     # pinned inputs
     "W110": "a pinned input is not available, so it is unknown",
 }

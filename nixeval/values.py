@@ -230,6 +230,8 @@ class Model:
     built: Model | None = None
     # Known not to be null (a string, a set…): ``u == null`` is false, ``u != null`` true.
     not_null = False
+    # Its type (``builtins.typeOf``), when known.
+    nix_type: str | None = None
 
     def imported(self, machine: Any) -> Any:
         return None
@@ -241,15 +243,34 @@ class Model:
         """``unknown ? name``, when the model knows (None: unknown)."""
         return None
 
+    def selected_model(self, provenance: str) -> Model | None:
+        """The model of what is selected from an unknown of this model (`provenance`
+        says what it is), when the model knows one."""
+        return None
 
-class NotNull(Model):
-    """An unknown known not to be null, e.g. a field of the checkout that Hercules CI
-    always has for a repository on a forge, but that ci-eval cannot know offline."""
+    def appended(self, machine: Any, unknown: Unknown, text: str) -> Any:
+        """``unknown + "/text"``, when the model knows what that is (None: unknown)."""
+        return None
+
+    def output_path(self, unknown: Unknown) -> str | None:
+        """The string an unknown derivation coerces to (its ``outPath``), when the model
+        names one (None: the string is unknown too)."""
+        return None
+
+
+class AString(Model):
+    """An unknown known to be a string, so never null: what ``"…${u}…"`` makes of an
+    unknown `u`, or a field of the checkout that Hercules CI always has for a repository
+    on a forge, but that ci-eval cannot know offline."""
 
     not_null = True
+    nix_type = "string"
+
+    def has_attr(self, name: str) -> bool | None:
+        return False
 
 
-NOT_NULL = NotNull()
+A_STRING = AString()
 
 
 class Unknown:
@@ -267,7 +288,7 @@ class Unknown:
     is computed from it does not.
     """
 
-    __slots__ = ("model", "overlay", "provenance", "source", "span")
+    __slots__ = ("cause", "model", "overlay", "provenance", "source", "span")
     nix_type = "unknown"
 
     def __init__(
@@ -283,6 +304,9 @@ class Unknown:
         self.span = span
         self.overlay = overlay
         self.model = model
+        # The unknown that computing this one needed, when it is not an operand of it
+        # (a builtin's argument whose own computation needed `cause`).
+        self.cause: Unknown | None = None
 
     def derive(
         self, provenance: str, source: Source | None, span: n.Span | None, called: bool = False
@@ -291,8 +315,11 @@ class Unknown:
         `span`. A package's mark is kept: what a package function makes is a build too
         (the model's `built`)."""
         model = None
-        if self.model is not None and self.model.package:
-            model = self.model.built if called else self.model
+        if self.model is not None:
+            if self.model.package:
+                model = self.model.built if called else self.model
+            elif not called:
+                model = self.model.selected_model(provenance)
         return Unknown(provenance, source, span, model=model)
 
     def location(self) -> str:

@@ -60,6 +60,7 @@ CASES: list[tuple[str, list[str]]] = [
     # Flakes whose inputs are not at hand here (tests/test_real_inputs.py has them): what a
     # user sees before `ci-eval fetch` — the unknowns listed, the inputs missing.
     ("flake-parts", ["fixtures/flake-parts", "--as-branch", "main"]),
+    ("flake-parts-deploy", ["fixtures/flake-parts-deploy", "--as-branch", "main"]),
     ("flake-utils", ["fixtures/flake-utils", "--as-branch", "main"]),
     ("flake-effects", ["fixtures/flake-effects", "--as-branch", "main"]),
     ("flake-compat", ["fixtures/flake-compat", "--as-branch", "main"]),
@@ -169,7 +170,7 @@ BROKEN: list[tuple[str, list[str], str, str, str]] = [
         "broken-deploy-agent-typo",
         ["--as-branch", "main"],
         "E208",
-        "deploy.json has no field 'agent'",
+        "deploy.json needs `agents`",
         "ci.nix:",
     ),
     (

@@ -208,7 +208,7 @@ def test_good_calls_pass(tmp_path: Path) -> None:
     FOO = "bar";
     preEffect = "echo before";
   };
-  c = runNixOS { ssh.destination = "root@example.invalid"; };
+  c = runNixOS { configuration = ./configuration.nix; ssh.destination = "root@example.invalid"; };
 }
 """
     status, out, err = describe(tmp_path, body)
@@ -229,7 +229,7 @@ def test_good_calls_pass(tmp_path: Path) -> None:
     assert b["secrets"][0] == {
         "name": "ssh",
         "secret": "deploy-key",
-        "fields": ["privateKey", "publicKey"],
+        "fields": ["privateKey"],
     }
     assert b["env"] == {"FOO": "bar"}
     assert b["phases"] == {

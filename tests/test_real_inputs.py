@@ -95,8 +95,8 @@ FLAKE_UPDATE = "herculesCI.onSchedule.flake-update.outputs.effects.flake-update"
 
 def assert_flake_parts_evaluated(document: dict[str, Any], origin: str) -> None:
     """flake-parts, hercules-ci-effects and nixpkgs.lib came from `origin`; nixpkgs is
-    modelled with that lib; the flake-update job of the real flake module is there (its
-    effect unknown until the modelled pkgs builds derivations)."""
+    modelled with that lib; the flake-update effect is the real flake module's, made by
+    the library's own flakeUpdate over the modelled pkgs and read off its derivation."""
     assert origins(document) == {
         "flake input 'flake-parts'": origin,
         "flake input 'flake-parts/nixpkgs-lib'": origin,
@@ -104,10 +104,26 @@ def assert_flake_parts_evaluated(document: dict[str, Any], origin: str) -> None:
         "flake input 'nixpkgs'": "missing",
     }
     assert "the lib of" in document["sources"]["nixpkgsLib"]
-    assert [u["attrPath"] for u in document["unknowns"]] == [FLAKE_UPDATE]
-    # Made by the library's own flake-update code, over the modelled pkgs.
-    assert "newScope" in document["unknowns"][0]["unknown"]
-    assert "/effects/flake-update/" in document["unknowns"][0]["at"]
+    assert "unknowns" not in document
+    [effect] = document["effects"]
+    assert effect["attrPath"] == FLAKE_UPDATE
+    assert effect["function"] == "flakeUpdate"
+    assert "/effects/flake-update/flake-module.nix:" in effect["at"]
+    library = effect["library"]
+    assert library["kind"] == "source"
+    assert library["revision"] == "af4331c44f13977b6964745454eadcfee2d244d1"
+    # mkEffect's name (`effect-${name}`), flakeUpdate's `name = "flake-update"`.
+    assert effect["name"] == "effect-flake-update"
+    # flakeUpdate's default `tokenSecret`, through mkEffect's builtins.toJSON secretsMap.
+    assert effect["secretsMap"] == {"token": {"type": "GitToken"}}
+    # the git-update module's environment (effects/modules/git-update.nix), with the
+    # flake module's defaults (updateBranch, baseBranch)
+    assert effect["env"]["HCI_GIT_UPDATE_BRANCH"] == "flake-update"
+    assert effect["env"]["HCI_GIT_UPDATE_PR_BASE"] == "HEAD"
+    assert effect["env"]["GIT_AUTHOR_NAME"] == "Hercules CI Effects"
+    # mkEffect's defaultInputs first: the library's setup hook, a modelled derivation
+    first = effect["inputs"][0]
+    assert first == {"derivation": "hercules-ci-effect-sh", "outPath": "«hercules-ci-effect-sh»"}
 
 
 def test_flake_parts_inputs_from_the_cache(tmp_path: Path) -> None:

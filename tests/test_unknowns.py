@@ -61,7 +61,7 @@ def evaluate(text: str, unknowns: bool = True) -> tuple[str, str]:
         ("let u = builtins.fetchGit ./.; in builtins.length [ u u ]", "2"),
         (
             'let p = import <nixpkgs> { }; in "${ { outPath = p.hello; } }/bin/hello"',
-            '«unknown: "${pkgs.hello}/bin/hello"»',
+            '"/nix/store/«pkgs.hello»/bin/hello"',
         ),
         (
             "let u = builtins.fetchGit ./.; in builtins.elem u [ 1 ]",
@@ -151,6 +151,13 @@ def test_the_offline_lib_is_reached_from_an_unknown_nixpkgs(text: str, printed: 
     assert evaluate(text)[0] == printed
 
 
+def test_without_an_overlay_nixpkgs_has_no_effects_library() -> None:
+    # nixpkgs itself has no hci-effects: only an overlay (or the library's default.nix)
+    # adds it, so without one it is an unknown package, not the bundled model.
+    printed = evaluate("(import <nixpkgs> { }).hci-effects.runIf")[0]
+    assert printed == "«unknown: pkgs.hci-effects.runIf»"
+
+
 def test_a_typo_in_the_offline_lib_is_a_missing_attribute() -> None:
     with pytest.raises(E.MissingAttribute) as info:
         evaluate("(import <nixpkgs> { }).lib.optionalAtrs true { }")
@@ -169,7 +176,9 @@ FETCHED = (
         # the overlay (hercules-effects.md §1)
         'pkgs = import nixpkgs { overlays = [ (import "${effectsSrc}/overlay.nix") ]; };'
         " E = pkgs.effects;",
-        "pkgs = import nixpkgs { }; E = pkgs.hci-effects;",
+        # an overlay ci-eval cannot see (the bundled model stands in for the library's)
+        'pkgs = import nixpkgs { overlays = [ (import "${effectsSrc}/overlay.nix") ]; };'
+        " E = pkgs.hci-effects;",
         # the repository's default.nix
         "pkgs = import nixpkgs { }; E = (import effectsSrc { inherit pkgs; }).effects;",
     ],

@@ -10,7 +10,7 @@ from ..eval import errors as E
 from ..eval.coerce import coerce_to_string
 from ..eval.force import force
 from ..printing import to_json_text
-from ..values import Attrs, CStr
+from ..values import Attrs, CStr, Unknown
 from .registry import builtin, constant
 
 if TYPE_CHECKING:
@@ -62,6 +62,19 @@ def derivation(m: Machine) -> Any:
     return m.eval(expr, m.file_env(source, "/"))
 
 
+def _modelled_outputs(m: Machine, attrs: Attrs, drv_name: str) -> Attrs:
+    """derivationStrict of a derivation that refers to a modelled package: its store
+    paths depend on paths nobody knows, so they are unknown."""
+    why = f"the {{}} of derivation '{drv_name}', which refers to modelled nixpkgs packages"
+    outputs = ["out"]
+    if "outputs" in attrs.items:
+        outputs = [m.force_string_no_ctx(x) for x in m.force_list(attrs.items["outputs"])]
+    result: dict[str, Any] = {"drvPath": Unknown(why.format(".drv path"))}
+    for name in outputs:
+        result[name] = Unknown(why.format(f"output '{name}'"))
+    return Attrs(result)
+
+
 @builtin("derivationStrict", 1)
 def derivation_strict(m: Machine, args: Any) -> Attrs:
     from ..store import StoreError
@@ -103,6 +116,10 @@ def derivation_strict(m: Machine, args: Any) -> Attrs:
                 *(attrs.position(key) or (None, None)),
             )
             raise
+    from ..nixpkgs.model import is_modelled_context
+
+    if any(is_modelled_context(element) for element in ctx):
+        return _modelled_outputs(m, attrs, drv_name)
     structured_text = (
         json.dumps(structured_json, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
         if structured

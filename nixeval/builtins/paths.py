@@ -94,8 +94,19 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
     env = m.file_env(source, os.path.dirname(path) or "/", extra)
     value = m.eval(expr, env)
     if extra is None:
+        if path.endswith("/effects/default.nix") and path not in m.store_texts:
+            value = _effects_library_import(m, path, value)
         m.import_cache[path] = value
     return value
+
+
+def _effects_library_import(m: Machine, path: str, value: Any) -> Any:
+    """``import`` of hercules-ci-effects' ``effects/default.nix``: the library's own
+    function, its effect functions watched (`nixeval.effects.library`)."""
+    from ..effects.library import library_root, wrap_library
+
+    root = library_root(m.check_path(path))
+    return value if root is None else wrap_library(m, root, value)
 
 
 def _nixpkgs_import(m: Machine, directory: str) -> Any:

@@ -19,11 +19,12 @@ def type_of_(m: Machine, v: Any) -> str:
 
 
 def _type_of(value: Any) -> str:
-    """typeOf, where a package of the modelled nixpkgs is a set (a derivation); of any
-    other unknown, the type is unknown too (the builtin's result is an unknown)."""
+    """typeOf, where an unknown's model may know its type (a package of the modelled
+    nixpkgs is a set, a derivation; an interpolated string is a string); of any other
+    unknown, the type is unknown too (the builtin's result is an unknown)."""
     if type(value) is Unknown:
-        if value.model is not None and value.model.package:
-            return "set"
+        if value.model is not None and value.model.nix_type is not None:
+            return value.model.nix_type
         raise E.NeedsValue(value, "knowing its type")
     return type_of(value)
 

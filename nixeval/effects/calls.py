@@ -80,12 +80,29 @@ class Calls:
 
     by_tag: dict[int, tuple[Attrs, Call]] = field(default_factory=dict)
     run_ifs: dict[int, tuple[Attrs, RunIf]] = field(default_factory=dict)
+    # Effects the real library made (`library`): the effect, its call, the library's root.
+    by_effect: dict[int, tuple[Attrs, Call, str]] = field(default_factory=dict)
+    # The library's runIf calls by the effect they were given: a runIf result that went
+    # through the module system (a flake-parts `herculesCI`) is a copy of the one made,
+    # but its `run` is still the effect.
+    run_ifs_by_effect: dict[int, tuple[Any, RunIf]] = field(default_factory=dict)
     warnings: list[Diagnostic] = field(default_factory=list)
     _warned: set[tuple[str, int, int]] = field(default_factory=set)
+    # The conditions of the runIf calls being evaluated, innermost last (`under_run_if`).
+    conditions: list[Any] = field(default_factory=list)
 
     def call_of(self, tag: Any) -> Call | None:
         entry = self.by_tag.get(id(tag))
         return entry[1] if entry is not None and entry[0] is tag else None
+
+    def library_call_of(self, effect: Any) -> tuple[Call, str] | None:
+        """The call of the real library that made `effect`, and the library's root."""
+        entry = self.by_effect.get(id(effect))
+        return (entry[1], entry[2]) if entry is not None and entry[0] is effect else None
+
+    def run_if_of_effect(self, effect: Any) -> RunIf | None:
+        entry = self.run_ifs_by_effect.get(id(effect))
+        return entry[1] if entry is not None and entry[0] is effect else None
 
     def run_if_of(self, value: Any) -> RunIf | None:
         entry = self.run_ifs.get(id(value))
@@ -109,6 +126,24 @@ def calls_of(machine: Machine) -> Calls:
     if calls is None:
         calls = machine.model_cache["calls"] = Calls()
     return calls
+
+
+def under_run_if(machine: Machine, condition: Any, body: Any) -> Any:
+    """`body` (the bundled model's runIf result) forced while `condition` is runIf's: an
+    effect first made there is checked knowing whether it runs."""
+    conditions = calls_of(machine).conditions
+    conditions.append(force(condition))
+    try:
+        return force(body)
+    finally:
+        conditions.pop()
+
+
+def _runs(machine: Machine) -> bool:
+    """Whether an effect made now runs: not when made for a runIf whose condition is false
+    (Hercules CI then only builds its inputs)."""
+    conditions = calls_of(machine).conditions
+    return not conditions or conditions[-1] is not False
 
 
 # --- what the functions take ------------------------------------------------------------
@@ -250,7 +285,13 @@ NIXOPS2_EXCEPTION = (
     "is resolved."
 )
 
+# The fields of deploy.json that cachix reads (Cachix.Types.Deploy, hercules-effects.md §10);
+# its decoder ignores any other field.
 DEPLOY_FIELDS = ("agents", "rollbackScript")
+
+# Functions whose argument is a module for the module system, not mkEffect's arguments:
+# `secretsMap = lib.mkDefault …` is a module definition there.
+MODULE_FUNCTIONS = frozenset({"modularEffect", "gitWriteBranch"})
 
 
 # --- the wrappers -----------------------------------------------------------------------
@@ -297,7 +338,7 @@ def _effect_function(machine: Machine, name: str, model_fn: Any) -> Callable[...
 
 def _run_if(machine: Machine, model_fn: Any) -> Callable[..., Any]:
     def run_if(condition: Any, effect: Any, site: Site) -> Any:
-        where = _expression_site(condition, site)
+        where = expression_site(condition, site)
         source, span = where
         value = force(condition)
         if type(value) is Unknown:
@@ -314,7 +355,7 @@ def _run_if(machine: Machine, model_fn: Any) -> Callable[..., Any]:
             )
         result = force(machine.call(machine.call(force(model_fn), condition), effect))
         expression = (
-            _unparenthesized(source.text[span.start : span.end])
+            unparenthesized(source.text[span.start : span.end])
             if source is not None and span is not None
             else ("true" if value else "false")
         )
@@ -326,7 +367,7 @@ def _run_if(machine: Machine, model_fn: Any) -> Callable[..., Any]:
     return run_if
 
 
-def _unparenthesized(text: str) -> str:
+def unparenthesized(text: str) -> str:
     """``(src.ref == "…")`` as ``src.ref == "…"``: the parentheses runIf's argument needs."""
     while text.startswith("(") and text.endswith(")"):
         depth = 0
@@ -339,7 +380,7 @@ def _unparenthesized(text: str) -> str:
     return text
 
 
-def _expression_site(item: Any, site: Site) -> Site:
+def expression_site(item: Any, site: Site) -> Site:
     """Where runIf's condition was written: its expression, if it is still a thunk of one,
     else found in the text of the call (a literal such as ``"yes"`` is not a thunk)."""
     if type(item) is Thunk and item.env is not None:
@@ -367,6 +408,8 @@ def _expression_site(item: Any, site: Site) -> Site:
 
 def check_arguments(machine: Machine, function: str, args: Attrs, site: Site) -> None:
     """The library's checks of a call, at the offending argument (else at `site`)."""
+    if function in MODULE_FUNCTIONS:
+        return
 
     def at(name: str) -> Site:
         where = args.position(name)
@@ -422,7 +465,7 @@ def check_arguments(machine: Machine, function: str, args: Attrs, site: Site) ->
                 None,
             )
         if has_deploy:
-            _check_deploy(args, at("deploy"))
+            _check_deploy(machine, args, at("deploy"), _runs(machine))
     if function in ("runNixOps", "runNixOps2") and "action" in args.items:
         action = force(args.items["action"])
         if isinstance(action, str) and action not in NIXOPS_ACTIONS:
@@ -503,28 +546,36 @@ def _check_secrets_map(machine: Machine, args: Attrs, where: Site) -> None:
         )
 
 
-def _check_deploy(args: Attrs, where: Site) -> None:
-    """deploy.json's shape (cachix would reject it when the effect runs)."""
+def _check_deploy(machine: Machine, args: Attrs, where: Site, runs: bool) -> None:
+    """deploy.json as cachix reads it (a generic decoder of `agents` and `rollbackScript`):
+    other fields are ignored (a warning each); no `agents` is rejected, when the effect
+    runs (under ``runIf false``, as in the library's own test, it never does)."""
     deploy = force(args.items["deploy"])
     if type(deploy) is not Attrs:
         return
-    for name in deploy.items:
-        if name not in DEPLOY_FIELDS:
-            pos = deploy.position(name) or where
-            suggestion = closest(name, DEPLOY_FIELDS)
-            raise EffectCheckFailed(
-                "E208",
-                f"deploy.json has no field '{name}'; cachix deploy activate would reject it",
-                pos[0],
-                pos[1],
-                hint=f"did you mean '{suggestion}'?"
+    ignored = [name for name in deploy.names() if name not in DEPLOY_FIELDS]
+    for name in ignored:
+        suggestion = closest(name, DEPLOY_FIELDS)
+        calls_of(machine).warn(
+            "W204",
+            f"cachix deploy activate ignores the deploy.json field '{name}'",
+            deploy.position(name) or where,
+            [
+                f"help: did you mean '{suggestion}'?"
                 if suggestion
-                else "its fields are `agents` and `rollbackScript`",
-            )
-    if "agents" not in deploy.items:
-        raise EffectCheckFailed(
-            "E208",
-            "deploy.json needs `agents` (agent name -> the store path it activates)",
-            where[0],
-            where[1],
+                else "note: cachix reads only `agents` and `rollbackScript`"
+            ],
         )
+    if "agents" in deploy.items or not runs:
+        return
+    typo = next((n for n in ignored if closest(n, ("agents",)) is not None), None)
+    pos = (deploy.position(typo) if typo is not None else None) or where
+    raise EffectCheckFailed(
+        "E208",
+        "deploy.json needs `agents` (agent name -> the store path it activates)",
+        pos[0],
+        pos[1],
+        hint=f"did you mean 'agents' instead of '{typo}'?"
+        if typo is not None
+        else "cachix deploy activate rejects a deploy.json without `agents`",
+    )

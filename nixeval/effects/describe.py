@@ -8,9 +8,10 @@ call was written and what each runIf's condition was.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import __version__
+from ..eval import errors as E
 from ..eval.force import force
 from ..values import Attrs, CStr, NixPath, Unknown
 from .calls import Call, RunIf, calls_of
@@ -47,6 +48,11 @@ _MACHINERY = frozenset(
         "args",
         "system",
         "__ciEval",
+        # what the modelled stdenv.mkDerivation adds (`nixeval/nixpkgs/pkgs.nix`)
+        "stdenv",
+        "__ignoreNulls",
+        "propagatedBuildInputs",
+        "propagatedNativeBuildInputs",
     }
 )
 
@@ -74,18 +80,25 @@ def classify(machine: Machine, value: Any) -> str | None:
 
 
 def effect_call(machine: Machine, value: Any) -> tuple[RunIf | None, Attrs, Any, Call | None]:
-    """What a walked value (see `classify`) is made of: its runIf if it is one, the effect,
-    the effect's ``__ciEval`` tag, and the recorded call of the effect function (None for
-    an effect ci-eval's models did not make)."""
+    """What a walked value (see `classify`) is made of: its runIf if it is one (or the
+    effect was given to one), the effect, the effect's ``__ciEval`` tag (the bundled
+    model's), and the recorded call of the effect function (None for an effect neither
+    the bundled model nor the real library made)."""
     value = force(value)
     assert type(value) is Attrs
-    run_if = calls_of(machine).run_if_of(value)
+    calls = calls_of(machine)
+    run_if = calls.run_if_of(value)
     effect_value = force(run_if.effect) if run_if is not None else value
     if type(effect_value) is not Attrs:
         raise TypeError("runIf was given something that is not an effect")
+    if run_if is None:
+        run_if = calls.run_if_of_effect(effect_value)
     items = effect_value.items
     tag = force(items["__ciEval"]) if "__ciEval" in items else None
-    call = calls_of(machine).call_of(tag) if tag is not None else None
+    call = calls.call_of(tag) if tag is not None else None
+    if call is None:
+        made = calls.library_call_of(effect_value)
+        call = made[0] if made is not None else None
     return run_if, effect_value, tag, call
 
 
@@ -99,6 +112,9 @@ def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> 
     run_if, effect_value, tag, call = effect_call(machine, value)
     mode = "run" if run_if is None or run_if.condition else "dependencies"
     items = effect_value.items
+    made = calls_of(machine).library_call_of(effect_value)
+    if made is not None:
+        return _describe_library_effect(machine, attr_path, base, mode, run_if, effect_value, made)
     if call is not None:
         function, args, at = call.function, call.args, location(call.source, call.span)
     elif type(tag) is Attrs:
@@ -149,7 +165,7 @@ def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> 
             "inputs": encoder.encode(drv.items.get("inputs", [])),
             "secretsMap": secrets_map,
             "secrets": _secrets(secrets_map, plan),
-            "env": {**_environment(effect), **plan.env},
+            "env": {**environment(effect), **plan.env},
             "stateFiles": plan.state_files,
             "files": plan.files,
             "phases": plan.phases,
@@ -160,7 +176,49 @@ def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> 
     if not_modelled:
         text = force(items.get("__ciEvalDescription", _DERIVATION))
         description["notModelled"] = str(text)
+    if tag is not None:
+        # Only the bundled model (effects.nix) tags its effects with __ciEval.
+        from ..nixpkgs import bundled_library
+
+        description["library"] = bundled_library()
     return description
+
+
+def _describe_library_effect(
+    machine: Machine,
+    attr_path: str,
+    base: str,
+    mode: str,
+    run_if: RunIf | None,
+    effect_value: Attrs,
+    made: tuple[Call, str],
+) -> dict[str, JSON]:
+    """An effect the real library made: read off its derivation (`read`)."""
+    from .library import at_call
+    from .read import describe_read
+
+    call, root = made
+    at = location(call.source, call.span)
+    description: dict[str, JSON] = {
+        "attrPath": attr_path,
+        "function": call.function,
+        "at": at,
+        "mode": mode,
+    }
+    if run_if is not None:
+        description["runIf"] = {
+            "condition": run_if.condition,
+            "expression": run_if.expression,
+            "at": location(run_if.source, run_if.span),
+        }
+    items = effect_value.items
+    drv = force(items["drvAttrs"]) if "drvAttrs" in items else effect_value
+    try:
+        return describe_read(machine, description, call, root, drv, base, at)
+    except E.Catchable as err:
+        # A throw or assert of the library, met when its derivation is read (as when the
+        # agent instantiates it): at the user's call, the library's line as a note.
+        raise at_call(err, root, call.function, (call.source, call.span)) from None
 
 
 def describe_document(
@@ -226,21 +284,31 @@ def _secrets(secrets_map: JSON, plan: Plan) -> list[dict[str, JSON]]:
     ]
 
 
-def _environment(effect: Effect) -> dict[str, JSON]:
+class Attributes(Protocol):
+    """An effect derivation's attributes, as `environment` reads them."""
+
+    drv: Attrs
+
+    def attr(self, name: str, default: Any = None) -> Any: ...
+
+    def json(self, value: Any) -> JSON: ...
+
+
+def environment(effect: Attributes) -> dict[str, JSON]:
     """The derivation attributes that become environment variables, as mkDerivation
     converts them."""
     env: dict[str, JSON] = {}
     for name in effect.drv.names():
         if _is_machinery(name):
             continue
-        value = force(effect.drv.items[name])
+        value = effect.attr(name)
         if type(value) is Attrs and "outPath" not in value.items:
             continue  # drvAttrs, passthru-like sets: not environment
         env[name] = _env_value(effect, value)
     return env
 
 
-def _env_value(effect: Effect, value: Any) -> JSON:
+def _env_value(effect: Attributes, value: Any) -> JSON:
     if value is True:
         return "1"
     if value is False or value is None:
@@ -248,7 +316,7 @@ def _env_value(effect: Effect, value: Any) -> JSON:
     if type(value) is int:
         return str(value)
     if isinstance(value, (str, CStr)):
-        return str(value)
+        return Encoder.shown(str(value))
     if type(value) is list:
         parts = [_env_value(effect, force(v)) for v in value]
         if all(isinstance(p, str) for p in parts):

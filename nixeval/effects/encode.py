@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval.access import MODEL_DIR
 from ..eval.force import force
+from ..nixpkgs.model import STORE_DIR
 from ..syntax.nodes import Span
 from ..syntax.source import Source
 from ..values import Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, Unknown
@@ -70,13 +71,19 @@ class Encoder:
             return "./."
         return relative if relative.startswith("..") else f"./{relative}"
 
+    @staticmethod
+    def shown(text: str) -> str:
+        """A string as a description shows it: the output path of a modelled package
+        (``/nix/store/«pkgs.cachix»``, `nixeval.nixpkgs.model`) as ``«pkgs.cachix»``."""
+        return text.replace(f"{STORE_DIR}/«", "«") if "«" in text else text
+
     def encode(self, item: Any) -> JSON:
         value = force(item)
         t = type(value)
-        if value is None or t is bool or t is int or t is float or t is str:
+        if value is None or t is bool or t is int or t is float:
             return value
-        if t is CStr:
-            return str(value)
+        if t is str or t is CStr:
+            return self.shown(str(value))
         if t is Unknown:
             shown = unknown_json(value, self.at)
             # Paths in the provenance relative to the project, as everywhere in a description.

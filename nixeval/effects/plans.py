@@ -37,10 +37,11 @@ PHASES = (
     ("effectCheck", "effectCheckScript", "EffectCheck"),
 )
 
-# The setup hook's secret helpers and the data fields they read (§3.4).
+# The setup hook's secret helpers and the data fields they need (§3.4). writeSSHKey reads
+# `publicKey` only if it is there: without it, it derives the key (ssh-keygen -y).
 HELPER_FIELDS = {
     "writeAWSSecret": ("aws", ("aws_access_key_id", "aws_secret_access_key")),
-    "writeSSHKey": ("ssh", ("privateKey", "publicKey")),
+    "writeSSHKey": ("ssh", ("privateKey",)),
     "writeDockerKey": ("docker", ("clientKey", "clientCertificate", "CACertificate")),
     "writeGPGKey": ("gpg", ("privateKey",)),
 }
@@ -127,11 +128,11 @@ def plan_for(function: str, effect: Effect) -> Plan:
     for steps in phases.values():
         for step in steps:
             if "script" in step and isinstance(step["script"], str):
-                _scan_secret_reads(step["script"], plan.fields)
+                scan_secret_reads(step["script"], plan.fields)
     return plan
 
 
-def _scan_secret_reads(text: str, fields: dict[str, set[str]]) -> None:
+def scan_secret_reads(text: str, fields: dict[str, set[str]]) -> None:
     """The secret fields a bash text reads through the setup hook's helpers."""
     for m in _HELPER_CALL.finditer(text):
         default, names = HELPER_FIELDS[m.group(1)]

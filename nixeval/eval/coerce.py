@@ -13,7 +13,16 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..syntax import nodes as n
-from ..values import Attrs, CStr, NixPath, Unknown, context_of, show_type, string_with_context
+from ..values import (
+    A_STRING,
+    Attrs,
+    CStr,
+    NixPath,
+    Unknown,
+    context_of,
+    show_type,
+    string_with_context,
+)
 from . import errors as E
 from .env import Env
 from .force import force
@@ -108,7 +117,11 @@ def coerce_to_string(
             return coerce_to_string(machine, out_path, ctx, coerce_more, copy_to_store_)
         raise E.TypeMismatch("cannot coerce a set to a string")
     if t is Unknown:
-        raise E.NeedsValue(v, "turning it into a string")
+        path = v.model.output_path(v) if v.model is not None else None
+        if path is None:
+            raise E.NeedsValue(v, "turning it into a string")
+        ctx.update(context_of(path))
+        return str(path)
     if coerce_more:
         if t is bool:
             return "1" if v else ""
@@ -151,7 +164,7 @@ def concat_strings(
     texts: list[str] = []
     source = env.ctx.source
     forced = [(force(value), node) for value, node in parts]
-    if any(type(v) is Unknown for v, _ in forced):
+    if any(type(v) is Unknown and not _has_output_path(v) for v, _ in forced):
         return _unknown_concat(forced, force_string, env, span)
     for index, (v, node) in enumerate(forced):
         where = node.span if node is not None and not isinstance(node, str) else span
@@ -202,6 +215,11 @@ def concat_strings(
     return string_with_context("".join(texts), ctx)
 
 
+def _has_output_path(v: Unknown) -> bool:
+    """A modelled package (`nixeval.nixpkgs.model`): it coerces to its named output path."""
+    return v.model is not None and v.model.output_path(v) is not None
+
+
 def _unknown_concat(
     parts: list[tuple[Any, Any]],
     force_string: bool,
@@ -229,7 +247,15 @@ def _unknown_concat(
         else:
             pieces.append("${" + print_value(v) + "}")
     text = "".join(pieces)
-    return Unknown(f'"{text}"' if force_string else text, env.ctx.source, span)
+    # An interpolation, or a sum whose first operand is a string, is a string.
+    first = parts[0][0] if parts else None
+    is_string = force_string or type(first) is CStr or type(first) is str
+    return Unknown(
+        f'"{text}"' if force_string else text,
+        env.ctx.source,
+        span,
+        model=A_STRING if is_string else None,
+    )
 
 
 # Above this many characters, join_text joins in steps.

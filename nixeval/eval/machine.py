@@ -25,6 +25,7 @@ from ..syntax.nodes import AttrKind, BinaryOp
 from ..syntax.printer import to_nix
 from ..syntax.source import Source
 from ..values import (
+    A_STRING,
     EVALUATED,
     Attrs,
     Closure,
@@ -157,7 +158,11 @@ class Machine:
 
     def check_path(self, path: str) -> str:
         """The path to touch when Nix code reads `path` (`PathAccess.check`): `path`
-        itself, unless restricted mode forbids it (E112) or resolves its symlinks."""
+        itself, unless restricted mode forbids it (E112) or resolves its symlinks. A
+        file inside a modelled package's output (``/nix/store/«pkgs.nixops»/…``,
+        `nixeval.nixpkgs.model`) is unknown: nixpkgs is not built."""
+        if "«" in path:
+            raise E.NeedsValue(Unknown(f"the file {path} (a modelled build output)"), "reading it")
         return self.access.check(path)
 
     @property
@@ -390,6 +395,11 @@ class Machine:
                     known = value.model.has_attr(name) if value.model is not None else None
                     if known is False:
                         return False
+                    if known is True and value.model is not None:
+                        if i == len(e.path) - 1:
+                            return True
+                        value = self._select_unknown(value, name, env, e.span)
+                        continue
                     return value.derive(  # type: ignore[return-value]
                         f"{_operand(value)} ? {_attr_text(name)}", env.ctx.source, e.span
                     )
@@ -460,11 +470,22 @@ class Machine:
                 raise err.at(env.ctx.source if env is not None else None, span) from None
             # A pure builtin applied to an unknown gives an unknown.
             described = " ".join(describe_argument(a) for a in args)
-            return Unknown(
+            needed = err.unknown
+            cause = None
+            if type(needed) is Unknown:
+                # An argument needed an unknown to be computed: say which, at its root.
+                operand = any(_force_is(a, needed) for a in args)
+                cause = needed.cause or (None if operand else needed)
+            if cause is not None:
+                described += f" (which needs {cause.provenance})"
+            result = Unknown(
                 f"{builtin_name(op.name)} {described}",
                 env.ctx.source if env is not None else None,
                 span,
+                model=A_STRING if op.name in _STRING_PRIMOPS else None,
             )
+            result.cause = cause
+            return result
         except E.EvalError as err:
             if env is not None:
                 err.at(env.ctx.source, span)
@@ -560,7 +581,9 @@ class Machine:
             )
         left = self.eval(e.left, env)
         right = self.eval(e.right, env)
-        if type(left) is Unknown or type(right) is Unknown:
+        if (type(left) is Unknown or type(right) is Unknown) and not (
+            op is BinaryOp.ADD and _has_text(left) and _has_text(right)
+        ):
             return self._binop_unknown(e, left, right, env)
         if op is BinaryOp.ADD:
             if type(left) is int and type(right) is int:
@@ -587,6 +610,15 @@ class Machine:
             ):
                 return op is BinaryOp.NEQ
             raise E.NeedsValue(unknown, f"the comparison '{op.value}'").at(env.ctx.source, e.span)
+        if (
+            op is BinaryOp.ADD
+            and type(left) is Unknown
+            and left.model is not None
+            and isinstance(right, str)
+        ):
+            known = left.model.appended(self, left, str(right))
+            if known is not None:
+                return known
         provenance = f"{_describe(left)} {op.value} {_describe(right)}"
         if op is BinaryOp.UPDATE:
             if type(left) is Unknown:
@@ -740,6 +772,15 @@ _STRICT_PRIMOPS = frozenset(
     ["throw", "abort", "seq", "deepSeq", "tryEval", "trace", "addErrorContext"]
 )
 
+# Builtins whose result is a string whatever their arguments: applied to an unknown,
+# they give an unknown known to be a string.
+_STRING_PRIMOPS = frozenset(
+    [
+        *("concatStringsSep", "toString", "substring", "replaceStrings", "toJSON", "toXML"),
+        *("hashString", "baseNameOf", "dirOf", "unsafeDiscardStringContext", "typeOf"),
+    ]
+)
+
 
 def _attr_text(name: str) -> str:
     from ..printing import show_attr_name
@@ -770,6 +811,21 @@ def _atomic(text: str) -> bool:
 
 def _parenthesised(text: str) -> str:
     return text if _atomic(text) else f"({text})"
+
+
+def _force_is(item: Any, value: Any) -> bool:
+    """Whether `item` is (or is a thunk evaluated to) `value`."""
+    if type(item) is Thunk:
+        return item.state == EVALUATED and item.value is value
+    return item is value
+
+
+def _has_text(value: Any) -> bool:
+    """Whether `value` is known as text: not an unknown, or a modelled package (whose
+    output path is named, `nixeval.nixpkgs.model`)."""
+    if type(value) is not Unknown:
+        return True
+    return value.model is not None and value.model.output_path(value) is not None
 
 
 def _operand(value: Unknown) -> str:

@@ -13,6 +13,7 @@ evaluation knew.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -211,9 +212,20 @@ def _has_unknown(value: Any) -> bool:
     return any(True for _ in _walk_unknowns(value, ""))
 
 
+_MODELLED = re.compile(r"«[^»]*»")
+
+
 def _walk_unknowns(value: Any, where: str) -> Iterator[tuple[str, dict[str, str]]]:
     if is_unknown_json(value):
         yield where, value
+    elif isinstance(value, dict) and isinstance(value.get("derivation"), str):
+        yield from _walk_unknowns(value.get("outPath"), where)
+    elif isinstance(value, str) and "«" in value:
+        # A modelled build output (`«pkgs.curl»/bin/curl`, `nixeval.nixpkgs.model`): its
+        # store path is not known, so nothing here can run it.
+        marker = _MODELLED.search(value)
+        name = marker.group(0)[1:-1] if marker is not None else value
+        yield where, {"unknown": f"the store path of {name} (a modelled build)", "at": "?"}
     elif isinstance(value, dict):
         for key, item in value.items():
             yield from _walk_unknowns(item, f"{where}.{key}" if where else key)
@@ -257,7 +269,8 @@ def _unknowns(run: RunEffect, effect: Mapping[str, Any], source: Any) -> Iterato
 
     def uses(value: Any, where: str, needed: bool) -> Iterator[UnknownUse]:
         for place, u in _walk_unknowns(value, where):
-            yield UnknownUse(place, u["unknown"], u["at"], needed)
+            at = u["at"] if u["at"] != "?" else run.at
+            yield UnknownUse(place, u["unknown"], at, needed)
 
     yield from uses(effect["secretsMap"], "secretsMap", True)
     texts = [str(step.get("script", "")) for _, steps in run.phases for step in steps]

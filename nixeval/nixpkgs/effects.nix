@@ -11,13 +11,24 @@
 #            `pkgs.path`, ...): they are only put in lists or interpolated, never inspected
 #   unknown  `name: value`, an opaque stand-in for what offline evaluation cannot know
 #            (store paths of things that would be built, import-from-derivation results)
+#   opaque   `what: value`, an unknown whose provenance is `what` itself: what this model
+#            cannot say faithfully (the module system's results, NixOS evaluations)
+#   isUnknown  whether a value is such an unknown (ci-eval's; false under real Nix)
+#   underRunIf  `condition: body: body`, telling ci-eval's checks of the effect functions
+#            whether an effect made while forcing `body` runs (cachix's deploy.json)
+#
+# This model is the fallback for when the library's source is not at hand, checked
+# against hercules-ci-effects revision BUNDLED_REVISION (nixeval/nixpkgs/__init__.py).
+# Where it cannot be faithful it gives an honest unknown, never an invented value: ci-eval's
+# lib has no module system, so `modularEffect`, `modularEffectWithUserModule`,
+# `gitWriteBranch` and `modules.*` are unknowns (listed as such, not described).
 #
 # Every effect returned here carries `__ciEval = { function; args; }` (the function
 # the ci file called and the argument set it wrote), also on its `inputDerivation`, so
 # ci-eval can trace an effect (or runIf's `dependencies`) back to the user's code.
 # Functions of the family that are not modelled in detail return an effect that
 # additionally carries `__ciEvalNotModelled = true` and `__ciEvalDescription`.
-{ lib, pkgs, unknown }:
+{ lib, pkgs, unknown, opaque ? unknown, isUnknown ? (_: false), underRunIf ? (_: x: x) }:
 let
   inherit (builtins) isAttrs isFunction isList removeAttrs toJSON;
 
@@ -132,10 +143,10 @@ let
     effectCheckScript = "";
     initScript = ''
       export HOME=/build/home
-      mkdir -p "$HOME"
-      echo "root:x:0:0:System administrator:$HOME:/bin/sh" >>/etc/passwd
+      mkdir -p $HOME
+      echo >/etc/passwd root:x:0:0:System administrator:/build/home:/run/current-system/sw/bin/bash
       mkdir -p ~/.ssh
-      echo 'BatchMode yes' >>~/.ssh/config
+      echo "BatchMode yes" >>~/.ssh/config
     '';
     initPhase = ''
       exec </dev/null
@@ -147,23 +158,25 @@ let
       runHook preGetState
       eval "$getStateScript"
       runHook postGetState
-      failureHooks+=(putStatePhase)
+      registerPutStatePhaseOnFailure
     '';
     userSetupPhase = ''
       runHook preUserSetup
       eval "$userSetupScript"
       runHook postUserSetup
     '';
+    # The hooks run even without a priorCheckScript; a failed check only warns, and the
+    # check runs in this shell (not a subshell), as the library's does.
     priorCheckPhase = ''
+      runHook prePriorCheck
       if [[ -n "$priorCheckScript" ]]; then
-        runHook prePriorCheck
-        if ( eval "$priorCheckScript" ); then
-          echo "Prior check OK."
+        if eval "$priorCheckScript"; then
+          echo 1>&2 "Prior check OK."
         else
-          echo "WARNING: Prior check FAILED!"
+          echo 1>&2 "WARNING: Prior check FAILED! Continuing, so that later steps may fix it."
         fi
-        runHook postPriorCheck
       fi
+      runHook postPriorCheck
     '';
     effectPhase = ''
       runHook preEffect
@@ -172,12 +185,12 @@ let
     '';
     putStatePhase = ''
       if [[ -z "''${PUT_STATE_DONE:-}" ]]; then
-        PUT_STATE_DONE=1
         runHook prePutState
         eval "$putStateScript"
         runHook postPutState
+        PUT_STATE_DONE=true
       else
-        echo "NOTE: State has already been uploaded and was not uploaded again."
+        echo 1>&2 "NOTE: State has already been uploaded and was not uploaded again."
       fi
     '';
     effectCheckPhase = ''
@@ -197,7 +210,10 @@ let
     else
       mkDerivation (a // {
         phases = a.phases or "initPhase unpackPhase patchPhase ${a.preGetStatePhases} getStatePhase userSetupPhase ${a.preEffectPhases} effectPhase putStatePhase ${a.postEffectPhases}";
-        name = if a ? name then lib.strings.sanitizeDerivationName ("effect-" + a.name) else "effect";
+        name =
+          if !(a ? name) then "effect"
+          else if isUnknown a.name then a.name
+          else lib.strings.sanitizeDerivationName ("effect-" + a.name);
         nativeBuildInputs =
           (a.defaultInputs or [ effectSetupHook pkgs.cacert pkgs.curl pkgs.jq ])
           ++ (a.inputs or [ ])
@@ -214,12 +230,15 @@ let
 
   # ------------------------------------------------------------------ runIf (§2)
 
-  runIf = condition: v:
+  # An effect this model cannot know (modularEffect's) stays that unknown: runIf of it is
+  # neither a known `run` nor known `dependencies`.
+  runIf = condition: v: underRunIf condition (
+    if isUnknown v then v else
     lib.recurseIntoAttrs (
       (if condition
        then { run = v; }
        else { dependencies = v.inputDerivation // { isEffect = false; buildDependenciesOnly = true; }; })
-      // optionalAttrs (v ? prebuilt) { inherit (v) prebuilt; });
+      // optionalAttrs (v ? prebuilt) { inherit (v) prebuilt; }));
 
   # ------------------------------------------------------------------ runCachixDeploy (§4)
 
@@ -393,168 +412,219 @@ let
 
   # ------------------------------------------------------------------ modularEffect (§11)
 
-  # No module system. A module is an attrset (`{ config = ...; imports = ...; }` or the
-  # option definitions themselves) or a function of `{ config, lib, pkgs, ... }`; the
-  # definitions of `imports` and of the module are merged shallowly: lists concatenate,
-  # attrsets (secretsMap, env, mounts, extraAttributes, effectDerivationArgs) are `//`-ed,
-  # anything else: the later definition wins. No option types, priorities (mkDefault,
-  # mkForce), mkIf or mkMerge.
-  moduleArgs = config: {
-    inherit lib pkgs config;
-    options = { };
-    hci-effects = E;
-    effects = E;
-  };
+  # The library evaluates these with nixpkgs' module system (evalModules: option types,
+  # `types.lines` concatenation, mkIf/mkDefault priorities, errors for undeclared
+  # options). ci-eval's lib has none, and a paraphrase would describe effects the library
+  # does not make, so without the library's source each is an honest unknown.
+  noModuleSystem = what:
+    opaque "${what} (evaluated by the module system, which the bundled model of hercules-ci-effects does not have; give ci-eval the library's source)";
 
-  moduleDefs = config: m:
-    let
-      fn = if isFunction m then m else (_: m);
-      given = moduleArgs config;
-      asked = builtins.mapAttrs
-        (n: _: given.${n} or (unknown "modularEffect module argument ${n}"))
-        (builtins.functionArgs fn);
-      r = if isFunction m then fn (given // asked) else m;
-      own = r.config or (removeAttrs r [ "imports" "options" "_file" "key" "disabledModules" "meta" ]);
-    in
-    lib.concatMap (moduleDefs config) (r.imports or [ ]) ++ [ own ];
-
-  mergeDefs = lib.foldl' (acc: d:
-    acc // builtins.mapAttrs
-      (n: v:
-        if acc ? ${n} && isList acc.${n} && isList v then acc.${n} ++ v
-        else if acc ? ${n} && isAttrs acc.${n} && isAttrs v && !(v ? outPath) then acc.${n} // v
-        else v)
-      d) { };
-
-  effectOfConfig = cfg:
-    optionalAttrs (cfg ? name) { inherit (cfg) name; }
-    // {
-      effectScript = cfg.effectScript or "";
-      userSetupScript = cfg.userSetupScript or "";
-      getStateScript = cfg.getStateScript or "";
-      putStateScript = cfg.putStateScript or "";
-      inputs = cfg.inputs or [ ];
-      secretsMap = cfg.secretsMap or { };
-      __hci_effect_mounts = toJSON (cfg.mounts or { });
-    }
-    // optionalAttrs (cfg ? src) { inherit (cfg) src; }
-    // optionalAttrs (cfg ? uid) { __hci_effect_virtual_uid = cfg.uid; }
-    // optionalAttrs (cfg ? gid || cfg ? uid) { __hci_effect_virtual_gid = cfg.gid or cfg.uid; }
-    // optionalAttrs (cfg ? binsh || cfg ? usrbinenv || cfg ? fsRoot || cfg ? fsRootBuildCommands) {
-      __hci_effect_fsroot_copy = unknown "effect-fsroot";
-    }
-    // (cfg.env or { })
-    // (cfg.effectDerivationArgs or { })
-    // { passthru = (cfg.extraAttributes or { }) // { config = cfg; }; };
-
-  evalEffectModules = modules:
-    let
-      config = mergeDefs (lib.concatMap (moduleDefs config) modules) // {
-        effectDerivation = effect;
-      };
-      effect = mkEffect' (effectOfConfig (removeAttrs config [ "effectDerivation" ]));
-    in
-    effect;
-
-  modularEffect = m: traced "modularEffect" m (evalEffectModules [ m ]);
+  modularEffect = m: noModuleSystem "hci-effects.modularEffect";
 
   modularEffectWithUserModule = name: libModule: userModule:
-    notModelled "modularEffectWithUserModule" { inherit name libModule userModule; }
-      "modularEffect over a library module (${name}) and the user's module (library module not modelled)"
-      (evalEffectModules [ libModule userModule ]);
+    noModuleSystem "hci-effects.modularEffectWithUserModule \"${name}\"";
+
+  gitWriteBranch = m: noModuleSystem "hci-effects.gitWriteBranch";
 
   # ------------------------------------------------------------------ the rest (§11)
 
-  gitWriteBranch = m:
-    notModelled "gitWriteBranch" m
-      "writes `contents` to `destination` in a branch of a git remote and pushes (scripts not modelled)"
-      (evalEffectModules [ { name = "git-write-branch"; secretsMap = { token = { type = "GitToken"; }; }; } m ]);
+  # flakeUpdate is modularEffect over modules/git-update.nix in the library. Its
+  # derivation attributes follow from flakeUpdate's own arguments alone, so they are
+  # given here as those modules set them (HCI_GIT_* and git's identity); its scripts are
+  # not modelled. A user `module` may change anything: then the effect is unknown.
+  flakeUpdateTitle = flakes:
+    let
+      names = builtins.attrNames flakes;
+      shown = map (n: if n == "." then "`flake.lock`" else "`${n}/flake.lock`") names;
+    in
+    "${if builtins.length names > 3 then "`flake.lock`" else builtins.concatStringsSep ", " shown}: Update";
 
   flakeUpdate =
     args@{ gitRemote
     , tokenSecret ? { type = "GitToken"; }
+    , user ? "git"
     , updateBranch ? "flake-update"
     , forgeType ? "github"
     , createPullRequest ? true
     , autoMergeMethod ? null
+    , pullRequestTitle ? flakeUpdateTitle flakes
+    , pullRequestBody ? null
+    , baseMergeBranch ? null
+    , baseMergeMethod ? "merge"
+    , flakes ? { "." = { inherit inputs commitSummary; }; }
+    , inputs ? [ ]
+    , commitSummary ? ""
+    , module ? { }
     , nix ? pkgs.nix
-    , ...
     }:
     assert createPullRequest -> forgeType == "github";
     assert autoMergeMethod != null -> forgeType == "github";
-    assert args ? flakes -> !(args ? inputs || args ? commitSummary);
-    assert args ? flakes -> args.flakes != { };
-    notModelled "flakeUpdate" args
-      "nix flake update, commit, push to a branch, optionally open a GitHub pull request (scripts not modelled)"
-      (mkEffect' {
-        name = "flake-update";
-        inputs = [ pkgs.git nix ];
-        secretsMap = { token = tokenSecret; };
-        inherit gitRemote updateBranch forgeType;
-      });
+    assert args ? flakes -> inputs == [ ];
+    assert args ? flakes -> commitSummary == "";
+    assert flakes != { };
+    let
+      baseMerge = baseMergeMethod != null && baseMergeBranch != null;
+    in
+    if args ? module then noModuleSystem "hci-effects.flakeUpdate with a `module`"
+    else
+      notModelled "flakeUpdate" args
+        "nix flake update, commit, push to a branch, optionally open a GitHub pull request (scripts not modelled)"
+        (mkEffect' ({
+          name = "flake-update";
+          # The modules' list definitions are merged in the module system's order.
+          inputs = opaque "flakeUpdate's inputs (nix, git, gh), merged by the module system";
+          secretsMap = { token = tokenSecret; };
+          # modules/git.nix
+          EMAIL = "hercules-ci[bot]@users.noreply.github.com";
+          GIT_AUTHOR_NAME = "Hercules CI Effects";
+          GIT_COMMITTER_NAME = "Hercules CI Effects";
+          PAGER = "cat";
+          # modules/git-update.nix, with flakeUpdate's settings; the base branch is
+          # "HEAD" (the remote's default branch) unless baseMergeBranch says otherwise.
+          HCI_GIT_REMOTE_URL = gitRemote;
+          HCI_GIT_UPDATE_BRANCH = updateBranch;
+          HCI_GIT_UPDATE_BASE_BRANCH = if baseMergeBranch != null then baseMergeBranch else "HEAD";
+        }
+        // optionalAttrs createPullRequest {
+          HCI_GIT_UPDATE_PR_TITLE = pullRequestTitle;
+          HCI_GIT_UPDATE_PR_BASE = "HEAD";
+        }
+        // optionalAttrs (createPullRequest && pullRequestBody != null) {
+          HCI_GIT_UPDATE_PR_BODY = pullRequestBody;
+        }
+        // optionalAttrs baseMerge { HCI_GIT_UPDATE_BASE_MERGE_METHOD = baseMergeMethod; }));
 
+  # The user's arguments are the derivation's (secretsMap merged over the library's).
   netlifyDeploy =
-    args@{ content, siteId, secretName, secretField ? "token", productionDeployment ? false, extraDeployArgs ? [ ], ... }:
+    args@{ content
+    , secretName ? throw ''effects.netlify: You must provide `secretName`, the name of the secret which holds the "${secretField}" field.''
+    , secretField ? "token"
+    , siteId
+    , productionDeployment ? false
+    , secretsMap ? { }
+    , extraDeployArgs ? [ ]
+    , ...
+    }:
     notModelled "netlifyDeploy" args
       "netlify deploy --dir=<content> --json [--prod] (scripts not modelled)"
-      (mkEffect' {
-        name = "netlify-deploy";
+      (mkEffect' (args // {
+        buildInputs = [ E.netlifySetupHook ];
         inputs = [ pkgs.netlify-cli ];
-        secretsMap = { netlify = secretName; };
-        inherit content siteId secretField productionDeployment extraDeployArgs;
-      });
+        secretsMap = { netlify = secretName; } // secretsMap;
+        netlifySecretField = secretField;
+        NETLIFY_SITE_ID = siteId;
+      }));
 
   cargoPublish =
-    args@{ secretName ? null, ... }:
+    args@{ secretName ? throw ''effects.cargo: You must provide `secretName`, the name of the secret which holds the "${secretField}" field.''
+    , secretField ? "token"
+    , secretsMap ? { }
+    , src
+    , registryURL ? null
+    , dryRun ? false
+    , ...
+    }:
     notModelled "cargoPublish" args
       "cargo publish (scripts not modelled)"
-      (mkEffect' ({
-        name = "cargo-publish";
+      (mkEffect' (removeAttrs args [ "assertVersions" ] // {
+        buildInputs = lib.optional (!dryRun) E.cargoSetupHook;
         inputs = [ pkgs.cargo ];
-      } // optionalAttrs (secretName != null) { secretsMap = { cargo = secretName; }; }
-        // optionalAttrs (args ? src) { inherit (args) src; }));
+        secretsMap = optionalAttrs (!dryRun) { cargo = secretName; } // secretsMap;
+        env = (args.env or { })
+          // optionalAttrs (registryURL != null) { CARGO_REGISTRIES_CUSTOM_INDEX = registryURL; };
+      }));
 
   runPutUrl =
-    args@{ name, url, file, ... }:
+    args@{ name, url, file }:
     notModelled "runPutUrl" args
       "demo: curl -XPUT --upload-file <file> <url> (script not modelled)"
-      (mkEffect' { inherit name url file; });
+      (mkEffect' { name = "put-url-${name}"; dontUnpack = true; inherit file; });
 
   runArion =
     args@{ name, ... }:
     notModelled "runArion" args
       "arion --prebuilt-file <compose YAML> up -d (not modelled; the compose file needs Arion's evaluation)"
-      (mkEffect' {
+      (mkEffect' (removeAttrs args [ "modules" "uid" "pkgs" ] // {
         name = "arion-${name}";
-        inputs = [ pkgs.arion ];
-        passthru = { prebuilt = unknown "arion-compose-${name}.yaml"; };
-      });
+        inputs = [ pkgs.arion pkgs.docker ];
+        dontUnpack = true;
+        prebuilt = unknown "arion-compose-${name}.yaml";
+        projectName = name;
+        passthru = (args.passthru or { }) // { prebuilt = unknown "arion-compose-${name}.yaml"; };
+      }));
+
+  # runNixOS's configuration: a whole evaluated one as given, `config` alone as given,
+  # else (a module or path) NixOS's evaluation of it, which needs nixpkgs: unknown.
+  nixosConfiguration = args:
+    let configuration = args.configuration; in
+    if args ? configuration && isUnknown configuration then configuration
+    else if args ? configuration.config && configuration ? _module
+      && (configuration._type or null) == "configuration" then configuration
+    else if args ? config then { inherit (args) config; }
+    else if args ? configuration then
+      { config = opaque "the NixOS configuration runNixOS evaluates from `configuration` (nixos/lib/eval-config.nix)"; evaluatedHere = true; }
+    else throw "effects.runNixOS: you must provide a configuration";
 
   runNixOS =
-    args@{ ssh ? { }, ... }:
-    let destination = ssh.destination or "unknown-destination";
+    args@{ ssh, passthru ? { }, ... }:
+    let
+      configuration = nixosConfiguration args;
+      inherit (configuration) config;
+      toplevel = config.system.build.toplevel;
+      # (Only a configuration the user passed can be the wrong thing.)
+      checked =
+        if configuration.evaluatedHere or false || isUnknown config
+          || config ? environment.systemPackages then x: x
+        else throw "effects.runNixOS expects `config` to be an already evaluated configuration, like the `config` variable that's used in NixOS modules. Perhaps you intended to write `configuration` instead of `config`?";
     in
-    notModelled "runNixOS" args
+    checked (notModelled "runNixOS" args
       "nix-copy-closure + nix-env -p <profile> --set <toplevel> + switch-to-configuration switch over ssh (not modelled)"
-      (mkEffect' {
-        name = "nixos-${destination}";
-        passthru = {
-          prebuilt =
-            if args ? config then args.config.system.build.toplevel
-            else unknown "nixos-toplevel-${destination}";
-        };
-      });
+      (mkEffect' (removeAttrs args [ "config" "configuration" "system" "nixpkgs" "ssh" "buildOnDestination" ] // {
+        name = "nixos-${ssh.destination}";
+        inputs = [ pkgs.openssh ];
+        effectScript = opaque "runNixOS's effect script (the user's effectScript, then hci-effects.ssh)";
+        passthru = { prebuilt = toplevel // { inherit config; }; inherit config; } // passthru;
+        dontUnpack = args.dontUnpack or true;
+      })));
 
   runNixDarwin =
-    args@{ ssh ? { }, ... }:
-    let destination = ssh.destination or "unknown-destination";
+    args@{ ssh, passthru ? { }, ... }:
+    let
+      mutEx = this: that:
+        lib.throwIf (args ? ${this} && args ? ${that}) ''
+          runNixDarwin: the argument ${this} is mutually exclusive with ${that}.
+
+          See https://docs.hercules-ci.com/hercules-ci-effects/reference/nix-functions/runnixdarwin
+        '';
+      configuration = args.configuration or null;
+      given =
+        if args ? configuration && isUnknown configuration then configuration
+        else if args ? configuration.config && configuration ? _module then configuration
+        else if args ? config then (if args.config ? config && args.config ? _module then args.config else { inherit (args) config; })
+        else if args ? configuration then
+          { config = opaque "the nix-darwin configuration runNixDarwin evaluates from `configuration`"; }
+        else throw "hci-effects.runNixDarwin: you must provide a configuration";
+      config = given.config;
+      name =
+        if args ? name then "nix-darwin-${args.name}"
+        else if isUnknown config then opaque "effect-nix-darwin-<the configuration's networking.hostName>"
+        else if config.networking.hostName or null == null then "nix-darwin"
+        else "nix-darwin-${config.networking.hostName}";
     in
-    notModelled "runNixDarwin" args
-      "activates a nix-darwin configuration over ssh (not modelled)"
-      (mkEffect' {
-        name = "nix-darwin-${destination}";
-        passthru = { prebuilt = unknown "nix-darwin-toplevel-${destination}"; };
-      });
+    mutEx "config" "configuration" mutEx "config" "nixpkgs" mutEx "config" "nix-darwin"
+      mutEx "config" "system" mutEx "config" "pkgs"
+      (notModelled "runNixDarwin" args
+        "activates a nix-darwin configuration over ssh (not modelled)"
+        (mkEffect' (removeAttrs args [ "configuration" "ssh" "config" "system" "nix-darwin" "nixpkgs" "pkgs" "buildOnDestination" ] // {
+          inherit name;
+          inputs = [ pkgs.gnugrep pkgs.openssh ];
+          dontUnpack = true;
+          effectScript = opaque "runNixDarwin's effect script (hci-effects.ssh)";
+          passthru = passthru // {
+            prebuilt = config.system.build.toplevel // { inherit config; };
+            inherit config;
+          };
+        })));
 
   # Both return bash text in the library; its exact wording is not in the spec.
   ssh = sshArgs: remoteCommands:
@@ -576,12 +646,9 @@ let
     inherit mkEffect modularEffect modularEffectWithUserModule runIf runCachixDeploy
       runNixOps runNixOps2 runNixOS runNixDarwin runArion runPutUrl gitWriteBranch
       flakeUpdate netlifyDeploy cargoPublish ssh nix-shell callPackage;
-    modules = {
-      git = { _file = "hci-effects.modules.git (not modelled)"; };
-      git-auth = { _file = "hci-effects.modules.git-auth (not modelled)"; };
-      git-auth-gh = { _file = "hci-effects.modules.git-auth-gh (not modelled)"; };
-      git-update = { _file = "hci-effects.modules.git-update (not modelled)"; };
-    };
+    # Effect modules: only the module system gives them meaning (see modularEffect).
+    modules = lib.genAttrs [ "git" "git-auth" "git-auth-gh" "git-update" ]
+      (n: noModuleSystem "hci-effects.modules.${n}");
     cargoSetupHook = unknown "hci-effects.cargoSetupHook";
     netlifySetupHook = unknown "hci-effects.netlifySetupHook";
     git-crypt-hook = unknown "hci-effects.git-crypt-hook";

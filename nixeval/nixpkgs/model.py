@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..values import Attrs, Model, PrimOp, Unknown, thunk_of
+from ..values import Attrs, CStr, Model, PrimOp, Unknown, thunk_of
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
@@ -130,19 +130,151 @@ def _newest_lib(places: list[str]) -> str | None:
     return max(found)[2] if found else None
 
 
-def modelled_pkgs(machine: Machine, lib: Attrs, system: Any, name: str = "pkgs") -> Unknown:
-    """A modelled package set for `system`: ``lib`` and ``system`` known, every other
-    package an unknown named ``pkgs.<attribute>``."""
-    from . import offline_effects
+PKGS_NIX = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pkgs.nix")
 
-    items: dict[str, Any] = {"lib": lib, "system": system}
-    pkgs = Unknown(name, overlay=items, model=PACKAGES)
-    # hercules-ci-effects' overlay, as the bundled model of the library, until overlays
-    # are applied for real.
-    effects = thunk_of(lambda: offline_effects(machine, pkgs))
-    items["effects"] = effects
-    items["hci-effects"] = effects
+
+def modelled_pkgs(
+    machine: Machine, lib: Attrs, system: Any, name: str = "pkgs", overlays: Any = ()
+) -> Unknown:
+    """A modelled package set for `system`: ``lib``, ``system``, the builders of
+    ``pkgs.nix``, ``callPackage`` and its friends known, `overlays` applied as nixpkgs
+    applies them; every other package an unknown named ``<name>.<attribute>``."""
+    items: dict[str, Any] = {}
+    pkgs = Unknown(name, overlay=items, model=Packages(name))
+    items.update(_builders(machine, lib, pkgs, system).items)
+    items["pkgs"] = pkgs
+    # nixpkgs' own source: NixOS is not evaluated from it (`import (pkgs.path +
+    # "/nixos/…")` is unknown); `import pkgs.path { … }` is the modelled nixpkgs.
+    items["path"] = Unknown(f"{name}.path", model=NixpkgsSource())
+    items["callPackage"] = call_package_with(machine, lib, pkgs)
+    items["callPackages"] = items["callPackage"]
+    items["newScope"] = PrimOp(
+        "newScope", 1, lambda extra: call_package_with(machine, lib, _with(machine, pkgs, extra))
+    )
+    given = list(overlays)
+    items["extend"] = PrimOp(
+        "extend", 1, lambda overlay: modelled_pkgs(machine, lib, system, name, [*given, overlay])
+    )
+    items["appendOverlays"] = PrimOp(
+        "appendOverlays",
+        1,
+        lambda more: modelled_pkgs(machine, lib, system, name, [*given, *machine.force_list(more)]),
+    )
+    if apply_overlays(machine, pkgs, items, given):
+        # An overlay ci-eval cannot see may be hercules-ci-effects' (as it is in the ci
+        # files of the library's guides): the bundled model of the library stands in for
+        # `pkgs.effects`, unless a known overlay defines it.
+        from . import offline_effects
+
+        effects = thunk_of(lambda: offline_effects(machine, pkgs))
+        items.setdefault("effects", effects)
+        items.setdefault("hci-effects", effects)
     return pkgs
+
+
+def _builders(machine: Machine, lib: Attrs, pkgs: Unknown, system: Any) -> Attrs:
+    """The builders of ``pkgs.nix`` for this package set."""
+    from ..builtins.paths import import_file
+
+    function = import_file(machine, PKGS_NIX)
+    model = pkgs.model
+
+    def output_path(drv_name: Any, output: Any) -> Any:
+        text = machine.force_string_no_ctx(drv_name)
+        kind = machine.force_string_no_ctx(output)
+        if kind == "drv":
+            path = f"{STORE_DIR}/«{text}».drv"
+            return CStr(path, frozenset(["=" + path]))
+        return modelled_output(text, kind)
+
+    def package_set(set_name: Any, known: Any) -> Unknown:
+        return Unknown(
+            machine.force_string_no_ctx(set_name),
+            overlay=dict(machine.force_attrs(known).items),
+            model=model,
+        )
+
+    argument = Attrs(
+        {
+            "lib": lib,
+            "pkgs": pkgs,
+            "system": system,
+            "outputPath": PrimOp("outputPath", 2, output_path),
+            "packageSet": PrimOp("packageSet", 2, package_set),
+        }
+    )
+    return machine.force_attrs(machine.call(function, argument))
+
+
+def apply_overlays(machine: Machine, pkgs: Unknown, items: dict[str, Any], overlays: Any) -> bool:
+    """Apply `overlays` (``final: prev: { … }``) to the package set `pkgs`, whose known
+    attributes are `items`, as nixpkgs does: each sees the final set and the set before it,
+    and what it gives is added. Whether any overlay is unknown (then the attributes it
+    would add are unknown, as every package not known is)."""
+    from ..eval.force import force
+
+    unknown = False
+    for overlay in overlays:
+        function = force(overlay)
+        if type(function) is Unknown:
+            unknown = True
+            continue
+        prev = Unknown(pkgs.provenance, overlay=dict(items), model=pkgs.model)
+        added = force(machine.call(machine.call(function, pkgs), prev))
+        if type(added) is Unknown:
+            unknown = True
+            items.update(added.overlay or {})
+            continue
+        items.update(machine.force_attrs(added).items)
+    return unknown
+
+
+def _with(machine: Machine, pkgs: Unknown, extra: Any) -> Unknown:
+    """``pkgs // extra``, for ``newScope``: the package set that also knows `extra`."""
+    return Unknown(
+        pkgs.provenance,
+        overlay={**(pkgs.overlay or {}), **machine.force_attrs(extra).items},
+        model=pkgs.model,
+    )
+
+
+def call_package_with(machine: Machine, lib: Attrs, auto_args: Unknown) -> PrimOp:
+    """``callPackage``: call a function (or the file that defines one) with the packages
+    it names from `auto_args`, the given arguments over them, made overridable by the
+    real ``lib.makeOverridable``. An argument with a default is taken from the set only
+    when the set is known to have it (nixpkgs takes it when the set has it; which
+    packages the modelled set has is not known)."""
+    from ..builtins.attrs import function_args as builtin_function_args
+    from ..builtins.paths import import_file
+    from ..eval.force import force
+    from ..values import NixPath
+
+    def call_package(fn: Any, args: Any) -> Any:
+        function = force(fn)
+        if type(function) is NixPath:
+            function = force(import_file(machine, function.path))
+        given = machine.force_attrs(args)
+        if "functionArgs" in lib.items:
+            function_args = force(lib.items["functionArgs"])
+            formals = machine.force_attrs(machine.call(function_args, function))
+        else:
+            formals = builtin_function_args(machine, function)
+        known = auto_args.overlay or {}
+        chosen: dict[str, Any] = {}
+        for formal in formals.items:
+            if formal in given.items:
+                continue
+            if formal in known:
+                chosen[formal] = known[formal]
+            elif force(formals.items[formal]) is False:
+                chosen[formal] = auto_args.derive(f"{auto_args.provenance}.{formal}", None, None)
+        arguments = Attrs({**chosen, **given.items})
+        if "makeOverridable" not in lib.items:  # the bundled lib
+            return machine.call(function, arguments)
+        overridable = machine.call(force(lib.items["makeOverridable"]), function)
+        return machine.call(overridable, arguments)
+
+    return PrimOp("callPackage", 2, call_package)
 
 
 def nixpkgs_function(machine: Machine, lib: Attrs) -> PrimOp:
@@ -163,7 +295,11 @@ def nixpkgs_function(machine: Machine, lib: Attrs) -> PrimOp:
                     system = local.items["system"]
                 elif isinstance(local, str):
                     system = local
-        return modelled_pkgs(machine, lib, system)
+        overlays: Any = ()
+        if type(given) is Attrs and "overlays" in given.items:
+            listed = force(given.items["overlays"])
+            overlays = [listed] if type(listed) is Unknown else machine.force_list(listed)
+        return modelled_pkgs(machine, lib, system, overlays=overlays)
 
     return PrimOp("nixpkgs", 1, instantiate)
 
@@ -221,26 +357,76 @@ class Packages(Model):
     (an unknown marked as one: a build, never an effect). A package is known to be a
     derivation: a set (``builtins.isAttrs``), with ``type = "derivation"`` and no
     ``_type`` — what the module system's ``types.package`` and its check for
-    ``mkIf``/``mkMerge`` wrappers ask of a definition."""
+    ``mkIf``/``mkMerge`` wrappers ask of a definition. Its output path is
+    ``/nix/store/«pkgs.<attribute path>»`` (`set_name` is how the set itself is named,
+    e.g. ``nixpkgs.legacyPackages.x86_64-linux``: shown as ``pkgs``)."""
 
     package = True
+    not_null = True
+    nix_type = "set"
+
+    def __init__(self, set_name: str | None = None) -> None:
+        self.set_name = set_name
 
     def selected(self, machine: Any, unknown: Unknown, name: str) -> Any:
-        return "derivation" if name == "type" else None
+        if name == "type":
+            return "derivation"
+        if name == "outPath":
+            return self.output_path(unknown)
+        if name in _NOT_PACKAGES:
+            return Unknown(f"{unknown.provenance}.{name}")
+        return None
 
     def has_attr(self, name: str) -> bool | None:
-        if name == "_type":
+        # Only a chosen output (`pkgs.hello.dev`) has `outputSpecified`; `lib.getBin`
+        # and friends then take the package's own output, also a modelled one.
+        if name in ("_type", "outputSpecified"):
             return False
         return True if name in ("type", "outPath", "drvPath", "name") else None
 
+    def output_path(self, unknown: Unknown) -> str:
+        name = unknown.provenance
+        if self.set_name is not None and name.startswith(self.set_name + "."):
+            name = "pkgs" + name[len(self.set_name) :]
+        if " " in name:  # made by a call: `pkgs.nixops.overrideAttrs (o: …)`
+            name = name.lstrip("(").split(" ", 1)[0].rstrip(")") + " …"
+        return modelled_output(name)
 
-PACKAGES = Packages()
-# What a function of the modelled pkgs made (`pkgs.writeText "a" "b"`, and whatever a
-# library built on `pkgs.callPackage` makes): a derivation as well, but one that might
-# be an effect, so a walk lists it where an effect may be.
+
+# A derivation's attributes that are not derivations themselves (every other attribute
+# of a package may be one: `pkgs.xorg.lndir`, `pkgs.hello.out`).
+_NOT_PACKAGES = frozenset(
+    [
+        *("meta", "pname", "version", "name", "system", "outputs", "outputName"),
+        *("drvAttrs", "passthru", "drvPath", "builder", "args"),
+    ]
+)
+
+# The store directory of modelled outputs (Nix's builtins.storeDir).
+STORE_DIR = "/nix/store"
+
+
+def modelled_output(name: str, output: str = "out") -> CStr:
+    """The output path of a modelled derivation named `name`: its store path is not
+    known (nixpkgs is not evaluated), so it reads ``/nix/store/«name»`` — a string that
+    says what it stands for, with the context of that output (so code that asks whether
+    a string refers to a build still sees one). ``derivationStrict`` of anything that
+    refers to one gives unknown paths (`nixeval.builtins.derivations`)."""
+    suffix = "" if output == "out" else f"-{output}"
+    text = f"{STORE_DIR}/«{name}»{suffix}"
+    return CStr(text, frozenset([f"!{output}!{STORE_DIR}/«{name}».drv"]))
+
+
+def is_modelled_context(element: str) -> bool:
+    """Whether a string context element refers to a modelled derivation."""
+    return "«" in element
+
+
+# What calling a modelled package made (`pkgs.python3.withPackages f`,
+# `pkgs.hello.override { … }`): a derivation as well, but one that might be an effect,
+# so a walk lists it where an effect may be.
 BUILT = Packages()
-PACKAGES.built = BUILT
-BUILT.built = BUILT
+Packages.built = BUILT
 
 
 class NixpkgsSource(Model):
@@ -251,6 +437,24 @@ class NixpkgsSource(Model):
 
     def imported(self, machine: Any) -> Any:
         return nixpkgs_function(machine, nixpkgs_lib(machine, best_lib(machine).tree))
+
+    def appended(self, machine: Any, unknown: Unknown, text: str) -> Any:
+        if text.strip("/") in ("nixos/lib/eval-config.nix", "nixos"):
+            return Unknown(f"{unknown.provenance} + {text!r}", model=NIXOS_EVAL_CONFIG)
+        return None
+
+
+class NixosEvalConfig(Model):
+    """nixpkgs' ``nixos/lib/eval-config.nix`` (or ``nixos/``) without evaluating NixOS:
+    ``import`` of it is a function to an unknown NixOS system (`nixos_system`)."""
+
+    def imported(self, machine: Any) -> Any:
+        from . import nixos_system
+
+        return PrimOp("eval-config", 1, nixos_system)
+
+
+NIXOS_EVAL_CONFIG = NixosEvalConfig()
 
 
 class NixpkgsLibSource(Model):

@@ -1,0 +1,205 @@
+"""An effect made by the real hercules-ci-effects, read off its derivation as the Hercules
+CI agent reads it.
+
+The agent runs the effect derivation's builder: stdenv's phases, named by ``phases``,
+each a bash text in the derivation's environment (``effectPhase`` runs the hooks
+``preEffect``/``postEffect`` around ``eval "$effectScript"``), with the setup hook's
+functions (``getStateFile``, ``writeSSHKey``, ``readSecretString``, …) and the secrets of
+``secretsMap`` (a JSON text). So the description is made of those attributes, plus
+what ci-eval saw at the call (`library`): which function, each argument and where it
+was written. An attribute that needs what is unknown offline is shown as unknown.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..eval import errors as E
+from ..eval.force import force
+from ..values import Attrs, Unknown
+from .calls import Call
+from .encode import JSON, Encoder, location, unknown_json
+from .plans import scan_secret_reads
+
+if TYPE_CHECKING:
+    from ..eval.machine import Machine
+
+# stdenv's phases an effect can run that a description shows (``initPhase`` is the
+# same for every effect), by the name the description gives them.
+PHASE_NAMES = {
+    "unpackPhase": "unpack",
+    "patchPhase": "patch",
+    "getStatePhase": "getState",
+    "userSetupPhase": "userSetup",
+    "priorCheckPhase": "priorCheck",
+    "effectPhase": "effect",
+    "putStatePhase": "putState",
+    "effectCheckPhase": "effectCheck",
+}
+
+_STATE_FILE = re.compile(r"\b(getStateFile|putStateFile)\s+(\S+)(?:\s+(\S+))?")
+
+
+class Reader:
+    """The attributes of one effect derivation, forced on demand; what needs an unknown
+    is an unknown."""
+
+    def __init__(self, encoder: Encoder, drv: Attrs) -> None:
+        self.encoder = encoder
+        self.drv = drv
+
+    def attr(self, name: str, default: Any = None) -> Any:
+        """A derivation attribute, forced (an unknown if it needs one)."""
+        item = self.drv.items.get(name)
+        if item is None:
+            return default
+        try:
+            return force(item)
+        except E.NeedsValue as err:
+            return _unknown(err)
+
+    def json(self, value: Any) -> JSON:
+        try:
+            return self.encoder.encode(value)
+        except E.NeedsValue as err:
+            return self.encoder.encode(_unknown(err))
+
+    def attr_json(self, name: str, default: Any = None) -> JSON:
+        return self.json(self.attr(name, default))
+
+    def text(self, name: str) -> JSON:
+        """A bash text attribute: a string, an unknown, or None when absent or empty."""
+        value = self.attr(name, "")
+        if isinstance(value, str):
+            return self.encoder.shown(str(value)) if value.strip() else None
+        return self.json(value)
+
+
+def _unknown(err: E.NeedsValue) -> Unknown:
+    """What an attribute that needs an unknown value is: that unknown."""
+    unknown = err.unknown
+    return unknown if type(unknown) is Unknown else Unknown(str(err.message))
+
+
+def describe_read(
+    machine: Machine,
+    description: dict[str, JSON],
+    call: Call,
+    root: str,
+    drv: Attrs,
+    base: str,
+    at: str,
+) -> dict[str, JSON]:
+    """Complete `description` (its place, function and mode already set) from the
+    effect derivation `drv` that the library at `root` made for `call`."""
+    from .describe import environment
+    from .library import library_of
+
+    encoder = Encoder(machine, base, at)
+    reader = Reader(encoder, drv)
+    arguments = call.args if type(call.args) is Attrs else Attrs({})
+    phases = _phases(reader)
+    secrets_map = _secrets_map(reader)
+    fields: dict[str, set[str]] = {}
+    for steps in phases.values():
+        for step in steps:
+            if isinstance(step["script"], str):
+                scan_secret_reads(step["script"], fields)
+    library = library_of(machine, root)
+    description.update(
+        {
+            "name": reader.attr_json("name", "effect"),
+            "arguments": {
+                name: {
+                    "value": reader.json(arguments.items[name]),
+                    "at": location(*(arguments.position(name) or (None, None))),
+                }
+                for name in arguments.names()
+            },
+            "inputs": reader.attr_json("nativeBuildInputs", []),
+            "secretsMap": secrets_map,
+            "secrets": [
+                {"name": local, "secret": ref, "fields": sorted(fields.get(local, ()))}
+                for local, ref in sorted(secrets_map.items())
+            ]
+            if isinstance(secrets_map, dict) and "unknown" not in secrets_map
+            else [],
+            "env": environment(reader),
+            "stateFiles": _state_files(phases, reader),
+            "files": {},
+            "phases": phases,
+            "prebuilt": reader.attr_json("prebuilt"),
+            "library": {"kind": "source", "revision": library.revision, "path": library.path},
+        }
+    )
+    return description
+
+
+def _secrets_map(reader: Reader) -> JSON:
+    """``secretsMap``: a JSON text in the derivation (mkEffect writes it so), parsed."""
+    text = reader.attr("secretsMap", "{}")
+    if type(text) is Unknown:
+        return unknown_json(text, reader.encoder.at)
+    try:
+        parsed = json.loads(str(text))
+    except ValueError:
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _phases(reader: Reader) -> dict[str, list[dict[str, JSON]]]:
+    """Each phase the derivation runs that does something: the hooks and the script
+    it evaluates (``preEffect``, ``effectScript``, ``postEffect``), or its own text
+    when it does not follow mkEffect's shape."""
+    listed = reader.attr("phases", "")
+    names = str(listed).split() if isinstance(listed, str) else list(PHASE_NAMES)
+    phases: dict[str, list[dict[str, JSON]]] = {}
+    for phase in names:
+        shown = PHASE_NAMES.get(phase)
+        if shown is None or phase not in reader.drv.items:
+            continue
+        stem = phase[: -len("Phase")]
+        hook = stem[0].upper() + stem[1:]
+        text = reader.attr(phase, "")
+        script = f"{stem}Script"
+        parts: tuple[str, ...] = (phase,)
+        if isinstance(text, str) and f'eval "${script}"' in text:
+            parts = (f"pre{hook}", script, f"post{hook}")
+        steps = []
+        for part in parts:
+            shown_text = reader.text(part)
+            if shown_text is not None:
+                steps.append({"script": shown_text, "from": part})
+        if steps:
+            phases[shown] = steps
+    return phases
+
+
+def _state_files(phases: dict[str, list[dict[str, JSON]]], reader: Reader) -> list[dict[str, JSON]]:
+    """The state files the scripts get and put (``getStateFile NAME [FILE]``), a
+    ``$variable`` read from the derivation's environment when it is a known string."""
+
+    def word(text: str) -> str:
+        text = text.strip("'\"")
+        if text.startswith("$") and text[1:].replace("_", "a").isalnum():
+            value = reader.attr(text[1:])
+            if isinstance(value, str):
+                return reader.encoder.shown(str(value))
+        return text
+
+    found: dict[str, dict[str, JSON]] = {}
+    for steps in phases.values():
+        for step in steps:
+            script = step["script"]
+            if not isinstance(script, str):
+                continue
+            for match in _STATE_FILE.finditer(script):
+                name = word(match.group(2))
+                file = word(match.group(3) or match.group(2))
+                entry = found.setdefault(
+                    name, {"name": name, "file": file, "read": False, "write": False}
+                )
+                entry["read" if match.group(1) == "getStateFile" else "write"] = True
+    return list(found.values())
