@@ -8,6 +8,7 @@ call was written and what each runIf's condition was.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .. import __version__
@@ -139,29 +140,12 @@ def describe_effect(machine: Machine, value: Any, attr_path: str, base: str) -> 
     )
     plan = Plan() if not_modelled else plan_for(function, effect)
 
-    description: dict[str, JSON] = {
-        "attrPath": attr_path,
-        "function": function,
-        "at": at,
-        "mode": mode,
-    }
-    if run_if is not None:
-        description["runIf"] = {
-            "condition": run_if.condition,
-            "expression": run_if.expression,
-            "at": location(run_if.source, run_if.span),
-        }
+    description = _head(attr_path, function, at, mode, run_if)
     secrets_map = effect.secrets_map
     description.update(
         {
             "name": encoder.encode(drv.items["name"]) if "name" in drv.items else "effect",
-            "arguments": {
-                name: {
-                    "value": encoder.encode(arguments.items[name]),
-                    "at": location(*(arguments.position(name) or (None, None))),
-                }
-                for name in arguments.names()
-            },
+            "arguments": arguments_json(encoder.encode, arguments),
             "inputs": encoder.encode(drv.items.get("inputs", [])),
             "secretsMap": secrets_map,
             "secrets": _secrets(secrets_map, plan),
@@ -199,9 +183,24 @@ def _describe_library_effect(
 
     call, root = made
     at = location(call.source, call.span)
+    description = _head(attr_path, call.function, at, mode, run_if)
+    items = effect_value.items
+    drv = force(items["drvAttrs"]) if "drvAttrs" in items else effect_value
+    try:
+        return describe_read(machine, description, call, root, drv, base, at)
+    except E.Catchable as err:
+        # A throw or assert of the library, met when its derivation is read (as when the
+        # agent instantiates it): at the user's call, the library's line as a note.
+        raise at_call(err, root, call.function, (call.source, call.span)) from None
+
+
+def _head(
+    attr_path: str, function: str, at: str, mode: str, run_if: RunIf | None
+) -> dict[str, JSON]:
+    """The keys every effect description starts with: where, what, and whether it runs."""
     description: dict[str, JSON] = {
         "attrPath": attr_path,
-        "function": call.function,
+        "function": function,
         "at": at,
         "mode": mode,
     }
@@ -211,14 +210,18 @@ def _describe_library_effect(
             "expression": run_if.expression,
             "at": location(run_if.source, run_if.span),
         }
-    items = effect_value.items
-    drv = force(items["drvAttrs"]) if "drvAttrs" in items else effect_value
-    try:
-        return describe_read(machine, description, call, root, drv, base, at)
-    except E.Catchable as err:
-        # A throw or assert of the library, met when its derivation is read (as when the
-        # agent instantiates it): at the user's call, the library's line as a note.
-        raise at_call(err, root, call.function, (call.source, call.span)) from None
+    return description
+
+
+def arguments_json(encode: Callable[[Any], JSON], arguments: Attrs) -> dict[str, JSON]:
+    """Each argument the user passed: its value and where it was written."""
+    return {
+        name: {
+            "value": encode(arguments.items[name]),
+            "at": location(*(arguments.position(name) or (None, None))),
+        }
+        for name in arguments.names()
+    }
 
 
 def describe_document(

@@ -20,7 +20,7 @@ from ..eval import errors as E
 from ..eval.force import force
 from ..values import Attrs, Unknown
 from .calls import Call
-from .encode import JSON, Encoder, location, unknown_json
+from .encode import JSON, Encoder, unknown_json
 from .plans import scan_secret_reads
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def describe_read(
 ) -> dict[str, JSON]:
     """Complete `description` (its place, function and mode already set) from the
     effect derivation `drv` that the library at `root` made for `call`."""
-    from .describe import environment
+    from .describe import arguments_json, environment
     from .library import library_of
 
     encoder = Encoder(machine, base, at)
@@ -111,13 +111,7 @@ def describe_read(
     description.update(
         {
             "name": reader.attr_json("name", "effect"),
-            "arguments": {
-                name: {
-                    "value": reader.json(arguments.items[name]),
-                    "at": location(*(arguments.position(name) or (None, None))),
-                }
-                for name in arguments.names()
-            },
+            "arguments": arguments_json(reader.json, arguments),
             "inputs": reader.attr_json("nativeBuildInputs", []),
             "secretsMap": secrets_map,
             "secrets": [
