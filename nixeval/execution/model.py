@@ -36,6 +36,10 @@ PHASE_ORDER = (
 )
 
 
+#: hercules-ci-effects' setup hook, in the library's source tree: what runs an effect the
+#: library made (`nixeval.execution.library_shell`).
+SETUP_HOOK = Path("effects", "effect", "effects-setup-hook.sh")
+
 #: What mkEffect's initScript does, as a backend does it: a HOME of the effect's own.
 INIT_STEP = {
     "do": "HOME is a new directory in the build directory, with ~/.ssh and 'BatchMode yes' "
@@ -137,6 +141,12 @@ class RunEffect:
     not_modelled: str | None
     supplied: dict[str, str] = field(default_factory=dict)
     secrets_map_at: str | None = None  # where the ci.nix gives secretsMap
+    # The hercules-ci-effects source tree the effect was made by (its own setup hook runs
+    # it: `nixeval.execution.library_shell`); None for the bundled model's effects.
+    library: Path | None = None
+    # What the agent's builder runs, read off the derivation (the description's `builder`:
+    # `phases`, `phaseTexts`, `scripts`), for an effect the library made.
+    builder: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, effect: Mapping[str, Any], base: Path, supplies: Supplies) -> RunEffect:
@@ -169,9 +179,14 @@ class RunEffect:
             shown = display_path(str(source.path))
             copy = f"copy {shown}{how} into the build directory and work there"
             phases.append(("unpack", [{"do": copy}]))
-        phases += [
-            (name, effect["phases"][name]) for name in PHASE_ORDER if name in effect["phases"]
-        ]
+        library = _library_path(effect)
+        if library is None:
+            phases += [
+                (name, effect["phases"][name]) for name in PHASE_ORDER if name in effect["phases"]
+            ]
+        else:
+            # Read off the derivation: its phases, in the order it runs them.
+            phases += list(effect["phases"].items())
         run = cls(
             attr_path=effect["attrPath"],
             function=effect["function"],
@@ -192,6 +207,8 @@ class RunEffect:
             not_modelled=effect.get("notModelled"),
             supplied=supplied,
             secrets_map_at=arguments.get("secretsMap", {}).get("at"),
+            library=library,
+            builder=dict(effect.get("builder", {})) if library is not None else {},
         )
         run.unknowns = list(_unknowns(run, effect, source))
         return run
@@ -201,6 +218,15 @@ class RunEffect:
 
     def secret(self, local: str) -> SecretUse | None:
         return next((s for s in self.secrets if s.local == local), None)
+
+
+def _library_path(effect: Mapping[str, Any]) -> Path | None:
+    """The library source tree of an effect read off a derivation the library made."""
+    library = effect.get("library")
+    if isinstance(library, dict) and library.get("kind") == "source":
+        path = library.get("path")
+        return Path(path) if isinstance(path, str) else None
+    return None
 
 
 def file_key(name: str) -> str:
@@ -282,6 +308,12 @@ def _unknowns(run: RunEffect, effect: Mapping[str, Any], source: Any) -> Iterato
     for phase, steps in run.phases:
         for i, step in enumerate(steps):
             yield from uses(step, f"{phase} step {i + 1}", True)
+    # An effect the library made runs its phase texts, and the scripts no step shows.
+    shown = {step.get("from") for _, steps in run.phases for step in steps}
+    yield from uses(run.builder.get("phaseTexts", {}), "builder.phaseTexts", True)
+    for name, text in run.builder.get("scripts", {}).items():
+        if name not in shown:
+            yield from uses(text, f"builder.scripts.{name}", True)
     if source is not None and not isinstance(source, Source):
         if is_unknown_json(source):
             yield UnknownUse("src", source["unknown"], source["at"], True)
@@ -331,6 +363,16 @@ def runnable(effects: Sequence[RunEffect]) -> list[RunEffect]:
                     f"{u.where} is unknown: {u.unknown}",
                     u.at,
                     notes=[_supply_help(u.where)],
+                )
+            )
+        if e.library is not None and not (e.library / SETUP_HOOK).is_file():
+            problems.append(
+                refusal(
+                    "E305",
+                    f"the effect was made by the hercules-ci-effects source in {e.library}, "
+                    f"whose setup hook ({SETUP_HOOK}) is not there",
+                    e.at,
+                    notes=["help: describe the effect again where its pinned source is"],
                 )
             )
         if e.source is not None and not e.source.path.is_dir():
