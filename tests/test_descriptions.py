@@ -61,6 +61,7 @@ CASES: list[tuple[str, list[str]]] = [
     # user sees before `ci-eval fetch` — the unknowns listed, the inputs missing.
     ("flake-parts", ["fixtures/flake-parts", "--as-branch", "main"]),
     ("flake-parts-deploy", ["fixtures/flake-parts-deploy", "--as-branch", "main"]),
+    ("flake-parts-release", ["fixtures/flake-parts-release", "--as-branch", "main"]),
     ("flake-utils", ["fixtures/flake-utils", "--as-branch", "main"]),
     ("flake-effects", ["fixtures/flake-effects", "--as-branch", "main"]),
     ("flake-compat", ["fixtures/flake-compat", "--as-branch", "main"]),

@@ -259,12 +259,6 @@ def test_cargo_publish_reads_the_token_field(on_tag: dict[str, Any]) -> None:
     assert effect["secrets"] == [{"name": "cargo", "secret": "crates-io", "fields": ["token"]}]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="describe.environment shows a null attribute as an empty variable, but "
-    "stdenv.mkDerivation sets __ignoreNulls, so Nix leaves it out of the environment: "
-    "cargo/flake-module.nix passes registryURL = null",
-)
 def test_cargo_publish_null_registry_url_is_not_in_the_environment(
     on_tag: dict[str, Any],
 ) -> None:

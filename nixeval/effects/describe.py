@@ -299,14 +299,18 @@ class Attributes(Protocol):
 
 def environment(effect: Attributes) -> dict[str, JSON]:
     """The derivation attributes that become environment variables, as mkDerivation
-    converts them."""
+    converts them (a null is left out when the derivation has ``__ignoreNulls``, as
+    stdenv's mkDerivation gives it)."""
     env: dict[str, JSON] = {}
+    ignore_nulls = effect.attr("__ignoreNulls", False) is True
     for name in effect.drv.names():
         if _is_machinery(name):
             continue
         value = effect.attr(name)
         if type(value) is Attrs and "outPath" not in value.items:
             continue  # drvAttrs, passthru-like sets: not environment
+        if value is None and ignore_nulls:
+            continue
         env[name] = _env_value(effect, value)
     return env
 

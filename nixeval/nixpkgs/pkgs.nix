@@ -300,6 +300,48 @@ in
     });
   mkShellNoCC = attrs: pkgs.mkShell attrs;
 
+  # pkgs.writers' script writers (hercules-ci-effects' github-releases runs its
+  # `writers.writePython3Bin` tool): `nameOrPath` with a slash is a file inside the output
+  # (`/bin/x`, and `meta.mainProgram` is `x`), else the output is the script itself. The
+  # script is the interpreter's `#!` line and the content; other writers are unknown.
+  writers = packageSet "pkgs.writers" (
+    let
+      makeScriptWriter = { interpreter, check ? "", makeWrapperArgs ? [ ] }: nameOrPath: content:
+        let
+          parts = lib.splitString "/" (toString nameOrPath);
+          name = lib.last parts;
+          destination = if builtins.length parts > 1 then toString nameOrPath else "";
+        in
+        runCommandWith {
+          inherit name;
+          runLocal = true;
+          derivationArgs = {
+            inherit interpreter check makeWrapperArgs;
+            text = "#! ${interpreter}\n" + (if isString content then content else builtins.readFile content);
+            passAsFile = [ "text" ];
+            meta.mainProgram = name;
+          };
+        } ''
+          target=$out${lib.escapeShellArg destination}
+          mkdir -p "$(dirname "$target")"
+          mv "$textPath" "$target"
+          eval "$check"
+          chmod +x "$target"
+        '';
+      python3With = libraries: pkgs.python3.withPackages
+        (ps: if builtins.isFunction libraries then libraries ps else libraries);
+      writePython3 = name: { libraries ? [ ], flakeIgnore ? [ ], doCheck ? true, ... }:
+        makeScriptWriter { interpreter = "${python3With libraries}/bin/python"; } name;
+      writeBash = makeScriptWriter { interpreter = "${pkgs.bash}/bin/bash"; };
+      writeDash = makeScriptWriter { interpreter = "${pkgs.dash}/bin/dash"; };
+    in
+    {
+      inherit makeScriptWriter writePython3 writeBash writeDash;
+      writePython3Bin = name: writePython3 "/bin/${name}";
+      writeBashBin = name: writeBash "/bin/${name}";
+      writeDashBin = name: writeDash "/bin/${name}";
+    });
+
   # JSON is YAML: both generate known text. Other formats are unknown.
   formats = packageSet "pkgs.formats" {
     json = formatOf "JSON" toJSON;
