@@ -5,8 +5,8 @@ Usage::
 
     python3 bench/inputs_bench.py [--runs N] [--fresh-venv | --ci-eval PATH]
 
-The flake fixtures (flake-parts, flake-parts-deploy, flake-utils, flake-effects,
-flake-compat) pin the
+The flake fixtures (flake-parts, flake-parts-deploy, flake-parts-release, flake-utils,
+flake-effects, flake-compat) pin the
 reference sources of ``../shared/data/inputs/``. An HTTP server on 127.0.0.1 serves them
 as GitHub serves archives (``CI_EVAL_GITHUB_URL`` points ci-eval at it); nixpkgs is not
 served (it is the modelled nixpkgs: its fetch fails fast, and it stays unknown). For each
@@ -44,7 +44,8 @@ FIXTURES = {
     "flake-parts": "herculesCI.onSchedule.flake-update",
     "flake-parts-deploy": "herculesCI.onPush.default",
     "flake-utils": "herculesCI.onSchedule.nightly",
-    "flake-effects": "effects",
+    "flake-parts-release": "herculesCI.onPush.default",
+    "flake-effects": "herculesCI.onPush.default.outputs.effects",
     "flake-compat": "herculesCI",
 }
 # GitHub repository -> reference source directory.
