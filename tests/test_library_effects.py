@@ -244,10 +244,19 @@ def test_run_cachix_deploy_from_the_overlay(legacy: Path) -> None:
     assert effect["name"] == "effect-cachix-deploy-effect"
     assert effect["secretsMap"] == {"activate": "default-cachix-activate"}
     assert effect["secrets"][0]["fields"] == ["cachixActivateToken"]
-    [run] = effect["phases"]["effect"]
-    # `cachix deploy activate ${deployJsonFile} --async`: the deploy.json is a modelled
+    # `cachix deploy activate ${deployJsonFile} ${optionalString async "--async"}`, the
+    # library's own text, read as the command it is; the deploy.json is a modelled
     # writeText of the user's `deploy`
-    assert run["script"].startswith("cachix deploy activate «cachix-deploy.json» --async")
+    assert effect["phases"]["effect"] == [
+        {"run": ["cachix", "deploy", "activate", "«cachix-deploy.json»", "--async"]}
+    ]
+    # its userSetupScript has a command substitution: a script, as the library wrote it
+    [setup] = effect["phases"]["userSetup"]
+    assert setup == {
+        "script": 'export CACHIX_ACTIVATE_TOKEN="$(readSecretString activate '
+        '.cachixActivateToken)"\n',
+        "from": "userSetupScript",
+    }
 
 
 def test_run_nixops_from_the_overlay(legacy: Path) -> None:
@@ -260,7 +269,14 @@ def test_run_nixops_from_the_overlay(legacy: Path) -> None:
     assert {"name": "nixops-neat.json", "file": "$stateFileName", "read": True, "write": True} in (
         effect["stateFiles"]
     )
-    assert "nixops deploy" in effect["phases"]["effect"][0]["script"]
+    # run-nixops.nix's effectScript: simple commands, as argument lists
+    assert effect["phases"]["effect"] == [
+        {"run": ["echo", "-n", "version: "]},
+        {"run": ["nixops", "--version"]},
+        {"run": ["nixops", "deploy", "--confirm", "--allow-reboot", "--allow-recreate"]},
+    ]
+    # its postGetState branches (`if test -f …`): a script
+    assert effect["phases"]["getState"][1]["from"] == "postGetState"
     # its prebuilt NixOps evaluation needs the nixops package's files: unknown
     assert "a modelled build output" in effect["prebuilt"]["unknown"]
 
@@ -337,7 +353,10 @@ def test_run_put_url(legacy: Path) -> None:
     # run-put-url.nix: name = "put-url-${name}"; `file` an attribute, so an env variable
     assert effect["name"] == "effect-put-url-site"
     assert effect["env"]["file"] == "«x»"
-    assert 'curl -XPUT --upload-file "$file"' in effect["phases"]["effect"][0]["script"]
+    # `curl -XPUT --upload-file "$file" … ${url}`: $file from the environment
+    [put] = effect["phases"]["effect"]
+    assert put["run"][:4] == ["curl", "-XPUT", "--upload-file", "«x»"]
+    assert put["run"][-1] == "https://example.org/x"
 
 
 def test_run_nix_darwin(legacy: Path) -> None:

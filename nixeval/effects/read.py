@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval.force import force
 from ..values import Attrs, Unknown
 from .calls import Call
+from .commands import simple_commands
+from .describe import arguments_json, environment
 from .encode import JSON, Encoder, unknown_json
 from .plans import scan_secret_reads
 
@@ -94,19 +97,17 @@ def describe_read(
 ) -> dict[str, JSON]:
     """Complete `description` (its place, function and mode already set) from the
     effect derivation `drv` that the library at `root` made for `call`."""
-    from .describe import arguments_json, environment
     from .library import library_of
 
     encoder = Encoder(machine, base, at)
     reader = Reader(encoder, drv)
     arguments = call.args if type(call.args) is Attrs else Attrs({})
-    phases = _phases(reader)
+    env = environment(reader)
+    phases = _phases(reader, set(arguments.items), env)
     secrets_map = _secrets_map(reader)
     fields: dict[str, set[str]] = {}
-    for steps in phases.values():
-        for step in steps:
-            if isinstance(step["script"], str):
-                scan_secret_reads(step["script"], fields)
+    for text in _texts(phases):
+        scan_secret_reads(text, fields)
     library = library_of(machine, root)
     description.update(
         {
@@ -120,7 +121,7 @@ def describe_read(
             ]
             if isinstance(secrets_map, dict) and "unknown" not in secrets_map
             else [],
-            "env": environment(reader),
+            "env": env,
             "stateFiles": _state_files(phases, reader),
             "files": {},
             "phases": phases,
@@ -144,10 +145,13 @@ def _secrets_map(reader: Reader) -> JSON:
     return parsed if isinstance(parsed, dict) else {}
 
 
-def _phases(reader: Reader) -> dict[str, list[dict[str, JSON]]]:
+def _phases(
+    reader: Reader, given: set[str], env: dict[str, JSON]
+) -> dict[str, list[dict[str, JSON]]]:
     """Each phase the derivation runs that does something: the hooks and the script
     it evaluates (``preEffect``, ``effectScript``, ``postEffect``), or its own text
-    when it does not follow mkEffect's shape."""
+    when it does not follow mkEffect's shape. A text the library wrote (not one of the
+    user's arguments) that is only simple commands is shown as their argument lists."""
     listed = reader.attr("phases", "")
     names = str(listed).split() if isinstance(listed, str) else list(PHASE_NAMES)
     phases: dict[str, list[dict[str, JSON]]] = {}
@@ -162,10 +166,17 @@ def _phases(reader: Reader) -> dict[str, list[dict[str, JSON]]]:
         parts: tuple[str, ...] = (phase,)
         if isinstance(text, str) and f'eval "${script}"' in text:
             parts = (f"pre{hook}", script, f"post{hook}")
-        steps = []
+        steps: list[dict[str, JSON]] = []
         for part in parts:
             shown_text = reader.text(part)
-            if shown_text is not None:
+            if shown_text is None:
+                continue
+            commands = None
+            if isinstance(shown_text, str) and part not in given:
+                commands = simple_commands(shown_text, env)
+            if commands:
+                steps += [{"run": list(argv)} for argv in commands]
+            else:
                 steps.append({"script": shown_text, "from": part})
         if steps:
             phases[shown] = steps
@@ -201,6 +212,18 @@ def _text(reader: Reader, name: str) -> JSON:
     return reader.encoder.shown(str(value)) if isinstance(value, str) else reader.json(value)
 
 
+def _texts(phases: dict[str, list[dict[str, JSON]]]) -> list[str]:
+    """The bash texts of the phases' steps (a command's words, quoted as bash would)."""
+    texts = []
+    for steps in phases.values():
+        for step in steps:
+            if isinstance(step.get("script"), str):
+                texts.append(str(step["script"]))
+            elif isinstance(step.get("run"), list):
+                texts.append(shlex.join(str(word) for word in step["run"]))
+    return texts
+
+
 def _state_files(phases: dict[str, list[dict[str, JSON]]], reader: Reader) -> list[dict[str, JSON]]:
     """The state files the scripts get and put (``getStateFile NAME [FILE]``), a
     ``$variable`` read from the derivation's environment when it is a known string."""
@@ -214,16 +237,12 @@ def _state_files(phases: dict[str, list[dict[str, JSON]]], reader: Reader) -> li
         return text
 
     found: dict[str, dict[str, JSON]] = {}
-    for steps in phases.values():
-        for step in steps:
-            script = step["script"]
-            if not isinstance(script, str):
-                continue
-            for match in _STATE_FILE.finditer(script):
-                name = word(match.group(2))
-                file = word(match.group(3) or match.group(2))
-                entry = found.setdefault(
-                    name, {"name": name, "file": file, "read": False, "write": False}
-                )
-                entry["read" if match.group(1) == "getStateFile" else "write"] = True
+    for text in _texts(phases):
+        for match in _STATE_FILE.finditer(text):
+            name = word(match.group(2))
+            file = word(match.group(3) or match.group(2))
+            entry = found.setdefault(
+                name, {"name": name, "file": file, "read": False, "write": False}
+            )
+            entry["read" if match.group(1) == "getStateFile" else "write"] = True
     return list(found.values())
