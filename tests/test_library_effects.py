@@ -307,6 +307,9 @@ def test_netlify_deploy(legacy: Path) -> None:
     # netlify/default.nix: mkEffect without a name; secretsMap.netlify = secretName
     assert effect["name"] == "effect"
     assert effect["secretsMap"] == {"netlify": "netlify"}
+    # netlify-setup-hook.sh (in the effect's inputs): readSecretString netlify
+    # .${netlifySecretField:-token}
+    assert effect["secrets"][0]["fields"] == ["token"]
     script = effect["phases"]["effect"][0]["script"]
     assert "netlify deploy \\\n  '--dir=«pkgs.hello»' --json" in script
 

@@ -247,14 +247,9 @@ def test_cargo_publish_on_a_branch_is_a_dry_run(on_main: dict[str, Any]) -> None
     assert "--dry-run \\\n" in script[script.index("cargo publish") :]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="read.py scans only the phase scripts for secret reads, not the setup hooks of "
-    "buildInputs: cargo/default.nix puts cargoSetupHook in buildInputs (not dryRun), whose "
-    "cargo-setup-hook.sh reads `readSecretString cargo .${cargoSecretField:-token}` in a "
-    "preUserSetup hook; the description says the fields are not known",
-)
 def test_cargo_publish_reads_the_token_field(on_tag: dict[str, Any]) -> None:
+    # cargo/default.nix: buildInputs = [ cargoSetupHook ] (not dryRun), a runCommand that
+    # copies cargo-setup-hook.sh, which reads `readSecretString cargo .${cargoSecretField:-token}`
     effect = by_path(on_tag)[f"{PUSH}.cargo-publish"]
     assert effect["secrets"] == [{"name": "cargo", "secret": "crates-io", "fields": ["token"]}]
 

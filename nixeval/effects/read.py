@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval.force import force
-from ..values import Attrs, Unknown
+from ..values import Attrs, Unknown, context_of
 from .calls import Call
 from .commands import simple_commands
 from .describe import arguments_json, environment
@@ -106,8 +106,8 @@ def describe_read(
     phases = _phases(reader, set(arguments.items), env)
     secrets_map = _secrets_map(reader)
     fields: dict[str, set[str]] = {}
-    for text in _texts(phases):
-        scan_secret_reads(text, fields)
+    for text in [*_texts(phases), *_hook_texts(machine, reader)]:
+        scan_secret_reads(_expanded(text, env), fields)
     library = library_of(machine, root)
     description.update(
         {
@@ -210,6 +210,60 @@ def _is_script(name: str) -> bool:
 def _text(reader: Reader, name: str) -> JSON:
     value = reader.attr(name, "")
     return reader.encoder.shown(str(value)) if isinstance(value, str) else reader.json(value)
+
+
+# mkEffect's setup hook, in the library's tree.
+_HELPERS_HOOK = "/effects/effect/effects-setup-hook.sh"
+
+
+def _hook_texts(machine: Machine, reader: Reader) -> list[str]:
+    """The setup hooks among the derivation's inputs that are files of the project or of
+    a pinned source (``runCommand … "cp ${./hook.sh} $out/nix-support/setup-hook"``, as
+    the library makes cargo's and netlify's): their texts, which the builder sources, so
+    the secrets they read are the effect's. Not mkEffect's own hook: it defines the
+    helpers (``writeSSHKey``…), which read what their callers name."""
+    texts = []
+    for name in ("nativeBuildInputs", "buildInputs"):
+        inputs = reader.attr(name, [])
+        for item in inputs if type(inputs) is list else []:
+            try:
+                drv = force(item)
+                attrs = force(drv.items["drvAttrs"]) if type(drv) is Attrs else None
+                command = force(attrs.items.get("buildCommand", "")) if attrs else ""
+            except E.NeedsValue:
+                continue
+            if not isinstance(command, str) or "nix-support/setup-hook" not in command:
+                continue
+            for element in sorted(context_of(command)):
+                source = machine.store_files.get(element)
+                if source is None or source.endswith(_HELPERS_HOOK):
+                    continue
+                try:
+                    with open(machine.check_path(source), encoding="utf-8") as f:
+                        texts.append(f.read())
+                except (OSError, UnicodeDecodeError, E.EvalError):
+                    continue
+    return texts
+
+
+_PARAMETER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _expanded(text: str, env: dict[str, JSON]) -> str:
+    """`text` with ``$NAME``, ``${NAME}`` and ``${NAME:-default}`` replaced from the
+    derivation's environment (or the default), where that is known, so that
+    ``readSecretString cargo .${cargoSecretField:-token}`` reads as the field it is."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        known = env.get(name)
+        if isinstance(known, str) and known:
+            return known
+        if match.group(2) is not None:
+            return match.group(2)
+        return match.group(0)
+
+    return _PARAMETER.sub(value, text)
 
 
 def _texts(phases: dict[str, list[dict[str, JSON]]]) -> list[str]:
