@@ -55,9 +55,7 @@ def bash_argv(text: str) -> list[list[str]]:
     env = {"PATH": "/usr/bin:/bin", **ENV}
     out = subprocess.run(["bash", "-c", script], env=env, capture_output=True, check=True)
     return [
-        [w.decode() for w in line.split(b"\0")[:-1]]
-        for line in out.stdout.split(b"\n")
-        if line
+        [w.decode() for w in line.split(b"\0")[:-1]] for line in out.stdout.split(b"\n") if line
     ]
 
 
