@@ -348,10 +348,14 @@ def _check(argv: list[str]) -> int:
     )
     _budget_options(p, CHECK_SECONDS, CHECK_MIB, "per file: reading, parsing and evaluating it")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
+    _source_options(p, fetches=False)
     try:
         args = p.parse_args(argv)
     except SystemExit as e:
         return int(e.code) if isinstance(e.code, int) else EXIT_USAGE
+    problem = _override_problem(args)
+    if problem is not None:
+        return _usage_error_for(p, problem)
     if args.stdin_filename is not None and "-" not in args.files:
         return _usage_error_for(p, "--stdin-filename needs '-' among the files")
     if args.files.count("-") > 1:
@@ -370,6 +374,7 @@ def _check(argv: list[str]) -> int:
         timeout=args.timeout,
         max_memory=args.max_memory,
         debug=args.debug,
+        overrides=[(name, os.path.abspath(path)) for name, path in args.override_input],
     )
     return run_check(options, sys.stdin, sys.stdout, sys.stderr)
 
@@ -569,9 +574,9 @@ def _positive(kind: Callable[[str], float], what: str) -> Callable[[str], float]
     return parse
 
 
-def _source_options(p: argparse.ArgumentParser) -> None:
+def _source_options(p: argparse.ArgumentParser, fetches: bool = True) -> None:
     """``--override-input`` and ``--offline``: where the pinned inputs of the project come
-    from (the main job and ``run``; ``check`` never fetches)."""
+    from (the main job and ``run``; ``check`` never fetches: no ``--offline``)."""
     p.add_argument(
         "--override-input",
         nargs=2,
@@ -581,11 +586,13 @@ def _source_options(p: argparse.ArgumentParser) -> None:
         help="use DIR as the flake input INPUT (as nix --override-input; a/b is input b of "
         "input a)",
     )
-    p.add_argument(
-        "--offline",
-        action="store_true",
-        help="never fetch a pinned input: what the Nix store and ci-eval's cache lack is unknown",
-    )
+    if fetches:
+        p.add_argument(
+            "--offline",
+            action="store_true",
+            help="never fetch a pinned input: what the Nix store and ci-eval's cache lack is "
+            "unknown",
+        )
 
 
 def _sources(args: argparse.Namespace) -> dict[str, Any]:

@@ -370,3 +370,25 @@ def test_run_nix_darwin(legacy: Path) -> None:
     script = effect["phases"]["effect"][0]["script"]
     assert "ssh   mac.example.org --" in script
     assert "«pkgs.hello»/activate-user" in script
+
+
+def test_check_with_the_inputs_given(tmp_path: Path) -> None:
+    # `check` never fetches; --override-input gives it the inputs, and the real library's
+    # effects are checked: a secret the secrets file lacks is E214 at the user's secretsMap
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text(json.dumps({"other": {"kind": "Secret", "data": {}}}))
+    status, out, err = ci_eval(
+        "check",
+        os.path.relpath(DEPLOY / "flake.nix", ROOT),
+        "--secrets",
+        str(secrets),
+        *overrides(),
+    )
+    assert status == 1, err
+    lines = [line for line in (out + err).splitlines() if "error[" in line]
+    assert (
+        lines
+        == ["error[E214]: secretsMap.ssh: secret 'neat-deploy-ssh' is not in " + str(secrets)] * 2
+    ), out + err
+    assert "--> fixtures/flake-parts-deploy/flake.nix:33:30" in out + err
+    assert "--> fixtures/flake-parts-deploy/flake.nix:47:30" in out + err

@@ -53,6 +53,8 @@ class CheckOptions:
     timeout: float = 10.0  # seconds of evaluation per file
     max_memory: int = 1024  # MiB the evaluation of one file may grow by
     debug: bool = False
+    # `--override-input INPUT DIR` pairs: where a flake input is (check never fetches).
+    overrides: list[tuple[str, str]] = field(default_factory=list)
 
 
 def run_check(options: CheckOptions, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
@@ -216,7 +218,7 @@ def _evaluate(
     secrets = _secrets_file(options, root)
     seen: dict[tuple[str, str, int, int, str], Diagnostic] = {}
     for index, ref in enumerate(refs):
-        p = Pass(path, ref, root, default, secrets, text)
+        p = Pass(path, ref, root, default, secrets, text, tuple(options.overrides))
         try:
             found = budget.run(functools.partial(run_pass, p))
         except BudgetExceeded as exceeded:

@@ -42,14 +42,16 @@ class Pass:
     default_branch: str
     secrets: SecretsFile | None = None
     text: str | None = None
+    overrides: tuple[tuple[str, str], ...] = ()  # --override-input INPUT DIR
 
 
 def run_pass(p: Pass) -> list[Diagnostic]:
     """Every problem of `p`'s file when evaluated as if on `p.ref`."""
     from ..checkout import checkout_without_git
+    from ..sources.session import Sources
     from .purity import pure_machine
 
-    machine = pure_machine(p.root)
+    machine = pure_machine(p.root, sources=Sources(overrides=dict(p.overrides)))
     if p.text is not None:
         machine.store_texts[p.file] = p.text  # read instead of the file on disk
     checkout = checkout_without_git(os.path.dirname(p.file), as_ref=p.ref)
