@@ -55,7 +55,7 @@ def test_every_effect_is_the_library_s(effects: dict[str, dict[str, Any]]) -> No
         assert effect["library"] == {
             "kind": "source",
             "revision": REVISION,
-            "path": str(INPUTS / "hercules-ci-effects"),
+            "path": str((INPUTS / "hercules-ci-effects").resolve()),
         }
 
 

@@ -126,7 +126,7 @@ def test_the_effects_of_each_checkout(
             assert effect["library"] == {
                 "kind": "source",
                 "revision": REVISION,
-                "path": str(INPUTS / "hercules-ci-effects"),
+                "path": str((INPUTS / "hercules-ci-effects").resolve()),
             }
             # herculesCI-helpers.nix adds `out._debug = config`: not a job, not walked
             assert "_debug" not in effect["attrPath"]
@@ -586,7 +586,7 @@ def test_with_pkgs(mk_hercules_ci: dict[str, Any]) -> None:
     assert hello["library"] == {
         "kind": "source",
         "revision": REVISION,
-        "path": str(INPUTS / "hercules-ci-effects"),
+        "path": str((INPUTS / "hercules-ci-effects").resolve()),
     }
     # the call is where the user wrote it
     assert hello["at"].split(":")[0].endswith("/neat/flake.nix")

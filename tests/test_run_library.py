@@ -338,7 +338,7 @@ def test_the_script_passes_bash_n_and_shellcheck(project: Path, tmp_path: Path, 
     text = script(project, attr)
     path.write_text(text)
     assert text.startswith("#!/usr/bin/env bash\n") and "set -eu -o pipefail\n" in text
-    assert f"source {LIBRARY}/effects/effect/effects-setup-hook.sh\n" in text
+    assert f"source {LIBRARY.resolve()}/effects/effect/effects-setup-hook.sh\n" in text
     assert subprocess.run(["bash", "-n", str(path)]).returncode == 0
     if shutil.which("shellcheck") is not None:
         result = subprocess.run(

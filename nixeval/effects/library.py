@@ -78,7 +78,8 @@ def library_of(machine: Machine, root: str) -> Library:
     evaluation resolved), if any."""
     revision = None
     for used in machine.sources.to_json()["inputs"]:
-        if isinstance(used, dict) and used.get("path") == root:
+        path = used.get("path") if isinstance(used, dict) else None
+        if isinstance(path, str) and os.path.realpath(path) == os.path.realpath(root):
             pinned = str(used.get("pinned", ""))
             last = pinned.rsplit("/", 1)[-1]
             if re.fullmatch(r"[0-9a-f]{40}", last):
@@ -153,7 +154,10 @@ def at_call(err: E.EvalError, root: str, name: str, site: Site) -> E.EvalError:
     source, span = site
     if source is None or span is None:
         return err
-    inside = err.source is not None and err.source.name.startswith(root + os.sep)
+    # Both as the file system has them: the root may have been reached through a symlink.
+    inside = err.source is not None and os.path.realpath(err.source.name).startswith(
+        os.path.realpath(root) + os.sep
+    )
     if err.span is None or inside:
         if err.span is not None:
             err.note(f"hercules-ci-effects' {name} checks this here", err.source, err.span)
