@@ -175,6 +175,12 @@ in {
     name = "sh";
     effectScript = pkgs.effects.nix-shell { shell = pkgs.mkShell { }; } "make";
   };
+  ownPhase = pkgs.effects.mkEffect {
+    name = "own";
+    preEffectPhases = "announcePhase";
+    announcePhase = "echo announcing\n";
+    effectScript = "echo done";
+  };
   put = pkgs.effects.runPutUrl {
     name = "site";
     url = "https://example.org/x";
@@ -392,3 +398,16 @@ def test_check_with_the_inputs_given(tmp_path: Path) -> None:
     ), out + err
     assert "--> fixtures/flake-parts-deploy/flake.nix:33:30" in out + err
     assert "--> fixtures/flake-parts-deploy/flake.nix:47:30" in out + err
+
+
+def test_a_phase_of_the_user_s_own(legacy: Path) -> None:
+    # mkEffect's `preEffectPhases` adds phases to `phases` (effect.nix); each is shown by
+    # its name, and the builder runs it in its place
+    effect = only_effect(legacy, "ownPhase")
+    assert list(effect["phases"]) == ["announce", "effect"]
+    assert effect["phases"]["announce"] == [
+        {"script": "echo announcing\n", "from": "announcePhase"}
+    ]
+    assert effect["builder"]["phases"].index("announcePhase") < effect["builder"]["phases"].index(
+        "effectPhase"
+    )

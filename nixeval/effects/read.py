@@ -156,8 +156,12 @@ def _phases(
     names = str(listed).split() if isinstance(listed, str) else list(PHASE_NAMES)
     phases: dict[str, list[dict[str, JSON]]] = {}
     for phase in names:
+        # mkEffect's phases by their names in descriptions, and any other the derivation
+        # adds (`preEffectPhases = "deployPhase"`) by its own; init is the same for all.
         shown = PHASE_NAMES.get(phase)
-        if shown is None or phase not in reader.drv.items:
+        if shown is None and phase.endswith("Phase") and phase != "initPhase":
+            shown = phase[: -len("Phase")]
+        if not shown or phase not in reader.drv.items:
             continue
         stem = phase[: -len("Phase")]
         hook = stem[0].upper() + stem[1:]
