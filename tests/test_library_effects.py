@@ -14,6 +14,14 @@ from typing import Any
 
 import pytest
 
+from .library_projects import (
+    LIBRARY,
+    OVERLAY_PKGS,
+    REVISION,
+    flake_parts_overrides,
+    nixpkgs_tree,
+    search_path,
+)
 from .test_real_inputs import FIXTURES, INPUTS, ROOT, ci_eval
 
 pytestmark = pytest.mark.skipif(
@@ -21,23 +29,13 @@ pytestmark = pytest.mark.skipif(
 )
 
 DEPLOY = FIXTURES / "flake-parts-deploy"
-REVISION = "af4331c44f13977b6964745454eadcfee2d244d1"
 JOB = "herculesCI.onPush.default.outputs.effects"
-
-
-def overrides() -> list[str]:
-    pairs = {
-        "flake-parts": "flake-parts",
-        "hercules-ci-effects": "hercules-ci-effects",
-        "flake-parts/nixpkgs-lib": "nixpkgs.lib",
-    }
-    return [x for name, ref in pairs.items() for x in ("--override-input", name, str(INPUTS / ref))]
 
 
 @pytest.fixture(scope="module")
 def effects() -> dict[str, dict[str, Any]]:
     status, out, err = ci_eval(
-        os.path.relpath(DEPLOY, ROOT), "--as-branch", "main", "--offline", *overrides()
+        os.path.relpath(DEPLOY, ROOT), "--as-branch", "main", "--offline", *flake_parts_overrides()
     )
     assert status == 0, err
     document = json.loads(out)
@@ -55,7 +53,7 @@ def test_every_effect_is_the_library_s(effects: dict[str, dict[str, Any]]) -> No
         assert effect["library"] == {
             "kind": "source",
             "revision": REVISION,
-            "path": str((INPUTS / "hercules-ci-effects").resolve()),
+            "path": str(LIBRARY.resolve()),
         }
 
 
@@ -115,7 +113,12 @@ def test_github_pages(effects: dict[str, dict[str, Any]]) -> None:
 
 def test_the_list_names_the_library_functions() -> None:
     status, out, err = ci_eval(
-        os.path.relpath(DEPLOY, ROOT), "--as-branch", "main", "--offline", "--list", *overrides()
+        os.path.relpath(DEPLOY, ROOT),
+        "--as-branch",
+        "main",
+        "--offline",
+        "--list",
+        *flake_parts_overrides(),
     )
     assert status == 0, err
     listed = {e["attrPath"]: e["function"] for e in json.loads(out)}
@@ -124,9 +127,7 @@ def test_the_list_names_the_library_functions() -> None:
 
 def test_builders_are_modelled(tmp_path: Path) -> None:
     # writeShellApplication's text, with a modelled package on PATH (trivial-builders)
-    nixpkgs = tmp_path / "nixpkgs"
-    (nixpkgs / "pkgs" / "top-level").mkdir(parents=True)
-    (nixpkgs / "lib").symlink_to(INPUTS / "nixpkgs.lib" / "lib")
+    nixpkgs = nixpkgs_tree(tmp_path / "nixpkgs")
     expression = (
         'let pkgs = import <nixpkgs> { system = "x86_64-linux"; }; in '
         '(pkgs.writeShellApplication { name = "a"; runtimeInputs = [ pkgs.jq ]; text = "jq ."; }).text'
@@ -152,10 +153,7 @@ def test_run_if_is_kept_through_the_module_system(effects: dict[str, dict[str, A
 LEGACY = """\
 { src ? { ref = "refs/heads/main"; } }:
 let
-  pkgs = import <nixpkgs> {
-    system = "x86_64-linux";
-    overlays = [ (import <hercules-ci-effects/overlay.nix>) ];
-  };
+OVERLAY_PKGS
   inherit (pkgs.effects) runIf runCachixDeploy runNixOps netlifyDeploy;
 in {
   cachix = runIf (src.ref == "refs/heads/main") (runCachixDeploy {
@@ -210,15 +208,11 @@ in {
 def legacy(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project whose ci.nix takes nixpkgs (a tree with the reference lib) and the
     library from the search path, as the guide's `ci.nix` takes pinned tarballs."""
-    import shutil
-
     root = tmp_path_factory.mktemp("legacy")
-    nixpkgs = root / "nixpkgs"
-    (nixpkgs / "pkgs" / "top-level").mkdir(parents=True)
-    shutil.copytree(INPUTS / "nixpkgs.lib" / "lib", nixpkgs / "lib")
+    nixpkgs_tree(root / "nixpkgs")
     project = root / "project"
     project.mkdir()
-    (project / "ci.nix").write_text(LEGACY)
+    (project / "ci.nix").write_text(LEGACY.replace("OVERLAY_PKGS", OVERLAY_PKGS))
     (project / "network.nix").write_text("{ }\n")
     return root
 
@@ -231,10 +225,7 @@ def legacy_describe(root: Path, attr: str) -> tuple[int, dict[str, Any] | None, 
         "--offline",
         "--as-branch",
         "main",
-        "-I",
-        f"nixpkgs={root / 'nixpkgs'}",
-        "-I",
-        f"hercules-ci-effects={INPUTS / 'hercules-ci-effects'}",
+        *search_path(root / "nixpkgs"),
     )
     return status, json.loads(out) if status == 0 else None, err
 
@@ -388,7 +379,7 @@ def test_check_with_the_inputs_given(tmp_path: Path) -> None:
         os.path.relpath(DEPLOY / "flake.nix", ROOT),
         "--secrets",
         str(secrets),
-        *overrides(),
+        *flake_parts_overrides(),
     )
     assert status == 1, err
     lines = [line for line in (out + err).splitlines() if "error[" in line]

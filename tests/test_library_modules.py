@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from .library_projects import LIBRARY, REVISION, flake_parts_overrides, nixpkgs_tree
 from .test_real_inputs import FIXTURES, INPUTS, ci_eval
 
 pytestmark = pytest.mark.skipif(
@@ -28,20 +29,9 @@ pytestmark = pytest.mark.skipif(
 )
 
 RELEASE = FIXTURES / "flake-parts-release"
-REVISION = "af4331c44f13977b6964745454eadcfee2d244d1"
 PUSH = "herculesCI.onPush.default.outputs.effects"
 UPDATE = "herculesCI.onSchedule.flake-update.outputs.effects.flake-update"
 EFFECT_SYSTEM = "aarch64-linux"  # the fixture's defaultEffectSystem
-
-
-def flake_parts_overrides() -> list[str]:
-    """The fixture's inputs (flake.lock as fixtures/flake-parts's) from the reference."""
-    pairs = {
-        "flake-parts": "flake-parts",
-        "hercules-ci-effects": "hercules-ci-effects",
-        "flake-parts/nixpkgs-lib": "nixpkgs.lib",
-    }
-    return [x for name, ref in pairs.items() for x in ("--override-input", name, str(INPUTS / ref))]
 
 
 def git_project(files: Path | dict[str, str], where: Path, remote: str) -> Path:
@@ -126,7 +116,7 @@ def test_the_effects_of_each_checkout(
             assert effect["library"] == {
                 "kind": "source",
                 "revision": REVISION,
-                "path": str((INPUTS / "hercules-ci-effects").resolve()),
+                "path": str(LIBRARY.resolve()),
             }
             # herculesCI-helpers.nix adds `out._debug = config`: not a job, not walked
             assert "_debug" not in effect["attrPath"]
@@ -586,7 +576,7 @@ def test_with_pkgs(mk_hercules_ci: dict[str, Any]) -> None:
     assert hello["library"] == {
         "kind": "source",
         "revision": REVISION,
-        "path": str((INPUTS / "hercules-ci-effects").resolve()),
+        "path": str(LIBRARY.resolve()),
     }
     # the call is where the user wrote it
     assert hello["at"].split(":")[0].endswith("/neat/flake.nix")
@@ -604,9 +594,7 @@ def test_with_pkgs(mk_hercules_ci: dict[str, Any]) -> None:
 
 
 def test_writers_are_modelled(tmp_path: Path) -> None:
-    nixpkgs = tmp_path / "nixpkgs"
-    (nixpkgs / "pkgs" / "top-level").mkdir(parents=True)
-    (nixpkgs / "lib").symlink_to(INPUTS / "nixpkgs.lib" / "lib")
+    nixpkgs = nixpkgs_tree(tmp_path / "nixpkgs")
     expression = """
       let
         pkgs = import <nixpkgs> { system = "x86_64-linux"; };

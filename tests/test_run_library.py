@@ -21,9 +21,8 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-INPUTS = ROOT.parent / "shared" / "data" / "inputs"
-LIBRARY = INPUTS / "hercules-ci-effects"
+from .library_projects import LIBRARY, OVERLAY_PKGS, REVISION, nixpkgs_tree, search_path
+from .test_real_inputs import INPUTS
 
 pytestmark = pytest.mark.skipif(
     not INPUTS.is_dir(), reason=f"the reference sources are not here ({INPUTS}, in ../shared)"
@@ -50,10 +49,7 @@ COUNT = """n=0
 CI_NIX = """\
 { src ? { ref = "refs/heads/main"; } }:
 let
-  pkgs = import <nixpkgs> {
-    system = "x86_64-linux";
-    overlays = [ (import <hercules-ci-effects/overlay.nix>) ];
-  };
+OVERLAY_PKGS
   counted = extra: pkgs.effects.mkEffect {
     name = "counter";
     src = ./.;
@@ -100,12 +96,14 @@ in {
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("library-run")
-    nixpkgs = root / "nixpkgs"
-    (nixpkgs / "pkgs" / "top-level").mkdir(parents=True)
-    shutil.copytree(INPUTS / "nixpkgs.lib" / "lib", nixpkgs / "lib")
+    nixpkgs_tree(root / "nixpkgs")
     project = root / "project"
     project.mkdir()
-    text = CI_NIX.replace("COUNT", COUNT).replace("MARKER", str(root / "marker"))
+    text = (
+        CI_NIX.replace("OVERLAY_PKGS", OVERLAY_PKGS)
+        .replace("COUNT", COUNT)
+        .replace("MARKER", str(root / "marker"))
+    )
     (project / "ci.nix").write_text(text)
     return project
 
@@ -135,10 +133,7 @@ def describe(project: Path, attr: str) -> Path:
             "--offline",
             "--as-branch",
             "main",
-            "-I",
-            f"nixpkgs={project.parent / 'nixpkgs'}",
-            "-I",
-            f"hercules-ci-effects={LIBRARY}",
+            *search_path(project.parent / "nixpkgs"),
             cwd=project.parent,
         )
         assert done.returncode == 0, done.stderr
@@ -384,7 +379,7 @@ def test_a_bundled_effect_in_the_same_script(project: Path, tmp_path: Path) -> N
     it is scripted (the bundled one with ci-eval's helpers)."""
     document: dict[str, Any] = json.loads(describe(project, "counter").read_text())
     bundled = json.loads(json.dumps(document["effects"][0]))
-    revision = "af4331c44f13977b6964745454eadcfee2d244d1"
+    revision = REVISION
     bundled["library"] = {"kind": "bundled model", "revision": revision, "path": None}
     del bundled["builder"]  # what only a derivation the library made has
     bundled["attrPath"] = "bundled"

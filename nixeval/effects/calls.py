@@ -296,25 +296,30 @@ MODULE_FUNCTIONS = frozenset({"modularEffect", "gitWriteBranch"})
 
 # --- the wrappers -----------------------------------------------------------------------
 
+#: The functions of hercules-ci-effects that make an effect (runIf is wrapped apart): the
+#: bundled model's are wrapped here, the real library's in `library`.
+EFFECT_FUNCTIONS = (
+    "mkEffect",
+    "modularEffect",
+    "modularEffectWithUserModule",
+    "runCachixDeploy",
+    "runNixOps",
+    "runNixOps2",
+    "runNixOS",
+    "runNixDarwin",
+    "runArion",
+    "runPutUrl",
+    "netlifyDeploy",
+    "cargoPublish",
+    "flakeUpdate",
+    "gitWriteBranch",
+)
+
 
 def wrap_effects(machine: Machine, model: Attrs) -> Attrs:
     """The effects attribute set with its functions wrapped (see the module comment)."""
     items = dict(model.items)
-    for name in (
-        "mkEffect",
-        "modularEffect",
-        "runCachixDeploy",
-        "runNixOps",
-        "runNixOps2",
-        "runNixOS",
-        "runNixDarwin",
-        "runArion",
-        "runPutUrl",
-        "gitWriteBranch",
-        "flakeUpdate",
-        "netlifyDeploy",
-        "cargoPublish",
-    ):
+    for name in EFFECT_FUNCTIONS:
         if name in items:
             items[name] = PrimOp(name, 1, _effect_function(machine, name, items[name]), site=True)
     items["runIf"] = PrimOp("runIf", 2, _run_if(machine, items["runIf"]), site=True)

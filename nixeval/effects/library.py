@@ -27,28 +27,18 @@ from typing import TYPE_CHECKING, Any
 from ..eval import errors as E
 from ..eval.force import force
 from ..values import Attrs, PrimOp
-from .calls import Call, RunIf, Site, calls_of, expression_site, unparenthesized
+from .calls import (
+    EFFECT_FUNCTIONS,
+    Call,
+    RunIf,
+    Site,
+    calls_of,
+    expression_site,
+    unparenthesized,
+)
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
-
-# The functions of effects/default.nix that make an effect (runIf is wrapped apart).
-EFFECT_FUNCTIONS = (
-    "mkEffect",
-    "modularEffect",
-    "modularEffectWithUserModule",
-    "runCachixDeploy",
-    "runNixOps",
-    "runNixOps2",
-    "runNixOS",
-    "runNixDarwin",
-    "runArion",
-    "runPutUrl",
-    "netlifyDeploy",
-    "cargoPublish",
-    "flakeUpdate",
-    "gitWriteBranch",
-)
 
 
 @dataclass(frozen=True)
