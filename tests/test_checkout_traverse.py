@@ -1114,3 +1114,17 @@ def test_a_legacy_file_with_herculesci_is_walked_by_its_jobs(tmp_path: Path) -> 
     path = write_ci(tmp_path, "{ herculesCI = { branch }: { }; }")
     with pytest.raises(E.BadArgument, match="called with unexpected argument"):
         effects_of(path)
+
+
+def test_ci_eval_s_own_models_are_seen_in_a_repository_that_holds_them() -> None:
+    # A venv inside the repository (`python3 -m venv .venv`, as README says) puts ci-eval's
+    # own Nix models (nixeval/nixpkgs/*.nix) under the flake's root, untracked: they are
+    # ci-eval's, not the flake's source, and stay readable; the rest stays git's view.
+    from nixeval.eval.access import MODEL_DIR, PathAccess
+
+    access = PathAccess(None)
+    repository = os.path.dirname(os.path.dirname(MODEL_DIR))
+    access.only_tracked(repository, frozenset({"flake.nix"}))
+    assert access.is_tracked(os.path.join(MODEL_DIR, "pkgs.nix"))
+    assert not access.is_tracked(os.path.join(repository, "nixeval", "values.py"))
+    assert access.is_tracked(os.path.join(repository, "flake.nix"))

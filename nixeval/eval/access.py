@@ -106,6 +106,8 @@ class PathAccess:
         absolute = canon_path(os.path.abspath(path))
         if absolute == root or not absolute.startswith(root + "/"):
             return True
+        if absolute.startswith(MODEL_DIR + "/"):
+            return True  # ci-eval's own models, installed in a venv inside the repository
         return absolute[len(root) + 1 :] in shown
 
     def check(self, path: str) -> str:
