@@ -203,17 +203,22 @@ def test_module_system_effects_are_unknowns_not_no_ops(tmp_path: Path) -> None:
         assert "module system" in provenance
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`run -A` of an attribute that is an unknown runs 0 effects and exits 0 "
-    "(the run command's selection, not the bundled model)",
-)
 def test_module_system_effects_are_refused_by_run(tmp_path: Path) -> None:
     (tmp_path / "ci.nix").write_text(PRELUDE + MODULAR)
+    for backend in ("script", "local"):
+        done = ci_eval(
+            tmp_path, "run", "--backend", backend, "--as-branch", "main", "ci.nix", "-A", "update"
+        )
+        assert done.returncode != 0
+        assert "Traceback" not in done.stderr
+        assert "module system" in done.stderr
+        assert "error[E301]: 'update' might hold effects, but it is unknown" in done.stderr
+        assert "--> ci.nix:" in done.stderr  # the user's call, not a model's file
+    # the plan shows it, not planned
     done = ci_eval(tmp_path, "run", "--as-branch", "main", "ci.nix", "-A", "update")
-    assert done.returncode != 0
-    assert "Traceback" not in done.stderr
-    assert "module system" in done.stderr
+    assert done.returncode == 0, done.stderr
+    assert "update: unknown, it might hold effects:" in done.stdout
+    assert "module system" in done.stdout
 
 
 # --- the stand-ins ---------------------------------------------------------------------------

@@ -64,7 +64,7 @@ class LocalBackend(Backend):
     summary = "run the effects here, with secrets and state"
 
     def run(self, request: RunRequest, stdout: IO[str], stderr: IO[str]) -> int:
-        effects = runnable(request.effects)
+        effects = runnable(request.effects, request.document.get("unknowns", []))
         granted = _grant_all(request, effects)
         store = StateStore(request.state_dir)
         try:

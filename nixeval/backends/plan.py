@@ -49,11 +49,15 @@ BACKEND = PlanBackend
 
 def plan_document(request: RunRequest) -> dict[str, Any]:
     checkout = request.document["checkout"]
-    return {
+    plan: dict[str, Any] = {
         "file": request.document["file"],
         "ref": checkout.get("ref"),
         "effects": [_effect(e) for e in request.effects],
     }
+    # Attributes that might hold effects but are unknown: what they hold is not planned.
+    if request.document.get("unknowns"):
+        plan["unknowns"] = request.document["unknowns"]
+    return plan
 
 
 def secret_reference(effect: RunEffect, local: Any, field: Any) -> str:
@@ -124,6 +128,9 @@ def render(plan: dict[str, Any]) -> str:
     for effect in plan["effects"]:
         out.append("")
         out += _render_effect(effect, where)
+    for u in plan.get("unknowns", []):
+        out += ["", f"{u['attrPath'] or '(root)'}: unknown, it might hold effects: {u['unknown']}"]
+        out.append(f"  at {u.get('at', '?')}: not planned, and a run refuses it")
     # Names, values and commands come from the project: escaped, each on its line.
     return "\n".join(display_line(line) for line in out) + "\n"
 

@@ -20,7 +20,7 @@ class ScriptBackend(Backend):
     summary = "a POSIX shell script that performs the effects"
 
     def run(self, request: RunRequest, stdout: IO[str], stderr: IO[str]) -> int:
-        effects = runnable(request.effects)
+        effects = runnable(request.effects, request.document.get("unknowns", []))
         for skipped in (e for e in request.effects if not e.runs):
             print(
                 f"ci-eval run: note: {escape(skipped.attr_path)} does not run on this ref: "

@@ -17,6 +17,7 @@ The library's own ``throw``/``assert`` messages are kept as the messages.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -336,9 +337,20 @@ def _effect_function(machine: Machine, name: str, model_fn: Any) -> Callable[...
         if type(result) is Attrs and "__ciEval" in result.items:
             tag = force(result.items["__ciEval"])
             calls_of(machine).by_tag[id(tag)] = (tag, Call(name, value, *site))
+        elif type(result) is Unknown and not _written_by_user(result):
+            # What the model cannot make (`modularEffect` without a module system) is an
+            # unknown made by the user's call: placed there.
+            result = Unknown(result.provenance, *site, result.overlay, result.model)
         return result
 
     return call
+
+
+def _written_by_user(value: Unknown) -> bool:
+    """Whether an unknown was made in the user's files, not in ci-eval's models."""
+    from ..eval.access import MODEL_DIR
+
+    return value.source is not None and not value.source.name.startswith(MODEL_DIR + os.sep)
 
 
 def _run_if(machine: Machine, model_fn: Any) -> Callable[..., Any]:

@@ -323,14 +323,28 @@ def _unknowns(run: RunEffect, effect: Mapping[str, Any], source: Any) -> Iterato
     yield from uses(effect.get("prebuilt"), "prebuilt", False)
 
 
-def runnable(effects: Sequence[RunEffect]) -> list[RunEffect]:
+def runnable(
+    effects: Sequence[RunEffect], unknowns: Sequence[Mapping[str, Any]] = ()
+) -> list[RunEffect]:
     """The effects to run (those whose runIf holds), after checking that each can be run
     here: its phases are known, every value it needs is known, it needs no GitToken
-    (only the Hercules CI backend issues one) and its source directory is here.
-    Refused with every problem at once."""
-    problems: list[Diagnostic] = []
+    (only the Hercules CI backend issues one) and its source directory is here; and that
+    no attribute that might hold effects is unknown (the description's `unknowns`: what
+    it holds would not run). Refused with every problem at once."""
+    problems: list[Diagnostic] = [
+        refusal(
+            "E301",
+            f"'{u['attrPath'] or '(root)'}' might hold effects, but it is unknown: {u['unknown']}",
+            str(u.get("at", "?")),
+            notes=[
+                "help: make what it needs available (ci-eval fetch, --override-input), "
+                "or select attributes without it (-A)"
+            ],
+        )
+        for u in unknowns
+    ]
     running = [e for e in effects if e.runs]
-    if not running:
+    if not running and not problems:
         for e in effects:
             where = e.run_if["at"] if e.run_if else e.at
             problems.append(
