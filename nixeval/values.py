@@ -322,6 +322,11 @@ class Unknown:
                 model = self.model.selected_model(provenance)
         return Unknown(provenance, source, span, model=model)
 
+    def output_path(self) -> str | None:
+        """The string this unknown coerces to, when its model names one (a modelled
+        package's output path); None: its string is unknown too."""
+        return self.model.output_path(self) if self.model is not None else None
+
     def location(self) -> str:
         if self.source is None or self.span is None:
             return "?"

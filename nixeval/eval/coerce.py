@@ -117,7 +117,7 @@ def coerce_to_string(
             return coerce_to_string(machine, out_path, ctx, coerce_more, copy_to_store_)
         raise E.TypeMismatch("cannot coerce a set to a string")
     if t is Unknown:
-        path = v.model.output_path(v) if v.model is not None else None
+        path = v.output_path()
         if path is None:
             raise E.NeedsValue(v, "turning it into a string")
         ctx.update(context_of(path))
@@ -164,7 +164,7 @@ def concat_strings(
     texts: list[str] = []
     source = env.ctx.source
     forced = [(force(value), node) for value, node in parts]
-    if any(type(v) is Unknown and not _has_output_path(v) for v, _ in forced):
+    if any(type(v) is Unknown and v.output_path() is None for v, _ in forced):
         return _unknown_concat(forced, force_string, env, span)
     for index, (v, node) in enumerate(forced):
         where = node.span if node is not None and not isinstance(node, str) else span
@@ -213,11 +213,6 @@ def concat_strings(
         text = "".join(texts)
         return NixPath(canon_path(text))
     return string_with_context("".join(texts), ctx)
-
-
-def _has_output_path(v: Unknown) -> bool:
-    """A modelled package (`nixeval.nixpkgs.model`): it coerces to its named output path."""
-    return v.model is not None and v.model.output_path(v) is not None
 
 
 def _unknown_concat(

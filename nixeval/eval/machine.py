@@ -395,7 +395,7 @@ class Machine:
                     known = value.model.has_attr(name) if value.model is not None else None
                     if known is False:
                         return False
-                    if known is True and value.model is not None:
+                    if known is True:
                         if i == len(e.path) - 1:
                             return True
                         value = self._select_unknown(value, name, env, e.span)
@@ -823,9 +823,7 @@ def _force_is(item: Any, value: Any) -> bool:
 def _has_text(value: Any) -> bool:
     """Whether `value` is known as text: not an unknown, or a modelled package (whose
     output path is named, `nixeval.nixpkgs.model`)."""
-    if type(value) is not Unknown:
-        return True
-    return value.model is not None and value.model.output_path(value) is not None
+    return type(value) is not Unknown or value.output_path() is not None
 
 
 def _operand(value: Unknown) -> str:

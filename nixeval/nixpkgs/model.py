@@ -183,7 +183,7 @@ def _builders(machine: Machine, lib: Attrs, pkgs: Unknown, system: Any) -> Attrs
         text = machine.force_string_no_ctx(drv_name)
         kind = machine.force_string_no_ctx(output)
         if kind == "drv":
-            path = f"{STORE_DIR}/«{text}».drv"
+            path = modelled_drv_path(text)
             return CStr(path, frozenset(["=" + path]))
         return modelled_output(text, kind)
 
@@ -414,7 +414,12 @@ def modelled_output(name: str, output: str = "out") -> CStr:
     refers to one gives unknown paths (`nixeval.builtins.derivations`)."""
     suffix = "" if output == "out" else f"-{output}"
     text = f"{STORE_DIR}/«{name}»{suffix}"
-    return CStr(text, frozenset([f"!{output}!{STORE_DIR}/«{name}».drv"]))
+    return CStr(text, frozenset([f"!{output}!{modelled_drv_path(name)}"]))
+
+
+def modelled_drv_path(name: str) -> str:
+    """The ``.drv`` path of a modelled derivation named `name` (not known either)."""
+    return f"{STORE_DIR}/«{name}».drv"
 
 
 def is_modelled_context(element: str) -> bool:
