@@ -72,12 +72,21 @@ class Reader:
     def attr_json(self, name: str, default: Any = None) -> JSON:
         return self.json(self.attr(name, default))
 
-    def text(self, name: str) -> JSON:
-        """A bash text attribute: a string, an unknown, or None when absent or empty."""
+    def shown_text(self, name: str) -> JSON:
+        """A bash text attribute as a description shows it: a string (``""`` when
+        absent) or an unknown."""
         value = self.attr(name, "")
-        if isinstance(value, str):
-            return self.encoder.shown(str(value)) if value.strip() else None
-        return self.json(value)
+        return self.encoder.shown(str(value)) if isinstance(value, str) else self.json(value)
+
+    def text(self, name: str) -> JSON:
+        """`shown_text`, or None when the text is absent or blank."""
+        shown = self.shown_text(name)
+        return None if isinstance(shown, str) and not shown.strip() else shown
+
+    def phase_names(self) -> list[str] | None:
+        """The derivation's ``phases``, in order (None when it is not a known string)."""
+        listed = self.attr("phases", "")
+        return str(listed).split() if isinstance(listed, str) else None
 
 
 def _unknown(err: E.NeedsValue) -> Unknown:
@@ -122,7 +131,7 @@ def describe_read(
             if isinstance(secrets_map, dict) and "unknown" not in secrets_map
             else [],
             "env": env,
-            "stateFiles": _state_files(phases, reader),
+            "stateFiles": _state_files(phases, env),
             "files": {},
             "phases": phases,
             "prebuilt": reader.attr_json("prebuilt"),
@@ -152,10 +161,9 @@ def _phases(
     it evaluates (``preEffect``, ``effectScript``, ``postEffect``), or its own text
     when it does not follow mkEffect's shape. A text the library wrote (not one of the
     user's arguments) that is only simple commands is shown as their argument lists."""
-    listed = reader.attr("phases", "")
-    names = str(listed).split() if isinstance(listed, str) else list(PHASE_NAMES)
+    names = reader.phase_names()
     phases: dict[str, list[dict[str, JSON]]] = {}
-    for phase in names:
+    for phase in names if names is not None else PHASE_NAMES:
         # mkEffect's phases by their names in descriptions, and any other the derivation
         # adds (`preEffectPhases = "deployPhase"`) by its own; init is the same for all.
         shown = PHASE_NAMES.get(phase)
@@ -191,15 +199,14 @@ def _builder(reader: Reader) -> dict[str, JSON]:
     """What the agent's builder runs, for a backend to run the same: the derivation's
     ``phases`` in order, the text of each phase it defines, and the texts those phases
     evaluate (every ``*Script`` and ``pre*``/``post*`` hook, empty ones included)."""
-    listed = reader.attr("phases", "")
-    phases = str(listed).split() if isinstance(listed, str) else []
+    phases = reader.phase_names() or []
     texts: dict[str, JSON] = {}
     scripts: dict[str, JSON] = {}
     for name in reader.drv.names():
         if name in phases:
-            texts[name] = _text(reader, name)
+            texts[name] = reader.shown_text(name)
         elif _is_script(name):
-            scripts[name] = _text(reader, name)
+            scripts[name] = reader.shown_text(name)
     return {"phases": phases, "phaseTexts": texts, "scripts": scripts}
 
 
@@ -209,11 +216,6 @@ def _is_script(name: str) -> bool:
         name[:4] == "post" and name[4:5].isupper()
     )
     return name.endswith("Script") or (hook and not name.endswith("Phases"))
-
-
-def _text(reader: Reader, name: str) -> JSON:
-    value = reader.attr(name, "")
-    return reader.encoder.shown(str(value)) if isinstance(value, str) else reader.json(value)
 
 
 # mkEffect's setup hook, in the library's tree.
@@ -282,17 +284,14 @@ def _texts(phases: dict[str, list[dict[str, JSON]]]) -> list[str]:
     return texts
 
 
-def _state_files(phases: dict[str, list[dict[str, JSON]]], reader: Reader) -> list[dict[str, JSON]]:
+def _state_files(
+    phases: dict[str, list[dict[str, JSON]]], env: dict[str, JSON]
+) -> list[dict[str, JSON]]:
     """The state files the scripts get and put (``getStateFile NAME [FILE]``), a
     ``$variable`` read from the derivation's environment when it is a known string."""
 
     def word(text: str) -> str:
-        text = text.strip("'\"")
-        if text.startswith("$") and text[1:].replace("_", "a").isalnum():
-            value = reader.attr(text[1:])
-            if isinstance(value, str):
-                return reader.encoder.shown(str(value))
-        return text
+        return _expanded(text.strip("'\""), env)
 
     found: dict[str, dict[str, JSON]] = {}
     for text in _texts(phases):
