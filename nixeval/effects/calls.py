@@ -371,17 +371,25 @@ def _run_if(machine: Machine, model_fn: Any) -> Callable[..., Any]:
                 '`src.ref == "refs/heads/main"`',
             )
         result = force(machine.call(machine.call(force(model_fn), condition), effect))
-        expression = (
-            unparenthesized(source.text[span.start : span.end])
-            if source is not None and span is not None
-            else ("true" if value else "false")
-        )
         if type(result) is Attrs:
-            record = RunIf(value, expression, source, span, effect)
-            calls_of(machine).run_ifs[id(result)] = (result, record)
+            record_run_if(machine, result, value, where, effect)
         return result
 
     return run_if
+
+
+def record_run_if(machine: Machine, result: Attrs, value: bool, where: Site, effect: Any) -> RunIf:
+    """Remember a runIf call under its `result`: its condition's value, its text as
+    written at `where` (or the value's), and the effect it was given."""
+    source, span = where
+    expression = (
+        unparenthesized(source.text[span.start : span.end])
+        if source is not None and span is not None
+        else ("true" if value else "false")
+    )
+    record = RunIf(value, expression, source, span, effect)
+    calls_of(machine).run_ifs[id(result)] = (result, record)
+    return record
 
 
 def unparenthesized(text: str) -> str:

@@ -30,11 +30,10 @@ from ..values import Attrs, PrimOp
 from .calls import (
     EFFECT_FUNCTIONS,
     Call,
-    RunIf,
     Site,
     calls_of,
     expression_site,
-    unparenthesized,
+    record_run_if,
 )
 
 if TYPE_CHECKING:
@@ -80,7 +79,6 @@ def library_of(machine: Machine, root: str) -> Library:
 def wrap_library(machine: Machine, root: str, function: Any) -> PrimOp:
     """``import <root>/effects/default.nix``: ``self: pkgs:`` the library's set, with
     its effect functions and runIf watched."""
-    library = Library(root, None)
 
     def library_set(self: Any, pkgs: Any) -> Any:
         value = force(machine.call(machine.call(force(function), self), pkgs))
@@ -89,17 +87,15 @@ def wrap_library(machine: Machine, root: str, function: Any) -> PrimOp:
         items = dict(value.items)
         for name in EFFECT_FUNCTIONS:
             if name in items:
-                items[name] = _watched(machine, library, name, items[name])
+                items[name] = _watched(machine, root, name, items[name])
         if "runIf" in items:
-            items["runIf"] = PrimOp(
-                "runIf", 2, _run_if(machine, library, items["runIf"]), site=True
-            )
+            items["runIf"] = PrimOp("runIf", 2, _run_if(machine, root, items["runIf"]), site=True)
         return Attrs(items, value.origin)
 
     return PrimOp("hercules-ci-effects", 2, library_set)
 
 
-def _watched(machine: Machine, library: Library, name: str, item: Any) -> Any:
+def _watched(machine: Machine, root: str, name: str, item: Any) -> Any:
     """The effect function `item`, its calls remembered. A functor set (what
     ``lib.makeOverridable`` makes) keeps its other attributes."""
 
@@ -110,10 +106,10 @@ def _watched(machine: Machine, library: Library, name: str, item: Any) -> Any:
         try:
             result = force(call())
         except E.Catchable as err:
-            raise at_call(err, library.path, name, site) from None
+            raise at_call(err, root, name, site) from None
         if type(result) is Attrs:
             calls = calls_of(machine)
-            calls.by_effect[id(result)] = (result, Call(name, argument, *site), library.path)
+            calls.by_effect[id(result)] = (result, Call(name, argument, *site), root)
         return result
 
     def lazily() -> Any:
@@ -155,7 +151,7 @@ def at_call(err: E.EvalError, root: str, name: str, site: Site) -> E.EvalError:
     return err
 
 
-def _run_if(machine: Machine, library: Library, function: Any) -> Callable[..., Any]:
+def _run_if(machine: Machine, root: str, function: Any) -> Callable[..., Any]:
     """The library's runIf, its condition remembered."""
 
     def run_if(condition: Any, effect: Any, site: Site) -> Any:
@@ -163,20 +159,12 @@ def _run_if(machine: Machine, library: Library, function: Any) -> Callable[..., 
         try:
             result = force(machine.call(machine.call(force(function), condition), effect))
         except E.EvalError as err:
-            raise at_call(err, library.path, "runIf", where) from None
+            raise at_call(err, root, "runIf", where) from None
         value = force(condition)
-        source, span = where
-        expression = (
-            unparenthesized(source.text[span.start : span.end])
-            if source is not None and span is not None
-            else ("true" if value else "false")
-        )
         if type(result) is Attrs and type(value) is bool:
-            record = RunIf(value, expression, source, span, effect)
-            calls = calls_of(machine)
-            calls.run_ifs[id(result)] = (result, record)
+            record = record_run_if(machine, result, value, where, effect)
             given = force(effect)
-            calls.run_ifs_by_effect[id(given)] = (given, record)
+            calls_of(machine).run_ifs_by_effect[id(given)] = (given, record)
         return result
 
     return run_if
