@@ -140,12 +140,16 @@ class _Handler(BaseHTTPRequestHandler):
             left = int(self.headers.get("Content-Length", ""))
         except ValueError:
             return False
-        while left > 0:
-            data = self.rfile.read(min(left, _CHUNK))
+        return self._copy(left, out)
+
+    def _copy(self, size: int, out: IO[bytes]) -> bool:
+        """Copy `size` bytes of the body to `out`; whether they all came."""
+        while size > 0:
+            data = self.rfile.read(min(size, _CHUNK))
             if not data:
                 return False
             out.write(data)
-            left -= len(data)
+            size -= len(data)
         return True
 
     def _receive_chunked(self, out: IO[bytes]) -> bool:
@@ -160,12 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
                 while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
                     pass
                 return True
-            while size > 0:
-                data = self.rfile.read(min(size, _CHUNK))
-                if not data:
-                    return False
-                out.write(data)
-                size -= len(data)
+            if not self._copy(size, out):
+                return False
             self.rfile.readline(1024)  # the CRLF after the chunk
 
     def _answer(self, status: int, message: str) -> None:
