@@ -61,3 +61,17 @@ def tree(name: str) -> Path:
     if not (INPUTS / name).is_dir():
         pytest.skip(f"{INPUTS / name} is not here (the reference sources of ../shared)")
     return INPUTS / name
+
+
+# The `inputs` of a flake-parts flake with hercules-ci-effects' flake module, as
+# fixtures/flake-parts/flake.nix declares them: a test's flake with these inputs can use
+# that fixture's flake.lock (which pins the reference revisions).
+FLAKE_PARTS_INPUTS = """\
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+    flake-parts.url = "github:hercules-ci/flake-parts";
+    hercules-ci-effects.url = "github:hercules-ci/hercules-ci-effects";
+    hercules-ci-effects.inputs.nixpkgs.follows = "nixpkgs";
+    hercules-ci-effects.inputs.flake-parts.follows = "flake-parts";
+  };
+"""

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from .library_projects import LIBRARY, REVISION, flake_parts_overrides, nixpkgs_tree
+from .references import FLAKE_PARTS_INPUTS
 from .test_real_inputs import FIXTURES, INPUTS, ci_eval
 
 pytestmark = pytest.mark.skipif(
@@ -360,15 +361,10 @@ def test_the_list_shows_the_schedule(release_repo: Path) -> None:
 
 # --- a herculesCI module over the herculesCI-attribute.nix options --------------------------
 
-OPTIONS_FLAKE = """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
-    flake-parts.url = "github:hercules-ci/flake-parts";
-    hercules-ci-effects.url = "github:hercules-ci/hercules-ci-effects";
-    hercules-ci-effects.inputs.nixpkgs.follows = "nixpkgs";
-    hercules-ci-effects.inputs.flake-parts.follows = "flake-parts";
-  };
-  outputs = inputs@{ flake-parts, ... }:
+OPTIONS_FLAKE = (
+    "{\n"
+    + FLAKE_PARTS_INPUTS
+    + """  outputs = inputs@{ flake-parts, ... }:
     flake-parts.lib.mkFlake { inherit inputs; } ({ withSystem, ... }: {
       imports = [ inputs.hercules-ci-effects.flakeModule ];
       systems = [ "x86_64-linux" "aarch64-darwin" ];
@@ -406,6 +402,7 @@ OPTIONS_FLAKE = """{
     });
 }
 """
+)
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ import pytest
 from nixeval.sources import CacheError, LockedInput, LockFile, add_to_cache
 
 from .cli_process import ci_eval_with
+from .references import FLAKE_PARTS_INPUTS
 from .twin import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -261,15 +262,10 @@ def test_flake_compat_default_nix_fetches_from_the_cache(tmp_path: Path) -> None
 
 # A flake-parts flake that Nix 2.8 can evaluate without nixpkgs: its packages are plain
 # derivations; hercules-ci-effects' flake module gives the herculesCI option.
-ORACLE_FLAKE = """{
-  inputs = {
-    nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
-    flake-parts.url = "github:hercules-ci/flake-parts";
-    hercules-ci-effects.url = "github:hercules-ci/hercules-ci-effects";
-    hercules-ci-effects.inputs.nixpkgs.follows = "nixpkgs";
-    hercules-ci-effects.inputs.flake-parts.follows = "flake-parts";
-  };
-  outputs = inputs@{ flake-parts, ... }:
+ORACLE_FLAKE = (
+    "{\n"
+    + FLAKE_PARTS_INPUTS
+    + """  outputs = inputs@{ flake-parts, ... }:
     flake-parts.lib.mkFlake { inherit inputs; } {
       imports = [ inputs.hercules-ci-effects.flakeModule ];
       systems = [ "x86_64-linux" "aarch64-linux" ];
@@ -292,6 +288,7 @@ ORACLE_FLAKE = """{
     };
 }
 """
+)
 EFFECT_FN = (
     'effect = name: derivation { inherit name; system = "x86_64-linux"; '
     'builder = "/bin/sh"; args = [ "-c" "echo" ]; isEffect = true; };'
