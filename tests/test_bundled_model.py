@@ -285,22 +285,18 @@ def test_the_nixos_guide_is_checked_against_its_secrets(tmp_path: Path) -> None:
 
 # --- E216: what writeSSHKey needs ------------------------------------------------------------
 
-SSH_KEY = """\
-{ src ? { ref = null; } }:
-let
-  effectsSrc = builtins.fetchTarball "https://example.invalid/effects.tar.gz";
-  pkgs = import (builtins.fetchTarball "https://example.invalid/nixpkgs.tar.gz") {
-    overlays = [ (import "${effectsSrc}/overlay.nix") ];
-  };
-in
+SSH_KEY = (
+    PRELUDE
+    + """\
 {
-  deploy = pkgs.effects.mkEffect {
+  deploy = E.mkEffect {
     secretsMap.ssh = "deploy-ssh";
     userSetupScript = "writeSSHKey ssh";
     effectScript = "ssh root@host true";
   };
 }
 """
+)
 
 
 @pytest.mark.parametrize(
