@@ -273,6 +273,27 @@ class AString(Model):
 A_STRING = AString()
 
 
+class StringTemplate(AString):
+    """A string known but for some parts: ``"echo ${u} done"`` with `u` unknown, or
+    ``concatStringsSep`` of a list holding unknowns. `parts` are the known texts and, in
+    between, the unknowns ("holes"); `context` is the known texts' string context. Its
+    unknown shows the known text, each hole as ``${…}`` (a literal ``${`` as ``\\${``),
+    so a script that needs one unknown value still reads as the script."""
+
+    def __init__(self, parts: tuple[str | Unknown, ...], context: frozenset[str]) -> None:
+        self.parts = parts
+        self.context = context
+
+    def holes(self) -> list[Unknown]:
+        return [p for p in self.parts if type(p) is Unknown]
+
+    def text(self) -> str:
+        return "".join(
+            p.replace("${", "\\${") if type(p) is str else "${" + p.provenance + "}"  # type: ignore[union-attr]
+            for p in self.parts
+        )
+
+
 class Unknown:
     """A value ci-eval cannot know offline: a fetched tarball, an unresolved ``<nixpkgs>``,
     anything computed from one. It remembers where it came from (`provenance`, in Nix-like
@@ -321,6 +342,18 @@ class Unknown:
             elif not called:
                 model = self.model.selected_model(provenance)
         return Unknown(provenance, source, span, model=model)
+
+    def root(self) -> Unknown:
+        """The unknown that this one needs at bottom, as a "which needs" names it: its
+        cause's root, or a string template's first hole's; itself when it has neither."""
+        unknown = self
+        while True:
+            if unknown.cause is not None:
+                unknown = unknown.cause
+            elif isinstance(unknown.model, StringTemplate) and unknown.model.holes():
+                unknown = unknown.model.holes()[0]
+            else:
+                return unknown
 
     def output_path(self) -> str | None:
         """The string this unknown coerces to, when its model names one (a modelled

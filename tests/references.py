@@ -75,3 +75,13 @@ FLAKE_PARTS_INPUTS = """\
     hercules-ci-effects.inputs.flake-parts.follows = "flake-parts";
   };
 """
+
+
+def defined_at(flake: Path, definition: str) -> str:
+    """``flake.nix:LINE:COLUMN`` of the first `definition` (an option's attribute path as
+    the file writes it) in `flake`: where a flake module's effect is placed."""
+    for number, line in enumerate(flake.read_text(encoding="utf-8").splitlines(), 1):
+        column = line.find(definition)
+        if column >= 0:
+            return f"{flake.name}:{number}:{column + 1}"
+    raise AssertionError(f"{definition} is not in {flake}")

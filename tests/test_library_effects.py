@@ -22,6 +22,7 @@ from .library_projects import (
     nixpkgs_tree,
     search_path,
 )
+from .references import defined_at
 from .test_real_inputs import FIXTURES, INPUTS, ROOT, ci_eval
 
 pytestmark = pytest.mark.skipif(
@@ -108,7 +109,10 @@ def test_github_pages(effects: dict[str, dict[str, Any]]) -> None:
     pages = effects["gh-pages"]
     # github-pages.nix: git.update.branch = "gh-pages"
     assert pages["env"]["HCI_GIT_UPDATE_BRANCH"] == "gh-pages"
-    assert "/flake-modules/github-pages.nix:" in pages["at"]
+    # at the user's first `hercules-ci.github-pages` definition; the module's call
+    assert pages["at"].endswith(defined_at(DEPLOY / "flake.nix", "hercules-ci.github-pages"))
+    assert pages["module"]["option"] == "hercules-ci.github-pages"
+    assert "/flake-modules/github-pages.nix:" in pages["module"]["call"]
 
 
 def test_the_list_names_the_library_functions() -> None:

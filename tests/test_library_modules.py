@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from .library_projects import LIBRARY, REVISION, flake_parts_overrides, nixpkgs_tree
-from .references import FLAKE_PARTS_INPUTS
+from .references import FLAKE_PARTS_INPUTS, defined_at
 from .test_real_inputs import FIXTURES, INPUTS, ci_eval
 
 pytestmark = pytest.mark.skipif(
@@ -176,7 +176,10 @@ def test_github_releases_files(on_tag: dict[str, Any], release_repo: Path) -> No
 
 def test_github_releases_effect(on_tag: dict[str, Any]) -> None:
     effect = by_path(on_tag)[f"{PUSH}.github-releases"]
-    assert "/flake-modules/github-releases/default.nix:" in effect["at"]
+    # the user's `hercules-ci.github-releases = {`; the module's own call in its file
+    assert effect["at"].endswith(defined_at(RELEASE / "flake.nix", "hercules-ci.github-releases"))
+    assert effect["module"]["option"] == "hercules-ci.github-releases"
+    assert "/flake-modules/github-releases/default.nix:" in effect["module"]["call"]
     # effect-module.nix: name defaults to null, so mkEffect's name = "effect"
     assert effect["name"] == "effect"
     # github-releases/default.nix: secretsMap.token = { type = "GitToken"; }
@@ -203,7 +206,12 @@ def test_github_releases_effect(on_tag: dict[str, Any]) -> None:
 
 def test_cargo_publish_on_a_tag(on_tag: dict[str, Any], release_repo: Path) -> None:
     effect = by_path(on_tag)[f"{PUSH}.cargo-publish"]
-    assert "/effects/cargo/flake-module.nix:" in effect["at"]
+    assert effect["at"].endswith(defined_at(RELEASE / "flake.nix", "hercules-ci.cargo-publish"))
+    assert effect["module"] == {
+        "option": "hercules-ci.cargo-publish",
+        "call": effect["module"]["call"],
+    }
+    assert "/effects/cargo/flake-module.nix:" in effect["module"]["call"]
     arguments = {name: a["value"] for name, a in effect["arguments"].items()}
     # cargo/flake-module.nix: dryRun = config.repo.tag == null; src defaults to
     # self.outPath; assertVersions = { } unless cfg.assertVersions
@@ -303,10 +311,41 @@ def test_flake_update_options(on_main: dict[str, Any]) -> None:
 
 def test_flake_update_script_needs_the_nix_version(on_main: dict[str, Any]) -> None:
     # effect-fun.nix: `lib.versionAtLeast nix.version "2.19"` picks the command; the
-    # version of nixpkgs' nix is not known offline, so the script is an honest unknown
+    # version of nixpkgs' nix is not known offline, so the script is an unknown string
     script = effect_script(by_path(on_main)[UPDATE])
     assert isinstance(script, dict)
-    assert f"nixpkgs.legacyPackages.{EFFECT_SYSTEM}.nix.version" in script["unknown"]
+    text = script["unknown"]
+    assert text.endswith(
+        f'(which needs builtins.compareVersions "2.19" nixpkgs.legacyPackages.{EFFECT_SYSTEM}.nix.version)'
+    )
+    # ... known but for the parts that version decides: effect-fun.nix's `command` and
+    # `extraArgs`, shown as the library writes them; the rest is the library's text
+    assert "echo 1>&2 'Running nix ${command} in '.'...'" in text
+    assert "( cd dev\n" in text
+    assert "    ${command} ${extraArgs} \\\n    --commit-lock-file \\\n" in text
+    assert '--commit-lockfile-summary "chore: update nixpkgs"' in text
+    # modules/git-update.nix around it, bash's own `${…}` escaped as in a Nix string
+    assert 'case "\\${HCI_GIT_UPDATE_BASE_MERGE_METHOD:-}" in' in text
+    assert "mergeMethod: SQUASH" in text
+    # modules/git-auth-gh.nix: the host of the checkout's remote URL, known here
+    setup = by_path(on_main)[UPDATE]["phases"]["userSetup"][0]["script"]
+    assert '{ echo "github.com:"\n' in setup
+
+
+def test_flake_update_without_a_remote_url(tmp_path: Path) -> None:
+    # Without an origin remote, the repository's URL is unknown: modules/git-auth-gh.nix's
+    # setup is known but for the host parsed from it (git-auth.nix's builtins.match)
+    project = tmp_path / "neat-release"
+    shutil.copytree(RELEASE, project)
+    effect = by_path(describe(project, ["--as-branch", "main"], flake_parts_overrides()))[UPDATE]
+    setup = effect["phases"]["userSetup"][0]["script"]["unknown"]
+    assert '{ echo "${config.git.checkout.remote.parsedUrl.host}:"\n' in setup
+    assert "\ngit config --global credential.helper store\n" in setup
+    assert (
+        setup.endswith(")")
+        and '(which needs builtins.match "([a-z]*)://([^/]*)(/?.*)" (primaryRepo.remoteHttpUrl'
+        in setup
+    )
 
 
 KNOWN_NIX = """hercules-ci.flake-update = {
@@ -617,3 +656,80 @@ def test_writers_are_modelled(tmp_path: Path) -> None:
     assert values["script"] == "/nix/store/«hello»"
     assert values["scriptText"] == "#! /nix/store/«pkgs.bash»/bin/bash\necho hi"
     assert values["mainProgram"] == "hello"
+
+
+# --- where a flake module's effect stands: the user's definition of its options ------------
+
+BASIC = FIXTURES / "flake-parts"
+BASIC_UPDATE = """hercules-ci.flake-update = {
+        enable = true;
+        when = { dayOfWeek = [ "Sat" ]; hour = [ 3 ]; minute = 0; };
+      };"""
+
+
+def basic_project(where: Path, definition: str, extra: dict[str, str] | None = None) -> Path:
+    """fixtures/flake-parts with its flake-update definition replaced by `definition`;
+    the `extra` files are imported as modules too."""
+    flake = (BASIC / "flake.nix").read_text(encoding="utf-8")
+    assert flake.count(BASIC_UPDATE) == 1
+    imports = "".join(f" ./{name}" for name in extra or {})
+    files = {
+        "flake.nix": flake.replace(BASIC_UPDATE, definition).replace(
+            "imports = [ inputs.hercules-ci-effects.flakeModule ];",
+            f"imports = [ inputs.hercules-ci-effects.flakeModule{imports} ];",
+        ),
+        "flake.lock": (BASIC / "flake.lock").read_text(encoding="utf-8"),
+        **(extra or {}),
+    }
+    return git_project(files, where, "https://github.com/neat-org/neat.git")
+
+
+@pytest.mark.parametrize(
+    ("definition", "written"),
+    [
+        # nested sets, as many write them
+        (
+            "hercules-ci = {\n        flake-update = { enable = true; when.hour = 3; };\n      };",
+            "flake-update = {",
+        ),
+    ],
+)
+def test_a_module_effect_stands_at_the_definition(
+    tmp_path: Path, definition: str, written: str
+) -> None:
+    project = basic_project(tmp_path / "neat", definition)
+    [effect] = [
+        e
+        for e in describe(project, [], flake_parts_overrides())["effects"]
+        if e["attrPath"] == UPDATE
+    ]
+    assert effect["at"].endswith(defined_at(project / "flake.nix", written))
+    assert effect["module"]["option"] == "hercules-ci.flake-update"
+
+
+def test_a_module_effect_defined_in_an_imported_file(tmp_path: Path) -> None:
+    # flake.nix imports ./effects.nix, which enables the module under `config.`: the
+    # effect stands there
+    module = "{ config.hercules-ci.flake-update = { enable = true; when.hour = 3; }; }\n"
+    project = basic_project(tmp_path / "neat", "", {"effects.nix": module})
+    [effect] = [
+        e
+        for e in describe(project, [], flake_parts_overrides())["effects"]
+        if e["attrPath"] == UPDATE
+    ]
+    assert effect["at"].endswith("effects.nix:1:3")
+
+
+def test_a_library_check_is_reported_at_the_definition(tmp_path: Path) -> None:
+    # effect-fun.nix: `assert flakes != { };` fails: said at the user's definition, with
+    # the library's line as a note
+    definition = (
+        "hercules-ci.flake-update = {\n        enable = true;\n        flakes = { };\n      };"
+    )
+    project = basic_project(tmp_path / "neat", definition)
+    status, _out, err = ci_eval(str(project), "-A", UPDATE, "--offline", *flake_parts_overrides())
+    assert status != 0 and "Traceback" not in err
+    assert f"--> {defined_at(project / 'flake.nix', 'hercules-ci.flake-update')}" in err.replace(
+        str(project) + "/", ""
+    ), err
+    assert "effect-fun.nix" in err

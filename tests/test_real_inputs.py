@@ -27,7 +27,7 @@ import pytest
 from nixeval.sources import CacheError, LockedInput, LockFile, add_to_cache
 
 from .cli_process import ci_eval_with
-from .references import FLAKE_PARTS_INPUTS
+from .references import FLAKE_PARTS_INPUTS, defined_at
 from .twin import clean_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,7 +109,11 @@ def assert_flake_parts_evaluated(document: dict[str, Any], origin: str) -> None:
     [effect] = document["effects"]
     assert effect["attrPath"] == FLAKE_UPDATE
     assert effect["function"] == "flakeUpdate"
-    assert "/effects/flake-update/flake-module.nix:" in effect["at"]
+    # placed at the user's `hercules-ci.flake-update` definition, made by the module
+    assert effect["at"].endswith(
+        defined_at(FIXTURES / "flake-parts" / "flake.nix", "hercules-ci.flake-update")
+    )
+    assert "/effects/flake-update/flake-module.nix:" in effect["module"]["call"]
     library = effect["library"]
     assert library["kind"] == "source"
     assert library["revision"] == "af4331c44f13977b6964745454eadcfee2d244d1"

@@ -15,6 +15,7 @@ from nixeval.eval.machine import Machine
 from nixeval.frontend import parse_checked
 from nixeval.printing import force_deep, print_value, to_json_text
 from nixeval.syntax import Source
+from nixeval.values import StringTemplate
 
 
 def evaluate(text: str, unknowns: bool = True) -> tuple[str, str]:
@@ -82,6 +83,69 @@ def test_unknowns_in_json_say_where_they_come_from() -> None:
     assert (
         json_text == '{"src":{"unknown":"fetchTarball \\"https://x/y.tar.gz\\"","at":"ci.nix:1:9"}}'
     )
+
+
+# --- strings known but for some parts ------------------------------------------------------
+
+U = "let u = builtins.fetchGit ./.; v = u.version; in "
+
+
+@pytest.mark.parametrize(
+    ("text", "printed"),
+    [
+        # an interpolation keeps its known text; a part that needs an unknown is shown as
+        # its Nix text, and the string says what that part needed
+        (U + '"nix ${v} update"', '«unknown: "nix ${(fetchGit /project).version} update"»'),
+        (
+            U + 'let c = if v == "2" then "update" else "lock"; in "nix flake ${c} -x"',
+            '«unknown: "nix flake ${c} -x" (which needs (fetchGit /project).version)»',
+        ),
+        # a literal ${ in the known text is escaped, as in a Nix string
+        (
+            U + "''echo ''${HOME} ${v}''",
+            '«unknown: "echo \\${HOME} ${(fetchGit /project).version}"»',
+        ),
+        # a sum whose first operand is a string, and a string template as the first operand
+        (U + '"a" + v + "b"', '«unknown: "a${(fetchGit /project).version}b"»'),
+        (U + '("a${v}" + "b") + "c"', '«unknown: "a${(fetchGit /project).version}bc"»'),
+        # concatStringsSep (and so lib.concatStrings, concatMapStrings, types.lines' merge)
+        (
+            U + 'builtins.concatStringsSep ", " [ "a" v "b${v}c" ]',
+            '«unknown: "a, ${(fetchGit /project).version}, b${(fetchGit /project).version}c"»',
+        ),
+        (
+            U + 'builtins.concatStringsSep "\n" [ "x" (if v == "1" then "y" else "z") ]',
+            '«unknown: "x\n${if v == "1" then "y" else "z"}" (which needs (fetchGit /project).version)»',
+        ),
+        # what a template is, is known: a string, not a set, never null
+        (
+            U + '[ (builtins.isString "a${v}") (builtins.isAttrs "a${v}") ("a${v}" == null) ]',
+            "[ true false false ]",
+        ),
+        (U + 'builtins.typeOf ("a" + v)', '"string"'),
+        # a template without unknown parts left is a string
+        (U + 'let s = "a${v}"; in builtins.concatStringsSep "" [ "x" "y" ]', '"xy"'),
+        # a known package's output path is known text inside a template
+        (
+            U + 'let p = import <nixpkgs> { }; in "${p.hello}/bin/hello ${v}"',
+            '«unknown: "/nix/store/«pkgs.hello»/bin/hello ${(fetchGit /project).version}"»',
+        ),
+    ],
+)
+def test_a_string_is_known_but_for_its_unknown_parts(text: str, printed: str) -> None:
+    assert evaluate(text)[0] == printed
+
+
+def test_a_template_keeps_the_context_of_its_known_parts() -> None:
+    machine = Machine(unknowns=True, search_path=[])
+    source = Source(
+        "ci.nix", U + '"${derivation { name = "d"; builder = "b"; system = "s"; }} ${v}"'
+    )
+    expr, _ = parse_checked(source)
+    assert expr is not None
+    value = machine.eval(expr, machine.file_env(source, "/project"))
+    assert isinstance(value.model, StringTemplate)
+    assert [c.endswith("-d.drv") for c in value.model.context] == [True]
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval import ops
-from ..eval.coerce import coerce_to_string, join_text, wrap
+from ..eval.coerce import coerce_to_string, join_text, string_template, template_part, wrap
 from ..eval.force import force
 from ..printing import to_json_text
-from ..values import Attrs, NixPath, string_with_context
+from ..values import Attrs, NixPath, Unknown, string_with_context
 from .registry import builtin
 
 if TYPE_CHECKING:
@@ -57,7 +57,19 @@ def substring(m: Machine, start: Any, length: Any, s: Any) -> str:
 def concat_strings_sep(m: Machine, sep: Any, xs: Any) -> str:
     ctx: set[str] = set()
     separator = coerce_to_string(m, sep, ctx)
-    pieces = [coerce_to_string(m, x, ctx) for x in m.force_list(xs)]
+    items = m.force_list(xs)
+    try:
+        pieces = [coerce_to_string(m, x, ctx) for x in items]
+    except E.NeedsValue:
+        if not m.unknowns:
+            raise
+        # Some items are unknown: the string is known but for them.
+        parts: list[str | Unknown] = []
+        for i, x in enumerate(items):
+            if i:
+                parts.append(separator)
+            parts.append(template_part(m, x, ctx))
+        return string_template(parts, ctx, None, None)  # type: ignore[no-any-return]
     return string_with_context(join_text(separator, pieces), ctx)
 
 

@@ -61,6 +61,9 @@ class Call:
     args: Any  # the argument, forced (an Attrs, or for modularEffect a module)
     source: Source | None
     span: Span | None
+    # For a call a flake module of the library made: the option the user defined
+    # (`source`/`span` are that definition) and where the module's own call is.
+    module: tuple[str, Source | None, Span | None] | None = None
 
 
 @dataclass

@@ -184,6 +184,9 @@ def _describe_library_effect(
     call, root = made
     at = location(call.source, call.span)
     description = _head(attr_path, call.function, at, mode, run_if)
+    if call.module is not None:
+        option, source, span = call.module
+        description["module"] = {"option": option, "call": location(source, span)}
     items = effect_value.items
     drv = force(items["drvAttrs"]) if "drvAttrs" in items else effect_value
     try:

@@ -44,9 +44,10 @@ def location(source: Source | None, span: Span | None) -> str:
 
 def unknown_json(value: Unknown, fallback: str = "?") -> dict[str, str]:
     """An unknown in a description. One made inside ci-eval's own models (the offline
-    nixpkgs and effects) is placed at `fallback`, the user's call that led to it."""
+    nixpkgs and effects), or made by no expression (a package ``callPackage`` passed), is
+    placed at `fallback`, the call that led to it."""
     source = value.source
-    if source is not None and source.name.startswith(MODEL_DIR + os.sep):
+    if source is None or value.span is None or source.name.startswith(MODEL_DIR + os.sep):
         return {"unknown": value.provenance, "at": fallback}
     return {"unknown": value.provenance, "at": location(source, value.span)}
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
+from ..eval.access import MODEL_DIR
 from ..eval.force import force
 from ..values import Attrs, PrimOp
 from .calls import (
@@ -35,6 +36,7 @@ from .calls import (
     expression_site,
     record_run_if,
 )
+from .definitions import module_definition
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
@@ -103,13 +105,20 @@ def _watched(machine: Machine, root: str, name: str, item: Any) -> Any:
         argument = force(arg)
         if type(argument) is Attrs:
             site = argument.written_at() or site
+        module = None
+        if site[0] is not None and _inside(site[0].name, root):
+            # A flake module's own call: the effect stands where the user set its options.
+            definition = module_definition(machine, site[0], _input_directories(machine))
+            if definition is not None:
+                module = (definition.option, *site)
+                site = (definition.source, definition.span)
         try:
             result = force(call())
         except E.Catchable as err:
             raise at_call(err, root, name, site) from None
         if type(result) is Attrs:
             calls = calls_of(machine)
-            calls.by_effect[id(result)] = (result, Call(name, argument, *site), root)
+            calls.by_effect[id(result)] = (result, Call(name, argument, *site, module), root)
         return result
 
     def lazily() -> Any:
@@ -134,16 +143,29 @@ def _watched(machine: Machine, root: str, name: str, item: Any) -> Any:
     return thunk_of(lazily)
 
 
+def _inside(path: str, root: str) -> bool:
+    """Whether `path` is a file of the library at `root` (both as the file system has
+    them: the root may have been reached through a symlink)."""
+    return os.path.realpath(path).startswith(os.path.realpath(root) + os.sep)
+
+
+def _input_directories(machine: Machine) -> list[str]:
+    """The directories of the pinned sources this evaluation used, and ci-eval's models."""
+    directories = [MODEL_DIR]
+    for used in machine.sources.to_json()["inputs"]:
+        path = used.get("path") if isinstance(used, dict) else None
+        if isinstance(path, str):
+            directories.append(path)
+    return directories
+
+
 def at_call(err: E.EvalError, root: str, name: str, site: Site) -> E.EvalError:
     """A check of the library at `root` that failed: reported at the user's call
     (`site`), the library's own line kept as a note."""
     source, span = site
     if source is None or span is None:
         return err
-    # Both as the file system has them: the root may have been reached through a symlink.
-    inside = err.source is not None and os.path.realpath(err.source.name).startswith(
-        os.path.realpath(root) + os.sep
-    )
+    inside = err.source is not None and _inside(err.source.name, root)
     if err.span is None or inside:
         if err.span is not None:
             err.note(f"hercules-ci-effects' {name} checks this here", err.source, err.span)

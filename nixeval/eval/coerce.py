@@ -13,11 +13,15 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from ..syntax import nodes as n
+from ..syntax.printer import to_nix
+from ..syntax.source import Source
 from ..values import (
     A_STRING,
     Attrs,
     CStr,
     NixPath,
+    StringTemplate,
+    Thunk,
     Unknown,
     context_of,
     show_type,
@@ -165,7 +169,10 @@ def concat_strings(
     source = env.ctx.source
     forced = [(force(value), node) for value, node in parts]
     if any(type(v) is Unknown and v.output_path() is None for v, _ in forced):
-        return _unknown_concat(forced, force_string, env, span)
+        try:
+            return _unknown_concat(forced, force_string, env, span, machine)
+        except E.EvalError as err:
+            raise err.at(source, span) from None
     for index, (v, node) in enumerate(forced):
         where = node.span if node is not None and not isinstance(node, str) else span
         if index == 0 and not force_string:
@@ -220,37 +227,114 @@ def _unknown_concat(
     force_string: bool,
     env: Env,
     span: n.Span,
-    machine: Machine | None = None,
-) -> Unknown:
-    """``"${u}/overlay.nix"`` and friends: an unknown whose provenance shows the template."""
+    machine: Machine,
+) -> Any:
+    """``"${u}/overlay.nix"`` and friends: a string is a template, known but for its
+    unknown parts (`string_template`); anything else (``u + 1``, a path) an unknown whose
+    provenance shows the sum."""
     from ..printing import print_value
 
-    pieces: list[str] = []
-    for v, _node in parts:
-        if type(v) is Unknown:
-            pieces.append("${" + v.provenance + "}")
-        elif isinstance(v, str):
-            pieces.append(str(v))
-        elif type(v) is NixPath:
-            pieces.append(v.path)
-        elif type(v) is Attrs and machine is not None:
-            # A set that coerces through outPath/__toString: its text, or what is unknown.
-            try:
-                pieces.append(coerce_to_string(machine, v, set(), False, False))
-            except E.NeedsValue as err:
-                pieces.append("${" + getattr(err.unknown, "provenance", "?") + "}")
-        else:
-            pieces.append("${" + print_value(v) + "}")
-    text = "".join(pieces)
     # An interpolation, or a sum whose first operand is a string, is a string.
     first = parts[0][0] if parts else None
-    is_string = force_string or type(first) is CStr or type(first) is str
-    return Unknown(
-        f'"{text}"' if force_string else text,
-        env.ctx.source,
-        span,
-        model=A_STRING if is_string else None,
-    )
+    if force_string or is_string(first):
+        ctx: set[str] = set()
+        pieces: list[str | Unknown] = []
+        for v, _node in parts:
+            pieces.append(_template_part(machine, v, ctx))
+        return string_template(pieces, ctx, env.ctx.source, span)
+    shown: list[str] = []
+    for v, _node in parts:
+        if type(v) is Unknown:
+            shown.append("${" + v.provenance + "}")
+        elif isinstance(v, str):
+            shown.append(str(v))
+        elif type(v) is NixPath:
+            shown.append(v.path)
+        else:
+            shown.append("${" + print_value(v) + "}")
+    return Unknown("".join(shown), env.ctx.source, span)
+
+
+def is_string(value: Any) -> bool:
+    """Whether a forced value is known to be a string: a string, or an unknown string."""
+    t = type(value)
+    if t is str or t is CStr:
+        return True
+    return t is Unknown and value.model is not None and value.model.nix_type == "string"
+
+
+def _template_part(machine: Machine, value: Any, ctx: set[str]) -> str | Unknown:
+    """One part of a string template: its text (context into `ctx`), or the unknown."""
+    if type(value) is Unknown:
+        return value
+    try:
+        return coerce_to_string(machine, value, ctx, False, True)
+    except E.NeedsValue as err:
+        # A set whose outPath (or __toString result) is unknown.
+        return err.unknown if type(err.unknown) is Unknown else Unknown(str(err.message))
+
+
+def string_template(
+    parts: list[str | Unknown], ctx: set[str], source: Source | None, span: n.Span | None
+) -> Any:
+    """The string of `parts` (texts and unknowns): a string when none is unknown, else an
+    unknown string whose `StringTemplate` model keeps the known texts (a template part is
+    spliced in, so templates do not nest)."""
+    flat: list[str | Unknown] = []
+    for part in parts:
+        if type(part) is Unknown and isinstance(part.model, StringTemplate):
+            ctx.update(part.model.context)
+            flat.extend(part.model.parts)
+        elif type(part) is Unknown and (path := part.output_path()) is not None:
+            ctx.update(context_of(path))
+            flat.append(path)
+        else:
+            flat.append(part)
+    merged: list[str | Unknown] = []
+    texts: list[str] = []
+    for part in flat:
+        if type(part) is Unknown:
+            if texts:
+                merged.append("".join(texts))
+                texts = []
+            merged.append(part)
+        else:
+            texts.append(str(part))
+    if not merged:
+        return string_with_context("".join(texts), ctx)
+    if texts:
+        merged.append("".join(texts))
+    model = StringTemplate(tuple(p for p in merged if p != ""), frozenset(ctx))
+    # A part shown as its Nix text (``${command}``) says what it needed at bottom.
+    needs: list[str] = []
+    for part in model.holes():
+        root = part.root()
+        if root is not part and root.provenance not in needs:
+            needs.append(root.provenance)
+    which = f" (which needs {', '.join(needs)})" if needs else ""
+    return Unknown(f'"{model.text()}"{which}', source, span, model=model)
+
+
+def template_part(machine: Machine, item: Any, ctx: set[str]) -> str | Unknown:
+    """An item (maybe a thunk) coerced to a string as a part of a template: its text, or,
+    when it needs an unknown, the unknown part (see `hole`)."""
+    try:
+        value = force(item)
+    except E.NeedsValue as err:
+        code = item.code if type(item) is Thunk else None
+        if not isinstance(code, n.Expr) or type(err.unknown) is not Unknown:
+            raise
+        return hole(code, item.env.ctx.source, err)
+    return _template_part(machine, value, ctx)
+
+
+def hole(expr: n.Expr, source: Source, err: E.NeedsValue) -> Unknown:
+    """The unknown part of a string where `expr` needed an unknown (``"…${if u then a
+    else b}…"``): shown as its Nix text, needing (`cause`) what it needed at bottom."""
+    part = Unknown(to_nix(expr), source, expr.span, model=A_STRING)
+    if type(err.unknown) is Unknown:
+        part.cause = err.unknown.root()
+    return part
 
 
 # Above this many characters, join_text joins in steps.

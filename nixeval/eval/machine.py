@@ -40,7 +40,14 @@ from ..values import (
 from . import errors as E
 from . import ops
 from .access import PathAccess
-from .coerce import canon_path, concat_strings, resolve_path_literal, wrap
+from .coerce import (
+    canon_path,
+    concat_strings,
+    hole,
+    is_string,
+    resolve_path_literal,
+    wrap,
+)
 from .env import MISSING, Env, FileContext, lookup_lexical
 from .force import force
 
@@ -100,6 +107,8 @@ class Machine:
         # exactly where nix-instantiate would.
         self.unknowns = unknowns
         self.import_cache: dict[str, Any] = {}
+        # The files imported, in the order first read (a dict: ordered, no repeats).
+        self.files_read: dict[str, None] = {}
         self.model_cache: dict[str, Any] = {}  # the offline nixpkgs' models, built once
         # What the store-free store knows: text of files builtins.toFile made, and the
         # source each computed source path was made from, so reading them back works.
@@ -293,9 +302,18 @@ class Machine:
             return ""
         if len(parts) == 1 and type(parts[0]) is str:
             return parts[0]
-        values: list[tuple[Any, Any]] = [
-            (p, None) if isinstance(p, str) else (self.eval(p, env), p) for p in parts
-        ]
+        values: list[tuple[Any, Any]] = []
+        for p in parts:
+            if isinstance(p, str):
+                values.append((p, None))
+                continue
+            try:
+                values.append((self.eval(p, env), p))
+            except E.NeedsValue as err:
+                if not self.unknowns:
+                    raise
+                # ``"…${if u then a else b}…"``: the string is known but for this part.
+                values.append((hole(p, env.ctx.source, err), p))
         return concat_strings(self, values, True, env, e.span)
 
     def _eval_path(self, e: n.Path, env: Env) -> Any:
@@ -475,7 +493,9 @@ class Machine:
             if type(needed) is Unknown:
                 # An argument needed an unknown to be computed: say which, at its root.
                 operand = any(_force_is(a, needed) for a in args)
-                cause = needed.cause or (None if operand else needed)
+                cause = needed.root() if needed.cause or not operand else None
+                if cause is not None and operand and cause is needed:
+                    cause = None
             if cause is not None:
                 described += f" (which needs {cause.provenance})"
             result = Unknown(
@@ -582,7 +602,7 @@ class Machine:
         left = self.eval(e.left, env)
         right = self.eval(e.right, env)
         if (type(left) is Unknown or type(right) is Unknown) and not (
-            op is BinaryOp.ADD and _has_text(left) and _has_text(right)
+            op is BinaryOp.ADD and (is_string(left) or (_has_text(left) and _has_text(right)))
         ):
             return self._binop_unknown(e, left, right, env)
         if op is BinaryOp.ADD:
