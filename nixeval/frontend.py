@@ -14,12 +14,13 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, AnyStr
 
 from . import diagnostics as diag
 from .diagnostics import Diagnostic, Label
 from .resolve import undefined_variables
-from .syntax import Source, SyntaxFailure, parse_source
+from .syntax import Source, SyntaxFailure, parse_source, stored
 from .syntax.nodes import Expr, Span
 
 
@@ -162,10 +163,16 @@ def parse_checked(
     cached = _PARSED.get(key)
     if cached is not None:
         return cached[0], list(cached[1])
-    expr, problems = parse_only(source)
-    if expr is not None:
-        problems = undefined_variable_errors(expr, source, extra_names)
-        expr = None if problems else expr
+    directory = _stored_trees(source)
+    expr = stored.load(directory, source.text, extra_names) if directory is not None else None
+    problems: list[Diagnostic] = []
+    if expr is None:
+        expr, problems = parse_only(source)
+        if expr is not None:
+            problems = undefined_variable_errors(expr, source, extra_names)
+            expr = None if problems else expr
+            if expr is not None and directory is not None:
+                stored.store(directory, source.text, extra_names, expr)
     if len(_PARSED) >= _PARSED_LIMIT:
         del _PARSED[next(iter(_PARSED))]  # the oldest
     _PARSED[key] = (expr, tuple(problems))
@@ -174,6 +181,22 @@ def parse_checked(
 
 _PARSED: dict[tuple[str, str, frozenset[str]], tuple[Expr | None, tuple[Diagnostic, ...]]] = {}
 _PARSED_LIMIT = 512
+
+
+def _stored_trees(source: Source) -> Path | None:
+    """Where the trees of files like `source` are kept between processes
+    (`nixeval.syntax.stored`), or None for a file parsed afresh each time: one in or
+    under the working directory (the project, whose files change as it is edited) or a
+    small one. The rest are the pinned sources a project imports (nixpkgs lib,
+    flake-parts, hercules-ci-effects) and ci-eval's own models."""
+    if len(source.text) < stored.MIN_BYTES or not os.path.isabs(source.name):
+        return None
+    here = os.path.realpath(os.getcwd()) + os.sep
+    if os.path.realpath(source.name).startswith(here):
+        return None
+    from .sources.resolve import cache_dir
+
+    return cache_dir() / "syntax"
 
 
 def parse_only(source: Source) -> tuple[Expr | None, list[Diagnostic]]:

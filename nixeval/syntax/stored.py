@@ -1,0 +1,86 @@
+"""Syntax trees kept on disk between processes, keyed by the text they were parsed from.
+
+A real project's evaluation parses the same library files in every process (nixpkgs
+`lib`, flake-parts, hercules-ci-effects: about half a megabyte of Nix), and parsing them
+is a third of a warm ``--list``. Loading a stored tree is several times faster than
+parsing the text again.
+
+An entry is named by the SHA-256 of the text, the names resolution was given, and the
+code that makes trees (`_code_stamp`): a changed file is a new entry, and another version
+of ci-eval never reads a tree of a different shape. Entries are pickles, read by an
+unpickler that makes nothing but the syntax tree's own classes (`_TreeUnpickler`): a
+planted file can at worst fail to load, and is then parsed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from . import nodes as n
+
+# Files smaller than this are parsed faster than a stored tree is found and loaded.
+MIN_BYTES = 4096
+
+_stamp: str | None = None
+
+
+def _code_stamp() -> str:
+    """A digest of the modules whose code decides a tree's shape."""
+    global _stamp
+    if _stamp is None:
+        here = Path(__file__).resolve().parent
+        digest = hashlib.sha256()
+        for name in ("nodes.py", "lower.py", "parser.py", "lexer.py", "_lalr_tables.py"):
+            digest.update((here / name).read_bytes())
+        _stamp = digest.hexdigest()
+    return _stamp
+
+
+def entry_name(text: str, names: frozenset[str]) -> str:
+    """The file name of the tree of `text` resolved with the extra `names`."""
+    digest = hashlib.sha256(_code_stamp().encode())
+    digest.update("\0".join(sorted(names)).encode())
+    digest.update(b"\0")
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest() + ".tree"
+
+
+def load(directory: Path, text: str, names: frozenset[str]) -> n.Expr | None:
+    """The stored tree of `text`, or None (absent, unreadable, or not a tree)."""
+    try:
+        data = (directory / entry_name(text, names)).read_bytes()
+        return _TreeUnpickler(io.BytesIO(data)).load()  # type: ignore[no-any-return]
+    except Exception:  # whatever went wrong, the text is parsed again
+        return None
+
+
+def store(directory: Path, text: str, names: frozenset[str], tree: n.Expr) -> None:
+    """Keep `tree` for `text`; written whole or not at all, and silently not when the
+    directory cannot be written (a read-only home, a full disk)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".partial")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(tree, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, directory / entry_name(text, names))
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except (OSError, pickle.PicklingError, RecursionError):
+        pass
+
+
+class _TreeUnpickler(pickle.Unpickler):
+    """Makes only the classes of `nixeval.syntax.nodes` (and their enums)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module == n.__name__ and isinstance(getattr(n, name, None), type):
+            return getattr(n, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not part of a syntax tree")
