@@ -15,9 +15,7 @@ bench/out/describe.json. The aim (issue 4): "in about a second"; see bench/READM
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
 import sys
 from pathlib import Path
@@ -27,8 +25,9 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 sys.path.insert(0, str(BENCH_DIR))
 
+from common import setup  # noqa: E402  (check, run and inputs import it from here)
 from eval_bench import profile_run, run_once  # noqa: E402
-from parse_bench import Command, find_ci_eval, find_nix, fresh_venv_ci_eval  # noqa: E402
+from parse_bench import Command  # noqa: E402
 
 # (name, file, arguments after the file)
 CASES = [
@@ -105,36 +104,6 @@ def profile() -> str:
         as_branch="main",
     )
     return profile_run(run_describe, options, sort="cumulative", lines=25)
-
-
-def setup(
-    description: str, argv: list[str] | None, default_json: Path
-) -> tuple[argparse.Namespace, Command, Command | None] | None:
-    """The command line shared by the whole-process benchmarks, and the ci-eval and Nix
-    commands to time (None, after saying so, when there is no ci-eval)."""
-    ap = argparse.ArgumentParser(description=description)
-    ap.add_argument("--runs", type=int, default=10, help="timed runs per figure (default 10)")
-    ap.add_argument("--ci-eval", type=Path, metavar="PATH", help="the ci-eval executable to time")
-    ap.add_argument("--fresh-venv", action="store_true", help="time a fresh `pip install .`")
-    ap.add_argument("--profile", action="store_true", help="also profile ci-eval in-process")
-    ap.add_argument("--json", type=Path, default=default_json, help="where to write the JSON")
-    args = ap.parse_args(argv)
-
-    nix, ci = find_nix(), find_ci_eval()
-    if args.fresh_venv:
-        args.ci_eval = fresh_venv_ci_eval()
-    if args.ci_eval is not None:
-        ci = Command([str(args.ci_eval)], f"console script {args.ci_eval}")
-    elif ci is not None:
-        ci = Command([a for a in ci.argv if a != "--parse"], ci.how, ci.env)
-    if ci is None:
-        print("no ci-eval to time", file=sys.stderr)
-        return None
-    # Time ci-eval as installed: with its bytecode (pip compiles it; an environment that
-    # sets PYTHONDONTWRITEBYTECODE would recompile every module on every run, ~100 ms).
-    env = dict(ci.env if ci.env is not None else os.environ)
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    return args, Command(ci.argv, ci.how, env), nix
 
 
 def main(argv: list[str] | None = None) -> int:
