@@ -14,6 +14,8 @@ planted file can at worst fail to load, and is then parsed again.
 
 from __future__ import annotations
 
+import copyreg
+import dataclasses
 import hashlib
 import io
 import os
@@ -36,7 +38,14 @@ def _code_stamp() -> str:
     if _stamp is None:
         here = Path(__file__).resolve().parent
         digest = hashlib.sha256()
-        for name in ("nodes.py", "lower.py", "parser.py", "lexer.py", "_lalr_tables.py"):
+        for name in (
+            "nodes.py",
+            "lower.py",
+            "parser.py",
+            "lexer.py",
+            "_lalr_tables.py",
+            "stored.py",
+        ):
             digest.update((here / name).read_bytes())
         _stamp = digest.hexdigest()
     return _stamp
@@ -75,6 +84,23 @@ def store(directory: Path, text: str, names: frozenset[str], tree: n.Expr) -> No
             raise
     except (OSError, pickle.PicklingError, RecursionError):
         pass
+
+
+def _reducer(names: tuple[str, ...]) -> Any:
+    def reduce(node: Any) -> tuple[type, tuple[Any, ...]]:
+        return type(node), tuple(getattr(node, name) for name in names)
+
+    return reduce
+
+
+# A node is stored as its class and its fields, and made again by calling the class: three
+# times faster to load than the default for slotted dataclasses, which sets each field
+# through a generic __setstate__.
+for _node_class in vars(n).values():
+    if isinstance(_node_class, type) and dataclasses.is_dataclass(_node_class):
+        copyreg.pickle(
+            _node_class, _reducer(tuple(f.name for f in dataclasses.fields(_node_class)))
+        )
 
 
 class _TreeUnpickler(pickle.Unpickler):
