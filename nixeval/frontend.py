@@ -183,16 +183,21 @@ _PARSED: dict[tuple[str, str, frozenset[str]], tuple[Expr | None, tuple[Diagnost
 _PARSED_LIMIT = 512
 
 
+# ci-eval's own Nix (the modelled nixpkgs and effects library) changes only with ci-eval.
+_MODELS = os.path.realpath(os.path.join(os.path.dirname(__file__), "nixpkgs")) + os.sep
+
+
 def _stored_trees(source: Source) -> Path | None:
     """Where the trees of files like `source` are kept between processes
     (`nixeval.syntax.stored`), or None for a file parsed afresh each time: one in or
     under the working directory (the project, whose files change as it is edited) or a
     small one. The rest are the pinned sources a project imports (nixpkgs lib,
-    flake-parts, hercules-ci-effects) and ci-eval's own models."""
+    flake-parts, hercules-ci-effects) and ci-eval's own models, wherever it runs."""
     if len(source.text) < stored.MIN_BYTES or not os.path.isabs(source.name):
         return None
+    path = os.path.realpath(source.name)
     here = os.path.realpath(os.getcwd()) + os.sep
-    if os.path.realpath(source.name).startswith(here):
+    if path.startswith(here) and not path.startswith(_MODELS):
         return None
     from .sources.resolve import cache_dir
 

@@ -125,3 +125,13 @@ def test_a_file_with_errors_is_not_stored(tmp_path: Path) -> None:
         os.environ["CI_EVAL_CACHE_DIR"] = saved
     assert expr is None and "undefined variable 'z'" in problems[0].message
     assert entries(cache) == []
+
+
+def test_ci_evals_own_models_are_stored_even_from_its_checkout(tmp_path: Path) -> None:
+    # nixeval/nixpkgs/*.nix change only with ci-eval: stored when run from its own tree too
+    root = Path(__file__).resolve().parent.parent
+    model = root / "nixeval" / "nixpkgs" / "lib.nix"
+    done = run(root, tmp_path / "cache", "builtins.isAttrs (import ./nixeval/nixpkgs/lib.nix)")
+    assert done.stdout == "true\n", done.stderr
+    text = model.read_text(encoding="utf-8")
+    assert (tmp_path / "cache" / "syntax" / stored.entry_name(text, frozenset())).is_file()
