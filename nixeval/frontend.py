@@ -164,15 +164,16 @@ def parse_checked(
     if cached is not None:
         return cached[0], list(cached[1])
     directory = _stored_trees(source)
-    expr = stored.load(directory, source.text, extra_names) if directory is not None else None
+    entry = directory / stored.entry_name(source.text, extra_names) if directory else None
+    expr = stored.load(entry) if entry is not None else None
     problems: list[Diagnostic] = []
     if expr is None:
         expr, problems = parse_only(source)
         if expr is not None:
             problems = undefined_variable_errors(expr, source, extra_names)
             expr = None if problems else expr
-            if expr is not None and directory is not None:
-                stored.store(directory, source.text, extra_names, expr)
+            if expr is not None and entry is not None:
+                stored.store(entry, expr)
     if len(_PARSED) >= _PARSED_LIMIT:
         del _PARSED[next(iter(_PARSED))]  # the oldest
     _PARSED[key] = (expr, tuple(problems))
@@ -184,6 +185,8 @@ _PARSED_LIMIT = 512
 
 
 # ci-eval's own Nix (the modelled nixpkgs and effects library) changes only with ci-eval.
+# The directory `nixeval.eval.access.MODEL_DIR` names, computed here because --parse does
+# not import the evaluator.
 _MODELS = os.path.realpath(os.path.join(os.path.dirname(__file__), "nixpkgs")) + os.sep
 
 

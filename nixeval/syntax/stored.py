@@ -60,25 +60,26 @@ def entry_name(text: str, names: frozenset[str]) -> str:
     return digest.hexdigest() + ".tree"
 
 
-def load(directory: Path, text: str, names: frozenset[str]) -> n.Expr | None:
-    """The stored tree of `text`, or None (absent, unreadable, or not a tree)."""
+def load(entry: Path) -> n.Expr | None:
+    """The tree stored as `entry` (see `entry_name`), or None (absent, unreadable, or
+    not a tree)."""
     try:
-        data = (directory / entry_name(text, names)).read_bytes()
+        data = entry.read_bytes()
         return _TreeUnpickler(io.BytesIO(data)).load()  # type: ignore[no-any-return]
     except Exception:  # whatever went wrong, the text is parsed again
         return None
 
 
-def store(directory: Path, text: str, names: frozenset[str], tree: n.Expr) -> None:
-    """Keep `tree` for `text`; written whole or not at all, and silently not when the
+def store(entry: Path, tree: n.Expr) -> None:
+    """Keep `tree` as `entry`; written whole or not at all, and silently not when the
     directory cannot be written (a read-only home, a full disk)."""
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=directory, suffix=".partial")
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".partial")
         try:
             with os.fdopen(handle, "wb") as out:
                 pickle.dump(tree, out, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, directory / entry_name(text, names))
+            os.replace(temporary, entry)
         except BaseException:
             os.unlink(temporary)
             raise
