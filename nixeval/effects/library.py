@@ -68,14 +68,23 @@ def library_of(machine: Machine, root: str) -> Library:
     """The library at `root`, with the revision its pin gives (from the sources this
     evaluation resolved), if any."""
     revision = None
-    for used in machine.sources.to_json()["inputs"]:
-        path = used.get("path") if isinstance(used, dict) else None
-        if isinstance(path, str) and os.path.realpath(path) == os.path.realpath(root):
+    for path, used in _used_inputs(machine):
+        if os.path.realpath(path) == os.path.realpath(root):
             pinned = str(used.get("pinned", ""))
             last = pinned.rsplit("/", 1)[-1]
             if re.fullmatch(r"[0-9a-f]{40}", last):
                 revision = last
     return Library(root, revision)
+
+
+def _used_inputs(machine: Machine) -> list[tuple[str, dict[str, Any]]]:
+    """The pinned sources this evaluation resolved that have a directory: (path, entry of
+    the description's `sources.inputs`)."""
+    return [
+        (used["path"], used)
+        for used in machine.sources.to_json()["inputs"]
+        if isinstance(used, dict) and isinstance(used.get("path"), str)
+    ]
 
 
 def wrap_library(machine: Machine, root: str, function: Any) -> PrimOp:
@@ -151,12 +160,7 @@ def _inside(path: str, root: str) -> bool:
 
 def _input_directories(machine: Machine) -> list[str]:
     """The directories of the pinned sources this evaluation used, and ci-eval's models."""
-    directories = [MODEL_DIR]
-    for used in machine.sources.to_json()["inputs"]:
-        path = used.get("path") if isinstance(used, dict) else None
-        if isinstance(path, str):
-            directories.append(path)
-    return directories
+    return [MODEL_DIR] + [path for path, _ in _used_inputs(machine)]
 
 
 def at_call(err: E.EvalError, root: str, name: str, site: Site) -> E.EvalError:
