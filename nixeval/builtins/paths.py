@@ -88,7 +88,7 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
             m.import_cache[path] = modelled
             return modelled
     source = Source(path, _read_text(m, path))
-    m.files_read.setdefault(path)
+    m.files_read.setdefault(path, source)
     expr, problems = parse_checked(source, extra_names=frozenset(extra or ()))
     if expr is None:
         raise E.ParseFailed(problems)

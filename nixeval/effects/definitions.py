@@ -42,16 +42,13 @@ def module_definition(machine: Machine, module: Source, inputs: list[str]) -> De
     declared = _declared(module)
     if not declared:
         return None
-    found: list[Definition] = []
+    # The first file read is the entry point (flake.nix): the files in that order.
     for source, expr in _project_files(machine, inputs):
         for option in declared:
             span = _defined(expr, option)
             if span is not None:
-                found.append(Definition(".".join(option), source, span))
-    if not found:
-        return None
-    # The first file parsed is the entry point (flake.nix); in it, the first definition.
-    return found[0]
+                return Definition(".".join(option), source, span)
+    return None
 
 
 def _declared(module: Source) -> list[tuple[str, ...]]:
@@ -98,17 +95,9 @@ def _module_body(expr: n.Expr) -> n.Expr:
 def _project_files(machine: Machine, inputs: list[str]) -> Iterator[tuple[Source, n.Expr]]:
     """The Nix files of the project this evaluation read, in the order read."""
     outside = tuple(os.path.realpath(d) + os.sep for d in inputs)
-    for path in machine.files_read:
+    for path, source in machine.files_read.items():
         if os.path.realpath(path).startswith(outside):
             continue
-        text = machine.store_texts.get(path)
-        if text is None:
-            try:
-                with open(path, encoding="utf-8") as handle:
-                    text = handle.read()
-            except (OSError, UnicodeDecodeError):
-                continue
-        source = Source(path, text)
         expr, _ = parse_checked(source)
         if expr is not None:
             yield source, expr

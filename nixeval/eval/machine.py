@@ -107,8 +107,8 @@ class Machine:
         # exactly where nix-instantiate would.
         self.unknowns = unknowns
         self.import_cache: dict[str, Any] = {}
-        # The files imported, in the order first read (a dict: ordered, no repeats).
-        self.files_read: dict[str, None] = {}
+        # The files imported, in the order first read, with their text.
+        self.files_read: dict[str, Source] = {}
         self.model_cache: dict[str, Any] = {}  # the offline nixpkgs' models, built once
         # What the store-free store knows: text of files builtins.toFile made, and the
         # source each computed source path was made from, so reading them back works.
@@ -493,9 +493,7 @@ class Machine:
             if type(needed) is Unknown:
                 # An argument needed an unknown to be computed: say which, at its root.
                 operand = any(_force_is(a, needed) for a in args)
-                cause = needed.root() if needed.cause or not operand else None
-                if cause is not None and operand and cause is needed:
-                    cause = None
+                cause = needed.root() if needed.cause is not None or not operand else None
             if cause is not None:
                 described += f" (which needs {cause.provenance})"
             result = Unknown(
