@@ -9,8 +9,9 @@
 
 An *item* is what attribute sets, lists, environments and arguments hold: a value, or a
 `Thunk` that computes one on demand. Which expressions become thunks is decided in one
-place (`nixeval.eval.machine.Machine.item`): as in Nix (``Expr::maybeThunk``) literals are
-stored as values, variables share the item they name, everything else is a new thunk.
+place (`nixeval.eval.machine.Machine._compile_item`): as in Nix (``Expr::maybeThunk``)
+literals are stored as values, variables share the item they name, everything else is a
+new thunk.
 That decides what ``--eval`` without ``--strict`` prints as ``<CODE>``.
 
 A thunk has explicit states: suspended (code to run), blackhole (being forced: forcing it
@@ -155,13 +156,16 @@ def _byte_order(name: str) -> bytes:
 
 
 class Closure:
-    """A Nix function: a `Lambda` node and the environment it was created in."""
+    """A Nix function: a `Lambda` node and the environment it was created in; `code` is
+    the lambda's compiled code, shared by every closure of the node (`nixeval.eval.machine`
+    fills it in when the function is first called)."""
 
-    __slots__ = ("env", "lam")
+    __slots__ = ("code", "env", "lam")
 
-    def __init__(self, lam: n.Lambda, env: Env) -> None:
+    def __init__(self, lam: n.Lambda, env: Env, code: Any) -> None:
         self.lam = lam
         self.env = env
+        self.code = code
 
     @property
     def name(self) -> str:
@@ -196,13 +200,17 @@ class PrimOpApp:
 
 
 class Thunk:
-    """A delayed computation: an expression in an environment, or a Python callable."""
+    """A delayed computation: an expression in an environment, or a Python callable.
 
-    __slots__ = ("code", "env", "state", "value")
+    `run` is the expression's compiled code (`nixeval.eval.machine`), when the evaluator
+    made the thunk; without it, forcing compiles `code` (or finds it compiled)."""
 
-    def __init__(self, code: Any, env: Env | None) -> None:
+    __slots__ = ("code", "env", "run", "state", "value")
+
+    def __init__(self, code: Any, env: Env | None, run: Any = None) -> None:
         self.code = code  # an Expr (with env) or a zero-argument callable (env is None)
         self.env = env
+        self.run = run
         self.value: Any = None
         self.state = SUSPENDED
 

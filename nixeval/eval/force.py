@@ -24,11 +24,15 @@ def force(item: Any) -> Any:
     item.state = BLACKHOLE
     try:
         env = item.env
-        value = force(item.code()) if env is None else env.ctx.machine.eval(item.code, env)
+        if env is None:
+            value = force(item.code())
+        else:
+            run = item.run
+            value = run(env) if run is not None else env.ctx.machine.eval(item.code, env)
     except BaseException:
         item.state = SUSPENDED
         raise
     item.value = value
     item.state = EVALUATED
-    item.code = item.env = None
+    item.code = item.env = item.run = None
     return value

@@ -4,10 +4,14 @@
 (never a thunk); `force` runs a thunk once and remembers the value; `Machine.call` applies a
 function (lambda, builtin, or set with ``__functor``) to an argument item.
 
-What becomes a thunk is decided in `Machine.item` alone, as Nix's ``maybeThunk`` decides it:
-integer, float, plain string and plain path literals are values; a variable shares the item
-it names (unless it comes from a ``with``); anything else is a new thunk. Attribute values,
-``let`` bindings, list elements and function arguments all go through it.
+Each expression is compiled once into a Python function of an environment (`Code`); a
+node's code calls its children's code directly, and a variable bound lexically is found by
+the number of scopes out it is, counted at compile time (`Scope`).
+
+What becomes a thunk is decided in `Machine._compile_item`, as Nix's ``maybeThunk`` decides
+it: integer, float, plain string and plain path literals are values; a variable shares the
+item it names (unless it comes from a ``with``); anything else is a new thunk. Attribute
+values, ``let`` bindings, list elements and function arguments all go through it.
 
 Python recursion follows Nix recursion; the command line runs evaluation in a thread with a
 large stack and recursion limit, and a RecursionError becomes a clean `StackOverflow`.
@@ -129,30 +133,34 @@ class Machine:
             for name in IMPURE_CONSTANTS:
                 self.builtins.items.pop(name, None)
                 self.base_vars.pop(f"__{name}", None)
-        self._dispatch: dict[type, Callable[[Any, Env], Any]] = {
-            n.Int: _literal,
-            n.Float: _literal,
-            n.Str: self._eval_str,
-            n.Path: self._eval_path,
-            n.SearchPath: self._eval_search_path,
-            n.Uri: _uri,
-            n.Var: self._eval_var,
-            n.CurPos: _cur_pos,
-            n.Select: self._eval_select,
-            n.HasAttr: self._eval_has_attr,
-            n.Lambda: _lambda,
-            n.Apply: self._eval_apply,
-            n.BinOp: self._eval_binop,
-            n.Not: self._eval_not,
-            n.Negate: self._eval_negate,
-            n.List: self._eval_list,
-            n.AttrSet: self._eval_attrset,
-            n.LetIn: self._eval_let,
-            n.LegacyLet: self._eval_legacy_let,
-            n.With: self._eval_with,
-            n.Assert: self._eval_assert,
-            n.If: self._eval_if,
+        # Each node's compiler: the node to a function of an environment (`Code`).
+        self._compilers: dict[type, Callable[[Any, Scope | None], Code]] = {
+            n.Int: _compile_constant,
+            n.Float: _compile_constant,
+            n.Uri: _compile_constant,
+            n.Str: self._compile_str,
+            n.Path: self._compile_path,
+            n.SearchPath: self._compile_search_path,
+            n.Var: self._compile_var,
+            n.CurPos: _compile_cur_pos,
+            n.Select: self._compile_select,
+            n.HasAttr: self._compile_has_attr,
+            n.Lambda: _compile_lambda,
+            n.Apply: self._compile_apply,
+            n.BinOp: self._compile_binop,
+            n.Not: self._compile_not,
+            n.Negate: self._compile_negate,
+            n.List: self._compile_list,
+            n.AttrSet: self._compile_attrset,
+            n.LetIn: self._compile_let,
+            n.LegacyLet: self._compile_legacy_let,
+            n.With: self._compile_with,
+            n.Assert: self._compile_assert,
+            n.If: self._compile_if,
         }
+        # The code of the expressions evaluated from outside (a file's top expression, a
+        # builtin's), by node id; the node is kept with it, so that the id stays its own.
+        self._compiled: dict[int, tuple[n.Expr, Code]] = {}
 
     @property
     def sources(self) -> Sources:
@@ -193,10 +201,15 @@ class Machine:
 
     def eval(self, e: n.Expr, env: Env) -> Any:
         """The value of `e` in `env`, in weak head normal form."""
-        return self._dispatch[type(e)](e, env)
+        entry = self._compiled.get(id(e))
+        if entry is None:
+            code = self.compile(e)
+            self._compiled[id(e)] = (e, code)
+            return code(env)
+        return entry[1](env)
 
     def item(self, e: n.Expr, env: Env) -> Any:
-        """What a binding of `e` holds: Nix's maybeThunk."""
+        """What a binding of `e` holds: Nix's maybeThunk (`_compile_item`)."""
         t = type(e)
         if t is n.Int or t is n.Float:
             return e.value  # type: ignore[union-attr]
@@ -208,12 +221,63 @@ class Machine:
                 return parts[0]
         elif t is n.Path:
             if len(e.parts) == 1:  # type: ignore[union-attr]
-                return self._eval_path(e, env)  # type: ignore[arg-type]
+                return self.eval(e, env)
         elif t is n.Var:
             item = lookup_lexical(env, e.name)  # type: ignore[union-attr]
             if item is not MISSING:
                 return item
         return Thunk(e, env)
+
+    # --- compiling ------------------------------------------------------------------------
+    #
+    # An expression is compiled once into a Python function of an environment (`Code`),
+    # which evaluates it as the evaluator's rules say; a node's code calls its children's
+    # code directly, so evaluating walks no tree and dispatches on no type. A function's
+    # body is compiled when the function is first called: most functions of a library
+    # never are. Errors, traces and unknowns are the same whichever way a node is reached.
+
+    def compile(self, e: n.Expr, scope: Scope | None = None) -> Code:
+        """The code of `e` (compiled anew: `eval` keeps what it compiles), in the static
+        `scope` (None: a root, whose variables are all looked up at run time)."""
+        return self._compilers[type(e)](e, scope)
+
+    def _compile_item(self, e: n.Expr, scope: Scope | None) -> Code:
+        """The code giving what a binding of `e` holds, decided as Nix's ``maybeThunk``
+        does: integer, float, plain string and plain path literals are values; a variable
+        shares the item it names (unless it comes from a ``with``); anything else is a
+        new thunk."""
+        return self._compile_binding(e, scope)[0]
+
+    def _compile_binding(self, e: n.Expr, scope: Scope | None) -> tuple[Code, Code | None]:
+        """`_compile_item`'s code, and `e`'s own code when every item is a new thunk of
+        it (the hottest places make those thunks themselves, saving a call)."""
+        t = type(e)
+        if t is n.Int or t is n.Float:
+            return _compile_constant(e, scope), None  # type: ignore[arg-type]
+        if t is n.Str:
+            parts = e.parts  # type: ignore[union-attr]
+            if not parts or (len(parts) == 1 and type(parts[0]) is str):
+                return self._compile_str(e, scope), None  # type: ignore[arg-type]
+        elif t is n.Path and len(e.parts) == 1:  # type: ignore[union-attr]
+            return self._compile_path(e, scope), None  # type: ignore[arg-type]
+        run = self.compile(e, scope)
+        if t is n.Var:
+            name = e.name  # type: ignore[union-attr]
+            depth, bound = _resolve(name, scope)
+            if bound:
+                return _lexical_item(name, depth, e, run), None  # type: ignore[arg-type]
+
+            def variable_item(env: Env) -> Any:
+                frame: Env | None = _up(env, depth)
+                while frame is not None:
+                    item = frame.vars.get(name, MISSING)
+                    if item is not MISSING:
+                        return item
+                    frame = frame.up
+                return Thunk(e, env, run)
+
+            return variable_item, None
+        return (lambda env: Thunk(e, env, run)), run
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -271,11 +335,31 @@ class Machine:
 
     # --- variables ------------------------------------------------------------------------
 
-    def _eval_var(self, e: n.Var, env: Env) -> Any:
-        item = lookup_lexical(env, e.name)
-        if item is MISSING:
-            item = self._lookup_with(e, env)
-        return force(item)
+    def _compile_var(self, e: n.Var, scope: Scope | None) -> Code:
+        name = e.name
+        depth, bound = _resolve(name, scope)
+        if bound:
+            return _lexical_variable(name, depth)
+        lookup_with = self._lookup_with
+
+        def variable(env: Env) -> Any:
+            # None of the `depth` scopes known at compile time binds the name: look
+            # further out, then in the ``with`` sets.
+            frame: Env | None = _up(env, depth)
+            while frame is not None:
+                item = frame.vars.get(name, MISSING)
+                if item is not MISSING:
+                    break
+                frame = frame.up
+            else:
+                item = lookup_with(e, env)
+            if type(item) is not Thunk:
+                return item
+            if item.state == EVALUATED:
+                return item.value
+            return force(item)
+
+        return variable
 
     def _lookup_with(self, e: n.Var, env: Env) -> Any:
         scope: Env | None = env
@@ -296,44 +380,63 @@ class Machine:
 
     # --- strings and paths ----------------------------------------------------------------
 
-    def _eval_str(self, e: n.Str, env: Env) -> Any:
+    def _compile_str(self, e: n.Str, scope: Scope | None) -> Code:
         parts = e.parts
         if not parts:
-            return ""
+            return lambda env: ""
         if len(parts) == 1 and type(parts[0]) is str:
-            return parts[0]
-        values: list[tuple[Any, Any]] = []
-        for p in parts:
-            if isinstance(p, str):
-                values.append((p, None))
-                continue
+            text = parts[0]
+            return lambda env: text
+        compiled = [(p, None if isinstance(p, str) else self.compile(p, scope)) for p in parts]
+        span = e.span
+
+        def string(env: Env) -> Any:
+            values: list[tuple[Any, Any]] = []
+            for p, code in compiled:
+                if code is None:
+                    values.append((p, None))
+                    continue
+                try:
+                    values.append((code(env), p))
+                except E.NeedsValue as err:
+                    if not self.unknowns:
+                        raise
+                    # ``"…${if u then a else b}…"``: the string is known but for this part.
+                    values.append((hole(p, env.ctx.source, err), p))  # type: ignore[arg-type]
+            return concat_strings(self, values, True, env, span)
+
+        return string
+
+    def _compile_path(self, e: n.Path, scope: Scope | None) -> Code:
+        text = e.parts[0]
+        rest = [(p, None if isinstance(p, str) else self.compile(p, scope)) for p in e.parts[1:]]
+        span = e.span
+
+        def path(env: Env) -> Any:
             try:
-                values.append((self.eval(p, env), p))
-            except E.NeedsValue as err:
-                if not self.unknowns:
-                    raise
-                # ``"…${if u then a else b}…"``: the string is known but for this part.
-                values.append((hole(p, env.ctx.source, err), p))
-        return concat_strings(self, values, True, env, e.span)
+                first = resolve_path_literal(text, env)  # type: ignore[arg-type]
+            except E.EvalError as err:  # ``~/x`` in restricted mode
+                raise err.at(env.ctx.source, span) from None
+            if not rest:
+                return first
+            items: list[tuple[Any, Any]] = [(first, None)] + [
+                (p, None) if code is None else (code(env), p) for p, code in rest
+            ]
+            return concat_strings(self, items, False, env, span)
 
-    def _eval_path(self, e: n.Path, env: Env) -> Any:
-        try:
-            first = resolve_path_literal(e.parts[0], env)  # type: ignore[arg-type]
-        except E.EvalError as err:  # ``~/x`` in restricted mode
-            raise err.at(env.ctx.source, e.span) from None
-        if len(e.parts) == 1:
-            return first
-        items: list[tuple[Any, Any]] = [(first, None)] + [
-            (p, None) if isinstance(p, str) else (self.eval(p, env), p) for p in e.parts[1:]
-        ]
-        return concat_strings(self, items, False, env, e.span)
+        return path
 
-    def _eval_search_path(self, e: n.SearchPath, env: Env) -> Any:
+    def _compile_search_path(self, e: n.SearchPath, scope: Scope | None) -> Code:
         # <p> is `__findFile __nixPath "p"`, with whatever those two names are bound to.
-        find = self._eval_var(n.Var(e.span, "__findFile"), env)
-        nix_path = self.item(n.Var(e.span, "__nixPath"), env)
-        partial = self.call(find, nix_path, env, e.span)
-        return self.call(partial, e.name, env, e.span)
+        find_file = self._compile_var(n.Var(e.span, "__findFile"), scope)
+        nix_path = self._compile_item(n.Var(e.span, "__nixPath"), scope)
+        name, span = e.name, e.span
+
+        def search_path(env: Env) -> Any:
+            partial = self.call(find_file(env), nix_path(env), env, span)
+            return self.call(partial, name, env, span)
+
+        return search_path
 
     # --- attribute access -----------------------------------------------------------------
 
@@ -342,39 +445,53 @@ class Machine:
             return a.name
         return self.force_string_no_ctx(self.eval(a.expr, env), env, a.span)  # type: ignore[union-attr]
 
-    def _eval_select(self, e: n.Select, env: Env) -> Any:
-        value = self.eval(e.expr, env)
-        for a in e.path:
-            name = self.attr_name(a, env)
-            if type(value) is not Attrs:
-                if type(value) is Unknown:
-                    if (
-                        e.default is not None
-                        and value.model is not None
-                        and value.model.has_attr(name) is False
-                    ):
-                        return self.eval(e.default, env)  # known to be missing
-                    value = self._select_unknown(value, name, env, e.span)
-                    continue
-                if e.default is not None:
-                    return self.eval(e.default, env)
-                raise self.type_error(value, "a set", env, e.span)
-            item = value.items.get(name, MISSING)
-            if item is MISSING:
-                if e.default is not None:
-                    return self.eval(e.default, env)
-                raise self.missing_attribute(name, value, env, e.span)
-            try:
-                value = force(item)
-            except E.EvalError as err:
-                if len(err.trace) >= MAX_TRACE:
-                    raise
-                err.note(
-                    f"while evaluating the attribute '{_show_path(e.path)}'",
-                    *self._position_of(value, name, env, e.span),
-                )
-                raise
-        return value
+    def _compile_select(self, e: n.Select, scope: Scope | None) -> Code:
+        expr = self.compile(e.expr, scope)
+        default = self.compile(e.default, scope) if e.default is not None else None
+        # Each step: its name when static, else the name's expression.
+        steps = [(a.name if type(a) is n.StaticAttr else None, a) for a in e.path]
+        span = e.span
+
+        def select(env: Env) -> Any:
+            value = expr(env)
+            for static, a in steps:
+                name = static if static is not None else self.attr_name(a, env)
+                if type(value) is not Attrs:
+                    if type(value) is Unknown:
+                        if (
+                            default is not None
+                            and value.model is not None
+                            and value.model.has_attr(name) is False
+                        ):
+                            return default(env)  # known to be missing
+                        value = self._select_unknown(value, name, env, span)
+                        continue
+                    if default is not None:
+                        return default(env)
+                    raise self.type_error(value, "a set", env, span)
+                item = value.items.get(name, MISSING)
+                if item is MISSING:
+                    if default is not None:
+                        return default(env)
+                    raise self.missing_attribute(name, value, env, span)
+                if type(item) is not Thunk:
+                    value = item
+                elif item.state == EVALUATED:
+                    value = item.value
+                else:
+                    try:
+                        value = force(item)
+                    except E.EvalError as err:
+                        if len(err.trace) >= MAX_TRACE:
+                            raise
+                        err.note(
+                            f"while evaluating the attribute '{_show_path(e.path)}'",
+                            *self._position_of(value, name, env, span),
+                        )
+                        raise
+            return value
+
+        return select
 
     def _select_unknown(self, value: Unknown, name: str, env: Env, span: n.Span) -> Any:
         """``u.name``: what the overlay knows, else another unknown. (With ``or d`` the
@@ -399,46 +516,78 @@ class Machine:
         where = attrs.position(name) if type(attrs) is Attrs else None
         return where if where is not None else (env.ctx.source, span)
 
-    def _eval_has_attr(self, e: n.HasAttr, env: Env) -> bool:
-        value = self.eval(e.expr, env)
-        for i, a in enumerate(e.path):
-            if i:
-                value = force(value)
-            name = self.attr_name(a, env)
-            if type(value) is not Attrs:
-                if type(value) is Unknown:
-                    if value.overlay is not None and name in value.overlay:
-                        value = value.overlay[name]
-                        continue
-                    known = value.model.has_attr(name) if value.model is not None else None
-                    if known is False:
-                        return False
-                    if known is True:
-                        if i == len(e.path) - 1:
-                            return True
-                        value = self._select_unknown(value, name, env, e.span)
-                        continue
-                    return value.derive(  # type: ignore[return-value]
-                        f"{_operand(value)} ? {_attr_text(name)}", env.ctx.source, e.span
-                    )
-                return False
-            item = value.items.get(name, MISSING)
-            if item is MISSING:
-                return False
-            value = item
-        return True
+    def _compile_has_attr(self, e: n.HasAttr, scope: Scope | None) -> Code:
+        expr = self.compile(e.expr, scope)
+        steps = [(a.name if type(a) is n.StaticAttr else None, a) for a in e.path]
+        last = len(steps) - 1
+        span = e.span
+
+        def has_attr(env: Env) -> Any:
+            value = expr(env)
+            for i, (static, a) in enumerate(steps):
+                if i:
+                    value = force(value)
+                name = static if static is not None else self.attr_name(a, env)
+                if type(value) is not Attrs:
+                    if type(value) is Unknown:
+                        if value.overlay is not None and name in value.overlay:
+                            value = value.overlay[name]
+                            continue
+                        known = value.model.has_attr(name) if value.model is not None else None
+                        if known is False:
+                            return False
+                        if known is True:
+                            if i == last:
+                                return True
+                            value = self._select_unknown(value, name, env, span)
+                            continue
+                        return value.derive(
+                            f"{_operand(value)} ? {_attr_text(name)}", env.ctx.source, span
+                        )
+                    return False
+                item = value.items.get(name, MISSING)
+                if item is MISSING:
+                    return False
+                value = item
+            return True
+
+        return has_attr
 
     # --- functions ------------------------------------------------------------------------
 
-    def _eval_apply(self, e: n.Apply, env: Env) -> Any:
-        fn = self.eval(e.fn, env)
-        try:
-            return self.call(fn, self.item(e.arg, env), env, e.span)
-        except RecursionError:
-            # Out of Python stack: report it at the innermost call that still has room.
-            raise E.StackOverflow("stack overflow (possible infinite recursion)").at(
-                env.ctx.source, e.span
-            ) from None
+    def _compile_apply(self, e: n.Apply, scope: Scope | None) -> Code:
+        function = self.compile(e.fn, scope)
+        argument, argument_run = self._compile_binding(e.arg, scope)
+        span, node = e.span, e.arg
+        call, call_lambda = self.call, self._call_lambda
+        if argument_run is not None:
+
+            def apply_to_thunk(env: Env) -> Any:
+                fn = function(env)
+                try:
+                    if type(fn) is Closure:
+                        return call_lambda(fn, Thunk(node, env, argument_run), env, span)
+                    return call(fn, Thunk(node, env, argument_run), env, span)
+                except RecursionError:
+                    raise E.StackOverflow("stack overflow (possible infinite recursion)").at(
+                        env.ctx.source, span
+                    ) from None
+
+            return apply_to_thunk
+
+        def apply(env: Env) -> Any:
+            fn = function(env)
+            try:
+                if type(fn) is Closure:
+                    return call_lambda(fn, argument(env), env, span)
+                return call(fn, argument(env), env, span)
+            except RecursionError:
+                # Out of Python stack: report it at the innermost call that still has room.
+                raise E.StackOverflow("stack overflow (possible infinite recursion)").at(
+                    env.ctx.source, span
+                ) from None
+
+        return apply
 
     def call(self, fn: Any, arg: Any, env: Env | None = None, span: n.Span | None = None) -> Any:
         """Apply a function value to an argument item."""
@@ -511,55 +660,69 @@ class Machine:
 
     def _call_lambda(self, fn: Closure, arg: Any, env: Env | None, span: n.Span | None) -> Any:
         try:
-            return self._enter_lambda(fn, arg, env, span)
+            code: LambdaCode = fn.code
+            if code.body is None:
+                code.compile(self, fn.lam)
+            closure_env = fn.env
+            if code.formals is None:
+                new_env = Env({code.param: arg}, closure_env, closure_env.ctx)  # type: ignore[dict-item]
+                return code.body(new_env)  # type: ignore[misc]
+            forced = force(arg)
+            if type(forced) is Unknown:
+                return self._enter_lambda_unknown(fn, forced, arg, env, span)
+            if type(forced) is not Attrs:
+                raise self.type_error(forced, "a set", env, span)
+            bound: dict[str, Any] = {}
+            new_env = Env(bound, closure_env, closure_env.ctx)
+            if code.param is not None:
+                bound[code.param] = arg
+            used = 0
+            given = forced.items
+            for name, default in code.formals:
+                item = given.get(name, MISSING)
+                if item is MISSING:
+                    if default is None:
+                        raise self._missing_argument(fn.lam, name, given, env, span, closure_env)
+                    bound[name] = default(new_env)
+                else:
+                    used += 1
+                    bound[name] = item
+            if not code.ellipsis and used != len(given):
+                raise self._unexpected_argument(fn.lam, forced, env, span, closure_env)
+            return code.body(new_env)  # type: ignore[misc]
         except E.EvalError as err:
             if env is not None and len(err.trace) < MAX_TRACE:
                 err.note(f"while calling {_function_name(self, fn.lam)}", env.ctx.source, span)
             raise
 
-    def _enter_lambda(self, fn: Closure, arg: Any, env: Env | None, span: n.Span | None) -> Any:
-        lam = fn.lam
-        formals = lam.formals
-        closure_env = fn.env
-        if formals is None:
-            new_env = Env({lam.param: arg}, closure_env, closure_env.ctx)  # type: ignore[dict-item]
-            return self.eval(lam.body, new_env)
-        forced = force(arg)
-        if type(forced) is Unknown:
-            return self._enter_lambda_unknown(fn, forced, arg, env, span)
-        attrs = self.force_attrs(forced, env, span)
-        bound: dict[str, Any] = {}
-        new_env = Env(bound, closure_env, closure_env.ctx)
-        if lam.param is not None:
-            bound[lam.param] = arg
-        used = 0
-        given = attrs.items
-        for f in formals.entries:
-            item = given.get(f.name, MISSING)
-            if item is MISSING:
-                if f.default is None:
-                    unknown = [a for a in given if a not in {x.name for x in formals.entries}]
-                    typo = closest(f.name, unknown)
-                    raise E.BadArgument(
-                        f"{_function_name(self, lam)} called without required argument '{f.name}'",
-                        hint=f"'{typo}' was passed: is it a misspelling of '{f.name}'?"
-                        if typo
-                        else None,
-                    ).at(*_call_site(env, span, closure_env, lam))
-                bound[f.name] = self.item(f.default, new_env)
-            else:
-                used += 1
-                bound[f.name] = item
-        if not formals.ellipsis and used != len(given):
-            names = {f.name for f in formals.entries}
-            for name in attrs.names():
-                if name not in names:
-                    suggestion = closest(name, names)
-                    raise E.BadArgument(
-                        f"{_function_name(self, lam)} called with unexpected argument '{name}'",
-                        hint=f"did you mean '{suggestion}'?" if suggestion else None,
-                    ).at(*_call_site(env, span, closure_env, lam))
-        return self.eval(lam.body, new_env)
+    def _missing_argument(
+        self,
+        lam: n.Lambda,
+        name: str,
+        given: dict[str, Any],
+        env: Env | None,
+        span: n.Span | None,
+        closure_env: Env,
+    ) -> E.EvalError:
+        assert lam.formals is not None
+        formal_names = {x.name for x in lam.formals.entries}
+        typo = closest(name, [a for a in given if a not in formal_names])
+        return E.BadArgument(
+            f"{_function_name(self, lam)} called without required argument '{name}'",
+            hint=f"'{typo}' was passed: is it a misspelling of '{name}'?" if typo else None,
+        ).at(*_call_site(env, span, closure_env, lam))
+
+    def _unexpected_argument(
+        self, lam: n.Lambda, attrs: Attrs, env: Env | None, span: n.Span | None, closure_env: Env
+    ) -> E.EvalError:
+        assert lam.formals is not None
+        names = {f.name for f in lam.formals.entries}
+        name = next(name for name in attrs.names() if name not in names)
+        suggestion = closest(name, names)
+        return E.BadArgument(
+            f"{_function_name(self, lam)} called with unexpected argument '{name}'",
+            hint=f"did you mean '{suggestion}'?" if suggestion else None,
+        ).at(*_call_site(env, span, closure_env, lam))
 
     def _enter_lambda_unknown(
         self, fn: Closure, unknown: Unknown, arg: Any, env: Env | None, span: n.Span | None
@@ -579,39 +742,66 @@ class Machine:
                 bound[f.name] = unknown.derive(
                     f"{_operand(unknown)}.{_attr_text(f.name)}", fn.env.ctx.source, f.span
                 )
-        return self.eval(lam.body, new_env)
+        return fn.code.body(new_env)
 
     # --- operators ------------------------------------------------------------------------
 
-    def _eval_binop(self, e: n.BinOp, env: Env) -> Any:
+    def _compile_binop(self, e: n.BinOp, scope: Scope | None) -> Code:
         op = e.op
+        left, right = self.compile(e.left, scope), self.compile(e.right, scope)
+        left_span, right_span = e.left.span, e.right.span
+        force_bool = self.force_bool
         if op is BinaryOp.AND:
-            return self.force_bool(self.eval(e.left, env), env, e.left.span) and self.force_bool(
-                self.eval(e.right, env), env, e.right.span
-            )
-        if op is BinaryOp.OR:
-            return self.force_bool(self.eval(e.left, env), env, e.left.span) or self.force_bool(
-                self.eval(e.right, env), env, e.right.span
-            )
-        if op is BinaryOp.IMPL:
-            return not self.force_bool(self.eval(e.left, env), env, e.left.span) or self.force_bool(
-                self.eval(e.right, env), env, e.right.span
-            )
-        left = self.eval(e.left, env)
-        right = self.eval(e.right, env)
-        if (type(left) is Unknown or type(right) is Unknown) and not (
-            op is BinaryOp.ADD and (is_string(left) or (_has_text(left) and _has_text(right)))
-        ):
-            return self._binop_unknown(e, left, right, env)
-        if op is BinaryOp.ADD:
-            if type(left) is int and type(right) is int:
-                return wrap(left + right)
 
-            return concat_strings(self, [(left, e.left), (right, e.right)], False, env, e.span)
-        try:
-            return ops.BINARY_BY_ID[id(op)](self, left, right)
-        except E.EvalError as err:
-            raise err.at(env.ctx.source, e.span) from None
+            def and_(env: Env) -> Any:
+                a = left(env)
+                if not (a if type(a) is bool else force_bool(a, env, left_span)):
+                    return False
+                b = right(env)
+                return b if type(b) is bool else force_bool(b, env, right_span)
+
+            return and_
+        if op is BinaryOp.OR:
+
+            def or_(env: Env) -> Any:
+                a = left(env)
+                if a if type(a) is bool else force_bool(a, env, left_span):
+                    return True
+                b = right(env)
+                return b if type(b) is bool else force_bool(b, env, right_span)
+
+            return or_
+        if op is BinaryOp.IMPL:
+
+            def implies(env: Env) -> Any:
+                a = left(env)
+                if not (a if type(a) is bool else force_bool(a, env, left_span)):
+                    return True
+                b = right(env)
+                return b if type(b) is bool else force_bool(b, env, right_span)
+
+            return implies
+        operator = ops.BINARY_BY_ID.get(id(op))
+        is_add = op is BinaryOp.ADD
+        span = e.span
+
+        def binary(env: Env) -> Any:
+            a = left(env)
+            b = right(env)
+            if (type(a) is Unknown or type(b) is Unknown) and not (
+                is_add and (is_string(a) or (_has_text(a) and _has_text(b)))
+            ):
+                return self._binop_unknown(e, a, b, env)
+            if is_add:
+                if type(a) is int and type(b) is int:
+                    return wrap(a + b)
+                return concat_strings(self, [(a, e.left), (b, e.right)], False, env, span)
+            try:
+                return operator(self, a, b)  # type: ignore[misc]
+            except E.EvalError as err:
+                raise err.at(env.ctx.source, span) from None
+
+        return binary
 
     def _binop_unknown(self, e: n.BinOp, left: Any, right: Any, env: Env) -> Any:
         """An operator with an unknown operand: comparisons need the value; ``//`` keeps
@@ -656,108 +846,333 @@ class Machine:
             return Unknown(provenance, env.ctx.source, e.span, right.overlay)
         return Unknown(provenance, env.ctx.source, e.span)
 
-    def _eval_not(self, e: n.Not, env: Env) -> bool:
-        return not self.force_bool(self.eval(e.expr, env), env, e.expr.span)
+    def _compile_not(self, e: n.Not, scope: Scope | None) -> Code:
+        expr, span, force_bool = self.compile(e.expr, scope), e.expr.span, self.force_bool
 
-    def _eval_negate(self, e: n.Negate, env: Env) -> Any:
-        value = self.eval(e.expr, env)
-        if type(value) is Unknown:
-            return Unknown(f"-{_describe(value)}", env.ctx.source, e.span)
-        try:
-            return ops.sub(self, 0, value)
-        except E.EvalError as err:
-            raise err.at(env.ctx.source, e.span) from None
+        def not_(env: Env) -> bool:
+            a = expr(env)
+            return not (a if type(a) is bool else force_bool(a, env, span))
+
+        return not_
+
+    def _compile_negate(self, e: n.Negate, scope: Scope | None) -> Code:
+        expr, span = self.compile(e.expr, scope), e.span
+
+        def negate(env: Env) -> Any:
+            value = expr(env)
+            if type(value) is Unknown:
+                return Unknown(f"-{_describe(value)}", env.ctx.source, span)
+            try:
+                return ops.sub(self, 0, value)
+            except E.EvalError as err:
+                raise err.at(env.ctx.source, span) from None
+
+        return negate
 
     # --- data -----------------------------------------------------------------------------
 
-    def _eval_list(self, e: n.List, env: Env) -> list[Any]:
-        item = self.item
-        return [item(x, env) for x in e.elements]
+    def _compile_list(self, e: n.List, scope: Scope | None) -> Code:
+        elements = [(x, *self._compile_binding(x, scope)) for x in e.elements]
+        return lambda env: [
+            code(env) if run is None else Thunk(x, env, run) for x, code, run in elements
+        ]
 
-    def _eval_attrset(self, e: n.AttrSet, env: Env) -> Attrs:
-        source = env.ctx.source
-        items: dict[str, Any] = {}
+    def _compile_attrset(self, e: n.AttrSet, scope: Scope | None) -> Code:
         _name_lambdas(self, e.attrs)
+        span = e.span
+        inner_scope = Scope({d.name for d in e.attrs}, scope) if e.recursive else scope
+        dynamic = [
+            (dd, self.compile(dd.key, inner_scope), self._compile_item(dd.value, inner_scope))
+            for dd in e.dynamic
+        ]
         if e.recursive:
-            inner = Env(items, env, env.ctx)
             overrides = any(d.name == "__overrides" for d in e.attrs)
+            # (name, node, code, inherited); with ``__overrides`` each member is a thunk.
+            members: list[tuple[str, n.Expr, Code, bool]] = []
             for d in e.attrs:
-                if d.kind is AttrKind.INHERIT:
-                    items[d.name] = self.item(d.value, env)
+                inherited = d.kind is AttrKind.INHERIT
+                if inherited:
+                    members.append((d.name, d.value, self._compile_item(d.value, scope), True))
                 elif overrides:
-                    items[d.name] = Thunk(d.value, inner)
+                    members.append((d.name, d.value, self.compile(d.value, inner_scope), False))
                 else:
-                    items[d.name] = self.item(d.value, inner)
-            dynamic_env = inner
-            if overrides or e.dynamic:
-                # The set gets more names than the scope its members see.
-                items = dict(items)
-            if overrides:
-                extra = self.force_attrs(items["__overrides"], env, e.span)
-                for name in extra.names():
-                    if name in inner.vars:
-                        inner.vars[name] = extra.items[name]
-                    items[name] = extra.items[name]
-        else:
-            for d in e.attrs:
-                items[d.name] = self.item(d.value, env)
-            dynamic_env = env
-        for dd in e.dynamic:
-            key = self.eval(dd.key, dynamic_env)
+                    code = self._compile_item(d.value, inner_scope)
+                    members.append((d.name, d.value, code, False))
+
+            def recursive_set(env: Env) -> Attrs:
+                items: dict[str, Any] = {}
+                inner = Env(items, env, env.ctx)
+                for name, value, code, inherited in members:
+                    if inherited:
+                        items[name] = code(env)
+                    elif overrides:
+                        items[name] = Thunk(value, inner, code)
+                    else:
+                        items[name] = code(inner)
+                if overrides or dynamic:
+                    # The set gets more names than the scope its members see.
+                    items = dict(items)
+                if overrides:
+                    extra = self.force_attrs(items["__overrides"], env, span)
+                    for name in extra.names():
+                        if name in inner.vars:
+                            inner.vars[name] = extra.items[name]
+                        items[name] = extra.items[name]
+                return self._dynamic_attrs(items, dynamic, inner, env, e)
+
+            return recursive_set
+        members_plain = [(d.name, d.value, *self._compile_binding(d.value, scope)) for d in e.attrs]
+
+        def attrset(env: Env) -> Attrs:
+            items = {
+                name: code(env) if run is None else Thunk(value, env, run)
+                for name, value, code, run in members_plain
+            }
+            if dynamic:
+                return self._dynamic_attrs(items, dynamic, env, env, e)
+            return Attrs(items, (env.ctx.source, e))
+
+        return attrset
+
+    def _dynamic_attrs(
+        self,
+        items: dict[str, Any],
+        dynamic: list[tuple[n.DynamicAttrDef, Code, Code]],
+        dynamic_env: Env,
+        env: Env,
+        e: n.AttrSet,
+    ) -> Attrs:
+        """The set `items` with its dynamic attributes (``${k} = v;``) added."""
+        source = env.ctx.source
+        for dd, key_code, value_code in dynamic:
+            key = key_code(dynamic_env)
             if key is None:
                 continue
             name = self.force_string_no_ctx(key, env, dd.span)
             if name in items:
                 raise E.EvalError(f"dynamic attribute '{name}' already defined").at(source, dd.span)
-            items[name] = self.item(dd.value, dynamic_env)
+            items[name] = value_code(dynamic_env)
         return Attrs(items, (source, e))
 
-    def _eval_let(self, e: n.LetIn, env: Env) -> Any:
-        bound: dict[str, Any] = {}
-        inner = Env(bound, env, env.ctx)
+    def _compile_let(self, e: n.LetIn, scope: Scope | None) -> Code:
         _name_lambdas(self, e.bindings)
-        for d in e.bindings:
-            bound[d.name] = self.item(d.value, env if d.kind is AttrKind.INHERIT else inner)
-        return self.eval(e.body, inner)
-
-    def _eval_legacy_let(self, e: n.LegacyLet, env: Env) -> Any:
-        attrs = self._eval_attrset(e.attrs, env)
-        body = attrs.items.get("body", MISSING)
-        if body is MISSING:
-            raise self.missing_attribute("body", attrs, env, e.span)
-        return force(body)
-
-    def _eval_with(self, e: n.With, env: Env) -> Any:
-        return self.eval(e.body, Env({}, env, env.ctx, self.item(e.env, env)))
-
-    def _eval_assert(self, e: n.Assert, env: Env) -> Any:
-        if not self.force_bool(self.eval(e.cond, env), env, e.cond.span):
-            raise E.AssertionFailed(f"assertion '{to_nix(e.cond)}' failed").at(
-                env.ctx.source, e.span
+        inner = Scope({d.name for d in e.bindings}, scope)
+        bindings = [
+            (
+                d.name,
+                d.value,
+                *self._compile_binding(d.value, scope if inherited else inner),
+                inherited,
             )
-        return self.eval(e.body, env)
+            for d in e.bindings
+            for inherited in [d.kind is AttrKind.INHERIT]
+        ]
+        body = self.compile(e.body, inner)
 
-    def _eval_if(self, e: n.If, env: Env) -> Any:
-        if self.force_bool(self.eval(e.cond, env), env, e.cond.span):
-            return self.eval(e.then, env)
-        return self.eval(e.else_, env)
+        def let(env: Env) -> Any:
+            bound: dict[str, Any] = {}
+            inner = Env(bound, env, env.ctx)
+            for name, value, code, run, inherited in bindings:
+                where = env if inherited else inner
+                bound[name] = code(where) if run is None else Thunk(value, where, run)
+            return body(inner)
+
+        return let
+
+    def _compile_legacy_let(self, e: n.LegacyLet, scope: Scope | None) -> Code:
+        attrs_code, span = self._compile_attrset(e.attrs, scope), e.span
+
+        def legacy_let(env: Env) -> Any:
+            attrs = attrs_code(env)
+            body = attrs.items.get("body", MISSING)
+            if body is MISSING:
+                raise self.missing_attribute("body", attrs, env, span)
+            return force(body)
+
+        return legacy_let
+
+    def _compile_with(self, e: n.With, scope: Scope | None) -> Code:
+        # A ``with`` is a scope that binds no name statically (`_lookup_with`).
+        body, attrs = self.compile(e.body, Scope(set(), scope)), self._compile_item(e.env, scope)
+        return lambda env: body(Env({}, env, env.ctx, attrs(env)))
+
+    def _compile_assert(self, e: n.Assert, scope: Scope | None) -> Code:
+        cond, body = self.compile(e.cond, scope), self.compile(e.body, scope)
+        cond_span, span = e.cond.span, e.span
+
+        def assert_(env: Env) -> Any:
+            if not self.force_bool(cond(env), env, cond_span):
+                raise E.AssertionFailed(f"assertion '{to_nix(e.cond)}' failed").at(
+                    env.ctx.source, span
+                )
+            return body(env)
+
+        return assert_
+
+    def _compile_if(self, e: n.If, scope: Scope | None) -> Code:
+        cond, then, else_ = (
+            self.compile(e.cond, scope),
+            self.compile(e.then, scope),
+            self.compile(e.else_, scope),
+        )
+        cond_span, force_bool = e.cond.span, self.force_bool
+
+        def if_(env: Env) -> Any:
+            c = cond(env)
+            if c if type(c) is bool else force_bool(c, env, cond_span):
+                return then(env)
+            return else_(env)
+
+        return if_
 
 
-def _literal(e: n.Int | n.Float, env: Env) -> Any:
-    return e.value
+# The code of an expression: a function from an environment to the expression's value
+# there, in weak head normal form.
+Code = Callable[[Env], Any]
 
 
-def _uri(e: n.Uri, env: Env) -> str:
-    return e.value
+class Scope:
+    """At compile time, the names one scope binds, and the scope around it: one `Scope`
+    per `Env` the evaluator makes at run time (a ``with`` binds no name statically)."""
+
+    __slots__ = ("names", "up")
+
+    def __init__(self, names: set[str], up: Scope | None) -> None:
+        self.names = names
+        self.up = up
 
 
-def _lambda(e: n.Lambda, env: Env) -> Closure:
-    return Closure(e, env)
+def _resolve(name: str, scope: Scope | None) -> tuple[int, bool]:
+    """How many scopes out `name` is bound, and whether it is bound at all in the scopes
+    known at compile time (else: how many there are to skip at run time)."""
+    depth = 0
+    while scope is not None:
+        if name in scope.names:
+            return depth, True
+        depth += 1
+        scope = scope.up
+    return depth, False
 
 
-def _cur_pos(e: n.CurPos, env: Env) -> Attrs:
-    pos = env.ctx.source.position(e.span.start)
-    return Attrs({"column": pos.column, "file": env.ctx.source.position_file, "line": pos.line})
+def _up(env: Env | None, depth: int) -> Env | None:
+    while depth and env is not None:
+        env = env.up
+        depth -= 1
+    return env
+
+
+def _lexical_item(name: str, depth: int, e: n.Var, run: Code) -> Code:
+    """The code of a variable bound `depth` scopes out, as a binding's item. In the scope
+    being made (depth 0: a ``let``, a ``rec`` set, a function's formals) a later binding is
+    not there yet: it is then a thunk, as in Nix (``let a = b; b = 1; in a`` is 1, not
+    what an outer ``b`` is)."""
+    if depth == 0:
+
+        def item(env: Env) -> Any:
+            value = env.vars.get(name, MISSING)
+            return Thunk(e, env, run) if value is MISSING else value
+
+        return item
+    if depth == 1:
+        return lambda env: env.up.vars[name]  # type: ignore[union-attr]
+    if depth == 2:
+        return lambda env: env.up.up.vars[name]  # type: ignore[union-attr]
+    return lambda env: _up(env, depth).vars[name]  # type: ignore[union-attr]
+
+
+def _lexical_variable(name: str, depth: int) -> Code:
+    """The code of a variable bound `depth` scopes out: its value."""
+    if depth == 0:
+
+        def variable(env: Env) -> Any:
+            item = env.vars[name]
+            if type(item) is not Thunk:
+                return item
+            if item.state == EVALUATED:
+                return item.value
+            return force(item)
+
+    elif depth == 1:
+
+        def variable(env: Env) -> Any:
+            item = env.up.vars[name]  # type: ignore[union-attr]
+            if type(item) is not Thunk:
+                return item
+            if item.state == EVALUATED:
+                return item.value
+            return force(item)
+
+    elif depth == 2:
+
+        def variable(env: Env) -> Any:
+            item = env.up.up.vars[name]  # type: ignore[union-attr]
+            if type(item) is not Thunk:
+                return item
+            if item.state == EVALUATED:
+                return item.value
+            return force(item)
+
+    else:
+
+        def variable(env: Env) -> Any:
+            frame: Any = env.up.up.up  # type: ignore[union-attr]
+            for _ in hops:
+                frame = frame.up
+            item = frame.vars[name]
+            if type(item) is not Thunk:
+                return item
+            if item.state == EVALUATED:
+                return item.value
+            return force(item)
+
+    hops = range(depth - 3)
+    return variable
+
+
+class LambdaCode:
+    """A lambda's compiled parts, shared by its closures and filled in by the first call:
+    the body, and each formal with the code of its default (None: required)."""
+
+    __slots__ = ("body", "ellipsis", "formals", "param", "scope")
+
+    def __init__(self, scope: Scope | None) -> None:
+        self.scope = scope  # where the lambda is
+        self.body: Code | None = None
+        self.param: str | None = None
+        self.formals: list[tuple[str, Code | None]] | None = None
+        self.ellipsis = False
+
+    def compile(self, machine: Machine, lam: n.Lambda) -> None:
+        self.param = lam.param
+        names = {lam.param} if lam.param is not None else set()
+        if lam.formals is not None:
+            names.update(f.name for f in lam.formals.entries)
+        inner = Scope(names, self.scope)
+        if lam.formals is not None:
+            self.formals = [
+                (f.name, None if f.default is None else machine._compile_item(f.default, inner))
+                for f in lam.formals.entries
+            ]
+            self.ellipsis = lam.formals.ellipsis
+        self.body = machine.compile(lam.body, inner)  # last: a body means the rest is there
+
+
+def _compile_constant(e: n.Int | n.Float | n.Uri, scope: Scope | None) -> Code:
+    value = e.value
+    return lambda env: value
+
+
+def _compile_lambda(e: n.Lambda, scope: Scope | None) -> Code:
+    code = LambdaCode(scope)
+    return lambda env: Closure(e, env, code)
+
+
+def _compile_cur_pos(e: n.CurPos, scope: Scope | None) -> Code:
+    def cur_pos(env: Env) -> Attrs:
+        pos = env.ctx.source.position(e.span.start)
+        return Attrs({"column": pos.column, "file": env.ctx.source.position_file, "line": pos.line})
+
+    return cur_pos
 
 
 def _function_name(machine: Machine, lam: n.Lambda) -> str:
