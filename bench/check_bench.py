@@ -30,7 +30,11 @@ CASES = [
     ("neat-network", "fixtures/neat-network/ci.nix"),
     ("flake", "fixtures/flake-herculesci/flake.nix"),
     ("syntax only", "fixtures/neat-network/network.nix"),
+    # A large file (issue 15: `check` within 10x of nix-instantiate --parse), made by
+    # bench/gen_large.py when it is not there.
+    ("large 5 MB", "bench/out/large-5000000.nix"),
 ]
+LARGE = ROOT / "bench/out/large-5000000.nix"
 DEFAULT_JSON = BENCH_DIR / "out" / "check.json"
 AIM_MS = 150.0
 
@@ -53,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     if found is None:
         return 1
     args, ci, nix = found
+    if not LARGE.exists():
+        from gen_large import generate
+
+        LARGE.parent.mkdir(parents=True, exist_ok=True)
+        LARGE.write_text(generate(size=5_000_000), encoding="utf-8")
     rows = []
     for name, file in CASES:
         path = str(ROOT / file)

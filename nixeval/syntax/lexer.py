@@ -91,9 +91,9 @@ _RE_HPATH = re.compile(rf"~(?:/{_PATH_CHAR}+)+/?")
 _RE_HPATH_START_DOLLAR = re.compile(r"~/(?=\$\{)")
 _RE_SPATH = re.compile(rf"<{_PATH_CHAR}+(?:/{_PATH_CHAR}+)*>")
 _RE_URI = re.compile(r"[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+")
-_RE_WS = re.compile(r"[ \t\r\n]+")
-_RE_LINE_COMMENT = re.compile(r"#[^\r\n]*")
-_RE_BLOCK_COMMENT = re.compile(r"/\*(?:[^*]|\*+[^*/])*\*+/")
+# White space, line comments and block comments, any number of them.
+_BLANK_START = frozenset(" \t\r\n#/")
+_RE_BLANKS = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)*")
 _RE_IND_OPEN = re.compile(r"''(?: *\n)?")
 _RE_IND_TEXT = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
 _PATH_RUN = re.compile(rf"{_PATH_CHAR}*")
@@ -104,6 +104,10 @@ _RE_INPATH = re.compile(rf"(?:{_PATH_CHAR}*(?:/{_PATH_CHAR}+)+/?)|(?:{_PATH_CHAR
 _OPERATORS = ("...", "==", "!=", "<=", ">=", "&&", "||", "->", "//", "++")
 _OPERATORS_BY_CHAR = {c: tuple(op for op in _OPERATORS if op[0] == c) for c in ".=!<>&|-/+"}
 _PUNCTUATION = frozenset("(){}[];:,.=?@+-*/<>!")
+# Punctuation that begins no longer token and changes no mode.
+_LONE_PUNCTUATION = frozenset("()[];:,?@")
+# What may follow an identifier's characters in a longer path or URI token.
+_MAY_CONTINUE_ID = frozenset("./+:")
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 
@@ -171,35 +175,38 @@ class Lexer:
 
     # --- EXPR ------------------------------------------------------------------------------
 
-    def _skip_blanks(self) -> None:
-        """Past white space and comments."""
-        text, pos = self.text, self.pos
-        n = len(text)
-        while pos < n:
-            c = text[pos]
-            if c in " \t\r\n":
-                m = _RE_WS.match(text, pos)
-            elif c == "#":
-                m = _RE_LINE_COMMENT.match(text, pos)
-            elif c == "/" and text.startswith("/*", pos):
-                m = _RE_BLOCK_COMMENT.match(text, pos)
-                if m is None:
-                    raise LexError(
-                        "unterminated comment", pos, pos + 2, "a '/*' comment must end with '*/'"
-                    )
-            else:
-                break
-            assert m is not None
-            pos = m.end()
-        self.pos = pos
-
     def _expr_token(self) -> Token | None:
         """The next token in Nix code, or None at the end of the text."""
-        self._skip_blanks()
-        text, pos = self.text, self.pos
+        text = self.text
+        pos = self.pos
         if pos >= len(text):
             return None
         c = text[pos]
+        if c in _BLANK_START:
+            # Past white space and comments; a '/*' left where they end never ends.
+            pos = _RE_BLANKS.match(text, pos).end()  # type: ignore[union-attr]
+            self.pos = pos
+            if pos >= len(text):
+                return None
+            c = text[pos]
+
+        # The commonest tokens first, where no other rule can match a longer text: an
+        # identifier or keyword not followed by what could continue it as a path or URI
+        # (a URI's scheme and a path's first segment hold only identifier characters and
+        # '.' or '+', and end at ':' or '/'), and punctuation that starts nothing longer.
+        if c in _ID_START:
+            end = _RE_ID.match(text, pos).end()  # type: ignore[union-attr]
+            if end == len(text) or text[end] not in _MAY_CONTINUE_ID:
+                self.pos = end
+                word = text[pos:end]
+                return Token(word if word in KEYWORDS else ID, word, pos, end)
+        elif c in _LONE_PUNCTUATION:
+            self.pos = pos + 1
+            return Token(c, c, pos, pos + 1)
+        elif c == "/" and text.startswith("/*", pos):
+            raise LexError(
+                "unterminated comment", pos, pos + 2, "a '/*' comment must end with '*/'"
+            )
 
         # Longest match among the rules that can start with c; earlier rule wins a tie.
         best_type, best_end = "", pos

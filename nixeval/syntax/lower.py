@@ -36,9 +36,11 @@ class SyntaxProblem(Exception):
 
 
 # --- what callbacks pass to each other before nodes exist ----------------------------------
+# (Not frozen, unlike the nodes: they never leave the lowering, and a frozen dataclass is
+# slower to make, which counts at one or more per token.)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Interp:
     """``${ e }``: an interpolation in a string or path, or a dynamic attribute name."""
 
@@ -46,20 +48,20 @@ class _Interp:
     expr: n.Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _AttrPath:
     span: Span
     names: tuple[n.AttrName, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Binding:
     span: Span
     path: _AttrPath
     value: n.Expr
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Inherit:
     span: Span
     source: n.Expr | None  # the e of ``inherit (e) …``
@@ -119,8 +121,8 @@ def _span(children: Sequence[Any]) -> Span:
     return Span(_start(children[0]), _end(children[-1]))
 
 
-def _nodes(children: Sequence[Any]) -> list[Any]:
-    return [c for c in children if not isinstance(c, Token)]
+# The hot callbacks below know which children are tokens (``start``/``end``) and which are
+# nodes (``span``) from the grammar rule, and build their span without `_span`'s tests.
 
 
 def _show_path(names: Sequence[n.AttrName]) -> str:
@@ -213,7 +215,8 @@ class Lowering:
     # --- operators --------------------------------------------------------------------------
 
     def binop(self, c: list[Any]) -> n.BinOp:
-        return n.BinOp(_span(c), _BINARY_OPS[c[1].value], c[0], c[2])
+        left, op, right = c
+        return n.BinOp(Span(left.span.start, right.span.end), _BINARY_OPS[op.value], left, right)
 
     def has_attr(self, c: list[Any]) -> n.HasAttr:
         return n.HasAttr(_span(c), c[0], c[2].names)
@@ -225,10 +228,12 @@ class Lowering:
         return n.Not(_span(c), c[1])
 
     def apply(self, c: list[Any]) -> n.Apply:
-        return n.Apply(_span(c), c[0], c[1])
+        fn, arg = c
+        return n.Apply(Span(fn.span.start, arg.span.end), fn, arg)
 
     def select(self, c: list[Any]) -> n.Select:
-        return n.Select(_span(c), c[0], c[2].names, None)
+        base, _, path = c
+        return n.Select(Span(base.span.start, path.span.end), base, path.names, None)
 
     def select_or(self, c: list[Any]) -> n.Select:
         return n.Select(_span(c), c[0], c[2].names, c[4])
@@ -242,17 +247,23 @@ class Lowering:
     def var(self, c: list[Any]) -> n.Var | n.CurPos:
         tok: Token = c[0]
         if tok.value == "__curPos":
-            return n.CurPos(_span(c))
-        return n.Var(_span(c), str(tok.value))
+            return n.CurPos(Span(tok.start, tok.end))
+        return n.Var(Span(tok.start, tok.end), str(tok.value))
 
     def int_(self, c: list[Any]) -> n.Int:
-        return n.Int(_span(c), c[0].value)
+        tok: Token = c[0]
+        return n.Int(Span(tok.start, tok.end), tok.value)  # type: ignore[arg-type]
 
     def float_(self, c: list[Any]) -> n.Float:
-        return n.Float(_span(c), c[0].value)
+        tok: Token = c[0]
+        return n.Float(Span(tok.start, tok.end), tok.value)  # type: ignore[arg-type]
 
     def string(self, c: list[Any]) -> n.Str:
-        return n.Str(_span(c), _merge(_string_parts(c[1:-1])))
+        span = Span(c[0].start, c[-1].end)
+        if len(c) == 3 and type(c[1]) is Token:  # one literal text: the commonest string
+            text = str(c[1].value)
+            return n.Str(span, (text,) if text else ())
+        return n.Str(span, _merge(_string_parts(c[1:-1])))
 
     def ind_string(self, c: list[Any]) -> n.Str:
         parts = strip_indentation(c[1:-1])
@@ -274,28 +285,29 @@ class Lowering:
 
     def paren(self, c: list[Any]) -> n.Expr:
         # No node of its own (Nix has none): the inner expression, spanning the parentheses.
-        return dataclasses.replace(c[1], span=_span(c))  # type: ignore[no-any-return]
+        return dataclasses.replace(c[1], span=Span(c[0].start, c[2].end))  # type: ignore[no-any-return]
 
     def legacy_let(self, c: list[Any]) -> n.LegacyLet:
         attrs = self._build_attrs(_span(c), True, c[2:-1]).freeze()
         return n.LegacyLet(_span(c), attrs)
 
     def rec_attrset(self, c: list[Any]) -> n.AttrSet:
-        return self._build_attrs(_span(c), True, c[2:-1]).freeze()
+        return self._build_attrs(Span(c[0].start, c[-1].end), True, c[2:-1]).freeze()
 
     def attrset(self, c: list[Any]) -> n.AttrSet:
-        return self._build_attrs(_span(c), False, c[1:-1]).freeze()
+        return self._build_attrs(Span(c[0].start, c[-1].end), False, c[1:-1]).freeze()
 
     def list_(self, c: list[Any]) -> n.List:
-        return n.List(_span(c), tuple(c[1:-1]))
+        return n.List(Span(c[0].start, c[-1].end), tuple(c[1:-1]))
 
     def interpolation(self, c: list[Any]) -> _Interp:
-        return _Interp(_span(c), c[1])
+        return _Interp(Span(c[0].start, c[2].end), c[1])
 
     # --- attribute names and bindings ---------------------------------------------------------
 
     def attr_id(self, c: list[Any]) -> n.StaticAttr:
-        return n.StaticAttr(_span(c), str(c[0].value))
+        tok: Token = c[0]
+        return n.StaticAttr(Span(tok.start, tok.end), str(tok.value))
 
     def attr_string(self, c: list[Any]) -> n.AttrName:
         parts = _merge(_string_parts(c[1:-1]))
@@ -305,7 +317,11 @@ class Lowering:
         return n.DynamicAttr(span, n.Str(span, parts))
 
     def attrpath(self, c: list[Any]) -> _AttrPath:
-        return _AttrPath(_span(c), tuple(self._attr_name(x) for x in _nodes(c)))
+        # Names and the "." tokens between them alternate.
+        span = Span(c[0].span.start, c[-1].span.end)
+        if len(c) == 1 and type(c[0]) is n.StaticAttr:
+            return _AttrPath(span, (c[0],))
+        return _AttrPath(span, tuple(self._attr_name(x) for x in c[::2]))
 
     def _attr_name(self, x: n.AttrName | _Interp) -> n.AttrName:
         if not isinstance(x, _Interp):
@@ -321,7 +337,7 @@ class Lowering:
         return n.DynamicAttr(x.span, e)
 
     def binding(self, c: list[Any]) -> _Binding:
-        return _Binding(_span(c), c[0], c[2])
+        return _Binding(Span(c[0].span.start, c[3].end), c[0], c[2])
 
     def inherit(self, c: list[Any]) -> _Inherit:
         return _Inherit(_span(c), None, tuple(self._attr_name(x) for x in c[1:-1]))

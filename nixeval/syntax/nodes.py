@@ -21,12 +21,71 @@ and paths as written (resolved against the file's directory by the evaluator).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
-from dataclasses import dataclass, field
-from typing import TypeAlias
+from dataclasses import field
+from typing import Any, TypeAlias, TypeVar, dataclass_transform
+
+_C = TypeVar("_C", bound=type)
+_pending: list[type] = []
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass_transform(frozen_default=True, field_specifiers=(field,))
+def _node(cls: _C) -> _C:
+    """``@dataclass(frozen=True, slots=True)``, with a faster ``__init__``.
+
+    A parse makes millions of nodes, and a frozen dataclass's ``__init__`` sets each field
+    through ``object.__setattr__`` (to get past its own ``__setattr__``, which refuses).
+    Here the dataclass machinery makes the frozen, slotted class and its fields, and
+    `_complete` gives it the ``__init__`` (setting the slots through their descriptors:
+    a third faster), ``__repr__``, ``__eq__`` and ``__hash__`` a frozen dataclass has,
+    with the same results. (So ``__dataclass_params__`` says init, repr and eq are False:
+    the dataclass machinery did not write them.)
+    """
+    make: Any = dataclasses.dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
+    made: _C = make(cls)
+    _pending.append(made)
+    return made
+
+
+def _complete() -> None:
+    """Give each class `_node` made its methods, compiled in one go."""
+    lines: list[str] = []
+    setters: dict[str, Any] = {"_NotImplemented": NotImplemented}
+    for cls in _pending:
+        name = cls.__name__
+        fields = dataclasses.fields(cls)
+        names = [f.name for f in fields]
+        compared = [f.name for f in fields if f.compare]
+        for f in names:
+            setters[f"_{name}_{f}"] = cls.__dict__[f].__set__
+        mine = "".join(f"self.{f}," for f in compared)
+        theirs = "".join(f"other.{f}," for f in compared)
+        shown = ", ".join(f"{f}={{self.{f}!r}}" for f in names)
+        lines += [
+            f"def {name}__init__(self, {', '.join(names)}):",
+            *(f"    _{name}_{f}(self, {f})" for f in names),
+            f"def {name}__eq__(self, other):",
+            "    if other.__class__ is self.__class__:",
+            f"        return ({mine}) == ({theirs})",
+            "    return _NotImplemented",
+            f"def {name}__hash__(self):",
+            f"    return hash(({mine}))",
+            f"def {name}__repr__(self):",
+            f'    return self.__class__.__qualname__ + f"({shown})"',
+        ]
+    made: dict[str, Any] = {}
+    exec(compile("\n".join(lines), __file__ + " (node methods)", "exec"), setters, made)
+    for cls in _pending:
+        for method in ("__init__", "__eq__", "__hash__", "__repr__"):
+            function = made[f"{cls.__name__}{method}"]
+            function.__name__ = method
+            function.__qualname__ = f"{cls.__qualname__}.{method}"
+            setattr(cls, method, function)
+    _pending.clear()
+
+
+@_node
 class Span:
     """Half-open character range ``[start, end)`` in a source text."""
 
@@ -40,7 +99,7 @@ class Span:
 # --- literals -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Int:
     """An integer literal: ``42``. Nix integers are 64-bit signed."""
 
@@ -48,7 +107,7 @@ class Int:
     value: int
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Float:
     """A float literal: ``1.5``, ``.5``, ``1.0e3`` (but ``1e3`` is ``1`` applied to ``e3``)."""
 
@@ -56,7 +115,7 @@ class Float:
     value: float
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Str:
     """A string: ``"a${b}c"`` or ``''a${b}c''`` (indentation already stripped).
 
@@ -68,7 +127,7 @@ class Str:
     parts: tuple[str | Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Path:
     """A path literal: ``./a``, ``/a``, ``~/a``, ``a/b``, ``./a/${b}.nix``.
 
@@ -81,7 +140,7 @@ class Path:
     parts: tuple[str | Expr, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class SearchPath:
     """A search-path lookup ``<nixpkgs/lib>``: Nix's ``__findFile __nixPath "nixpkgs/lib"``."""
 
@@ -89,7 +148,7 @@ class SearchPath:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Uri:
     """An unquoted URI ``https://x.org/a?b=c``: a plain string, kept apart for linting."""
 
@@ -100,7 +159,7 @@ class Uri:
 # --- names ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Var:
     """A variable reference ``x``."""
 
@@ -108,14 +167,14 @@ class Var:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class CurPos:
     """``__curPos``: the position of this very expression, as an attrset."""
 
     span: Span = field(compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class StaticAttr:
     """A fixed attribute name in a path: ``a``, ``or``, ``"a b"``, ``${"a"}``."""
 
@@ -123,7 +182,7 @@ class StaticAttr:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class DynamicAttr:
     """An attribute name computed at run time: ``${e}`` or ``"a${e}"``."""
 
@@ -134,7 +193,7 @@ class DynamicAttr:
 AttrName: TypeAlias = StaticAttr | DynamicAttr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Select:
     """Attribute access ``e.a.b``, or with a fallback ``e.a.b or d``."""
 
@@ -144,7 +203,7 @@ class Select:
     default: Expr | None
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class HasAttr:
     """An attribute test ``e ? a.b``."""
 
@@ -156,7 +215,7 @@ class HasAttr:
 # --- functions ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Formal:
     """One parameter of a formals pattern: ``a`` or ``a ? default``."""
 
@@ -165,7 +224,7 @@ class Formal:
     default: Expr | None
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Formals:
     """A pattern ``{ a, b ? 1, ... }``; entries keep their source order."""
 
@@ -174,7 +233,7 @@ class Formals:
     ellipsis: bool
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Lambda:
     """A function. param | formals | both:
 
@@ -189,7 +248,7 @@ class Lambda:
     param_first: bool
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Apply:
     """Function application ``f x``; ``f x y`` is ``Apply(Apply(f, x), y)``."""
 
@@ -221,7 +280,7 @@ class BinaryOp(enum.Enum):
     CONCAT = "++"
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class BinOp:
     """A binary operation ``l op r``: op = -> || && == != < <= > >= // + - * / ++."""
 
@@ -231,7 +290,7 @@ class BinOp:
     right: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Not:
     """Boolean negation ``!e``."""
 
@@ -239,7 +298,7 @@ class Not:
     expr: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Negate:
     """Arithmetic negation ``-e`` (Nix evaluates it as ``__sub 0 e``)."""
 
@@ -250,7 +309,7 @@ class Negate:
 # --- compound -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class List:
     """A list ``[ a b c ]``."""
 
@@ -266,7 +325,7 @@ class AttrKind(enum.Enum):
     INHERIT_FROM = "inherit_from"
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class AttrDef:
     """One static binding of an attrset or ``let``; span is the name's span.
 
@@ -281,7 +340,7 @@ class AttrDef:
     kind: AttrKind
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class DynamicAttrDef:
     """A binding whose name is computed: ``${k} = v;`` or ``"a${k}" = v;``."""
 
@@ -290,7 +349,7 @@ class DynamicAttrDef:
     value: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class AttrSet:
     """An attribute set ``{ … }`` or ``rec { … }``; attrs keep definition order."""
 
@@ -300,7 +359,7 @@ class AttrSet:
     dynamic: tuple[DynamicAttrDef, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class LetIn:
     """``let bindings in body``; bindings are static (Nix forbids dynamic names here)."""
 
@@ -309,7 +368,7 @@ class LetIn:
     body: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class LegacyLet:
     """The deprecated ``let { …; body = e; }``: evaluates as ``(rec { … }).body``."""
 
@@ -317,7 +376,7 @@ class LegacyLet:
     attrs: AttrSet
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class With:
     """``with env; body``: env's attributes are in scope where no lexical binding is."""
 
@@ -326,7 +385,7 @@ class With:
     body: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class Assert:
     """``assert cond; body``."""
 
@@ -335,7 +394,7 @@ class Assert:
     body: Expr
 
 
-@dataclass(frozen=True, slots=True)
+@_node
 class If:
     """``if cond then a else b``."""
 
@@ -371,3 +430,5 @@ Expr: TypeAlias = (
 )
 
 Node: TypeAlias = Expr | AttrDef | DynamicAttrDef | Formal | Formals | StaticAttr | DynamicAttr
+
+_complete()

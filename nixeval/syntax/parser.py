@@ -68,13 +68,20 @@ def tables() -> Tables:
 # How a reduction shapes its children (see the module docstring).
 _UNIT, _SPLICE, _CALL, _PASS = range(4)
 
+# A rule as the driver runs it: origin, size, shaping, lowering method, splice_children.
+_Step = tuple[str, int, int, Any, bool]
+
+# (state below, top state, lookahead) -> the top state after the chain of unit reductions
+# the lookahead makes there (see `_unit_chain`); filled as parses meet them.
+_unit_chains: dict[tuple[int, int, str], int] = {}
+
 
 def parse_source(source: Source) -> n.Expr:
     """Parse one Nix expression; raise SyntaxFailure on the first error, as Nix does."""
     t = tables()
     actions, literals, end_state = t.actions, t.literals, t.end_state
     lowering = Lowering()
-    plan = [
+    plan: list[_Step] = [
         (
             r.origin,
             r.size,
@@ -90,6 +97,7 @@ def parse_source(source: Source) -> n.Expr:
         )
         for r in t.rules
     ]
+    unit_chains = _unit_chains
     states: list[int] = [t.start_state]
     values: list[Any] = []
     try:
@@ -106,10 +114,15 @@ def parse_source(source: Source) -> n.Expr:
                 origin, size, mode, callback, flatten = plan[-1 - action]
                 if mode == _UNIT:
                     # `?rule` with one child: the value stays, only the state changes. Most
-                    # reductions are these (the precedence levels), so they are kept cheap.
-                    del states[-1]
-                    goto = actions[states[-1]][origin]
-                    states.append(goto)
+                    # reductions are these, in chains as long as the precedence levels
+                    # (`x;` climbs from `simple` to `expr`); the state a whole chain ends
+                    # in depends only on the state below, the top state and the lookahead,
+                    # so it is computed once and looked up after that.
+                    key = (states[-2], states[-1], kind)
+                    goto = unit_chains.get(key, -1)
+                    if goto < 0:
+                        goto = unit_chains[key] = _unit_chain(t, plan, key)
+                    states[-1] = goto
                 else:
                     if size:
                         children = values[-size:]
@@ -141,6 +154,21 @@ def parse_source(source: Source) -> n.Expr:
     except SyntaxProblem as e:
         raise SyntaxFailure(source, ParseIssue(e.code, e.message, e.span, e.related)) from None
     raise AssertionError("the token stream ended without an end-of-file token")
+
+
+def _unit_chain(t: Tables, plan: list[_Step], key: tuple[int, int, str]) -> int:
+    """The top state after the unit reductions that `key`'s lookahead triggers in a row,
+    from `key`'s top state over `key`'s state below (which they never pop)."""
+    below, top, kind = key
+    actions = t.actions
+    while True:
+        action = actions[top].get(kind)
+        if action is None or action >= 0:
+            return top
+        origin, _, mode, _, _ = plan[-1 - action]
+        if mode != _UNIT:
+            return top
+        top = actions[below][origin]
 
 
 def _flatten(children: list[Any]) -> list[Any]:
