@@ -2,8 +2,9 @@
 
 Equality is Nix's eqValues: int and float compare by value, sets that are both
 derivations compare by ``outPath``, functions are never equal — except that two list
-elements or attributes that are the very same item are equal without being looked at
-(Nix compares value pointers first, so ``[ f ] == [ f ]`` is true while ``f == f`` is not).
+elements or attributes that are the very same item are equal once forced, without being
+compared (Nix forces both values, then compares their pointers: ``[ f ] == [ f ]`` is true
+while ``f == f`` is not, and ``let x = [ (throw "z") ]; in x == x`` throws).
 """
 
 from __future__ import annotations
@@ -56,26 +57,28 @@ def equal(machine: Machine, a: Any, b: Any) -> bool:
     if ta is list:
         if len(a) != len(b):
             return False
-        for x, y in zip(a, b, strict=True):
-            if x is not y and not equal(machine, _force(x), _force(y)):
-                return False
-        return True
+        return all(_same_or_equal(machine, x, y) for x, y in zip(a, b, strict=True))
     if ta is Attrs:
         if is_derivation(machine, a) and is_derivation(machine, b):
             pa, pb = a.items.get("outPath"), b.items.get("outPath")
             if pa is not None and pb is not None:
-                return pa is pb or equal(machine, _force(pa), _force(pb))
+                return _same_or_equal(machine, pa, pb)
         if len(a.items) != len(b.items):
             return False
         for name in a.names():
             y = b.items.get(name)
             if y is None and name not in b.items:
                 return False
-            x = a.items[name]
-            if x is not y and not equal(machine, _force(x), _force(y)):
+            if not _same_or_equal(machine, a.items[name], y):
                 return False
         return True
     return False  # functions are incomparable, and never equal
+
+
+def _same_or_equal(machine: Machine, x: Any, y: Any) -> bool:
+    """Whether two items are equal: forced both, the very same item without comparing."""
+    value = _force(x)
+    return x is y or equal(machine, value, _force(y))
 
 
 def less_than(machine: Machine, a: Any, b: Any) -> bool:
