@@ -107,7 +107,7 @@ def cat_attrs(m: Machine, name: Any, xs: Any) -> list[Any]:
 
 @builtin("zipAttrsWith", 2)
 def zip_attrs_with(m: Machine, f: Any, xs: Any) -> Attrs:
-    fn = force(f)
+    fn = m.force_function(f)
     collected: dict[str, list[Any]] = {}
     for element in m.force_list(xs):
         attrs = m.force_attrs(element)

@@ -63,7 +63,7 @@ def map_(m: Machine, f: Any, xs: Any) -> list[Any]:
 
 @builtin("filter", 2)
 def filter_(m: Machine, f: Any, xs: Any) -> list[Any]:
-    fn = force(f)
+    fn = m.force_function(f)
     items = m.force_list(xs)
     kept = [item for item in items if m.force_bool(m.call(fn, item))]
     return items if len(kept) == len(items) else kept
@@ -71,7 +71,7 @@ def filter_(m: Machine, f: Any, xs: Any) -> list[Any]:
 
 @builtin("foldl'", 3)
 def foldl(m: Machine, f: Any, start: Any, xs: Any) -> Any:
-    fn = force(f)
+    fn = m.force_function(f)
     acc = start
     for item in m.force_list(xs):
         acc = m.call(m.call(fn, acc), item)
@@ -97,7 +97,7 @@ def concat_lists(m: Machine, xss: Any) -> list[Any]:
 
 @builtin("concatMap", 2)
 def concat_map(m: Machine, f: Any, xs: Any) -> list[Any]:
-    fn = force(f)
+    fn = m.force_function(f)
     out: list[Any] = []
     for item in m.force_list(xs):
         out.extend(m.force_list(m.call(fn, item)))
@@ -106,19 +106,19 @@ def concat_map(m: Machine, f: Any, xs: Any) -> list[Any]:
 
 @builtin("all", 2)
 def all_(m: Machine, f: Any, xs: Any) -> bool:
-    fn = force(f)
+    fn = m.force_function(f)
     return all(m.force_bool(m.call(fn, item)) for item in m.force_list(xs))
 
 
 @builtin("any", 2)
 def any_(m: Machine, f: Any, xs: Any) -> bool:
-    fn = force(f)
+    fn = m.force_function(f)
     return any(m.force_bool(m.call(fn, item)) for item in m.force_list(xs))
 
 
 @builtin("sort", 2)
 def sort(m: Machine, f: Any, xs: Any) -> list[Any]:
-    fn = force(f)
+    fn = m.force_function(f)
 
     class Key:
         """Python's sort is stable and asks only "a < b": the comparator, once per pair."""
@@ -136,7 +136,7 @@ def sort(m: Machine, f: Any, xs: Any) -> list[Any]:
 
 @builtin("partition", 2)
 def partition(m: Machine, f: Any, xs: Any) -> Attrs:
-    fn = force(f)
+    fn = m.force_function(f)
     right: list[Any] = []
     wrong: list[Any] = []
     for item in m.force_list(xs):
@@ -146,7 +146,7 @@ def partition(m: Machine, f: Any, xs: Any) -> Attrs:
 
 @builtin("groupBy", 2)
 def group_by(m: Machine, f: Any, xs: Any) -> Attrs:
-    fn = force(f)
+    fn = m.force_function(f)
     groups: dict[str, list[Any]] = {}
     for item in m.force_list(xs):
         key = m.force_string_no_ctx(m.call(fn, item))

@@ -307,6 +307,18 @@ class Machine:
             raise self.type_error(v, "a list", env, span)
         return v
 
+    def force_function(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> Any:
+        """A function (a lambda, a builtin, a set with ``__functor``), as Nix's
+        forceFunction: the builtins that call a function they are given check it before
+        they look at anything else, called or not (``builtins.filter 1 [ ]`` fails)."""
+        v = force(item)
+        t = type(v)
+        if t is Closure or t is PrimOp or t is PrimOpApp:
+            return v
+        if t is Attrs and "__functor" in v.items:
+            return v
+        raise self.type_error(v, "a function", env, span)
+
     def force_bool(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> bool:
         v = force(item)
         if type(v) is not bool:
