@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
+from ..eval.coerce import coerce_to_string
 from ..values import Attrs, context_of, string_with_context
 from .registry import builtin
 
@@ -20,7 +21,8 @@ def has_context(m: Machine, s: Any) -> bool:
 
 @builtin("unsafeDiscardStringContext", 1)
 def unsafe_discard_string_context(m: Machine, s: Any) -> str:
-    return str(m.force_string(s))
+    # Nix coerces here (a path is copied to the store, a set gives its outPath).
+    return str(coerce_to_string(m, s, set()))
 
 
 @builtin("unsafeDiscardOutputDependency", 1)

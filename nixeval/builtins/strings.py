@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
 from ..eval import ops
-from ..eval.coerce import coerce_to_string, join_text, string_template, template_part, wrap
+from ..eval.coerce import (
+    coerce_to_string,
+    force_string_into,
+    join_text,
+    string_template,
+    template_part,
+    wrap,
+)
 from ..eval.force import force
 from ..printing import to_json_text
 from ..values import Attrs, NixPath, Unknown, string_with_context
@@ -56,7 +63,7 @@ def substring(m: Machine, start: Any, length: Any, s: Any) -> str:
 @builtin("concatStringsSep", 2)
 def concat_strings_sep(m: Machine, sep: Any, xs: Any) -> str:
     ctx: set[str] = set()
-    separator = coerce_to_string(m, sep, ctx)
+    separator = force_string_into(m, sep, ctx)
     items = m.force_list(xs)
     try:
         pieces = [coerce_to_string(m, x, ctx) for x in items]
@@ -80,12 +87,12 @@ def replace_strings(m: Machine, from_: Any, to: Any, s: Any) -> str:
     if len(patterns) != len(replacements_items):
         raise E.EvalError("'from' and 'to' arguments to 'replaceStrings' have different lengths")
     ctx: set[str] = set()
-    text = coerce_to_string(m, s, ctx)
+    text = force_string_into(m, s, ctx)
     cache: dict[int, str] = {}
 
     def replacement(i: int) -> str:
         if i not in cache:
-            cache[i] = coerce_to_string(m, replacements_items[i], ctx)
+            cache[i] = force_string_into(m, replacements_items[i], ctx)
         return cache[i]
 
     out: list[str] = []
@@ -146,7 +153,7 @@ def hash_string(m: Machine, algo: Any, s: Any) -> str:
     name = m.force_string_no_ctx(algo)
     if name not in _HASHES:
         raise E.EvalError(f"unknown hash algorithm '{name}'")
-    text = coerce_to_string(m, s, set())
+    text = str(m.force_string(s))
     return _HASHES[name](_bytes(text)).hexdigest()
 
 
@@ -254,7 +261,7 @@ def compare_versions_text(a: str, b: str) -> int:
 
 @builtin("splitVersion", 1)
 def split_version(m: Machine, s: Any) -> list[str]:
-    return _version_components(coerce_to_string(m, s, set()))
+    return _version_components(m.force_string_no_ctx(s))
 
 
 @builtin("compareVersions", 2)

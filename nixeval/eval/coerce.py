@@ -90,6 +90,15 @@ def copy_to_store(machine: Machine, path: str) -> str:
     return CStr(store_path, frozenset([store_path]))
 
 
+def force_string_into(machine: Machine, value: Any, ctx: set[str]) -> str:
+    """The text of a value that must be a string (Nix's forceString with a context: no
+    coercion, ``{ outPath = "x"; }`` is an error), adding its context to `ctx`."""
+    v = machine.force_string(value)
+    if type(v) is CStr:
+        ctx.update(v.ctx)
+    return str(v)
+
+
 def coerce_to_string(
     machine: Machine,
     value: Any,
