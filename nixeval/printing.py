@@ -2,7 +2,10 @@
 and as JSON (``--json``, ``builtins.toJSON``).
 
 printValue never shows a set or list twice in one output: the second time the same set or
-list (the same object; empty ones excepted) is met it prints ``«repeated»``. Unforced
+list (the same object; empty ones excepted) is met it prints ``«repeated»``. A list of one
+or two elements is the same only where it is held by the same item: Nix keeps such a list
+inside the value cell that holds it, and prints a copy of the top value (so ``let x =
+[ x ]; in x`` prints ``[ [ «repeated» ] ]``). Unforced
 values print as ``<CODE>``; functions as ``<LAMBDA>``, ``<PRIMOP>``, ``<PRIMOP-APP>``.
 """
 
@@ -87,11 +90,15 @@ def print_value(value: Any) -> str:
     stack: list[Any] = [value]
     # Iterative, so a deep value prints without deep recursion: the stack holds values to
     # print and literal text (as ("text",) tuples) in order.
+    top = True
     while stack:
         v = stack.pop()
         if type(v) is tuple:
             out.append(v[0])
             continue
+        # What Nix would find a small list by: the cell holding it (the top is a copy).
+        cell = None if top else id(v)
+        top = False
         if type(v) is Thunk:
             if v.state != EVALUATED:
                 out.append("<CODE>")
@@ -125,11 +132,12 @@ def print_value(value: Any) -> str:
             pending.append(("}",))
             stack.extend(reversed(pending))
         elif t is list:
-            if v and id(v) in seen:
+            key = id(v) if len(v) > 2 else cell
+            if v and key in seen:
                 out.append("«repeated»")
                 continue
-            if v:
-                seen.add(id(v))
+            if v and key is not None:
+                seen.add(key)
             out.append("[ ")
             pending = []
             for element in v:

@@ -24,9 +24,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from .syntax import nodes as n
+
 if TYPE_CHECKING:
     from .eval.env import Env
-    from .syntax import nodes as n
     from .syntax.source import Source
 
 SUSPENDED, BLACKHOLE, EVALUATED = 0, 1, 2
@@ -91,13 +92,15 @@ class Attrs:
     """An attribute set. `items` maps names to items; iteration is in Nix's (sorted) order.
 
     `origin` is the source and `AttrSet` node the set was written as, if it was: where each
-    attribute was defined is found from it on demand (errors, ``unsafeGetAttrPos``).
+    attribute was defined is found from it on demand (errors, ``unsafeGetAttrPos``). The
+    set ``builtins.functionArgs`` makes has the function's `Formals` as its origin: each
+    attribute is at its formal, as in Nix.
     """
 
     __slots__ = ("_sorted", "items", "origin")
 
     def __init__(
-        self, items: dict[str, Any], origin: tuple[Source, n.AttrSet] | None = None
+        self, items: dict[str, Any], origin: tuple[Source, n.AttrSet | n.Formals] | None = None
     ) -> None:
         self.items = items
         self.origin = origin
@@ -113,6 +116,9 @@ class Attrs:
         """Where attribute `name` was defined, if this set was written in a file."""
         if self.origin is None:
             return None
+        source, node = self.origin
+        if type(node) is n.Formals:
+            return next(((source, f.span) for f in node.entries if f.name == name), None)
         definition = self.definition(name)
         if definition is not None:
             return definition[0], definition[1].span
@@ -124,6 +130,8 @@ class Attrs:
         if self.origin is None:
             return None
         source, node = self.origin
+        if type(node) is not n.AttrSet:
+            return None
         for d in node.attrs:
             if d.name == name:
                 return source, d

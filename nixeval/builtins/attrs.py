@@ -126,7 +126,10 @@ def function_args(m: Machine, f: Any) -> Attrs:
     formals = fn.lam.formals
     if formals is None:
         return Attrs({})
-    return Attrs({f.name: f.default is not None for f in formals.entries})
+    return Attrs(
+        {f.name: f.default is not None for f in formals.entries},
+        (fn.env.ctx.source, formals),
+    )
 
 
 @builtin("unsafeGetAttrPos", 2)

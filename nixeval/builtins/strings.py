@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
@@ -168,10 +169,35 @@ def to_json(m: Machine, v: Any) -> str:
 def from_json(m: Machine, s: Any) -> Any:
     text = m.force_string(s)
     try:
-        data = json.loads(text, parse_float=float, parse_constant=_no_constant)
+        data = json.loads(
+            text, parse_float=_json_float, parse_int=_json_int, parse_constant=_no_constant
+        )
+    except _NumberOverflow as err:
+        raise E.EvalError(
+            f"[json.exception.out_of_range.406] number overflow parsing '{err}'"
+        ) from None
     except (ValueError, RecursionError) as err:
         raise E.EvalError(f"while parsing JSON: {err}") from None
     return _from_data(data)
+
+
+class _NumberOverflow(Exception):
+    """A JSON number beyond a double's range (its text): nlohmann::json refuses it."""
+
+
+def _json_float(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise _NumberOverflow(text)
+    return number
+
+
+def _json_int(text: str) -> int | float:
+    # Integers beyond 64 bits are read as doubles (`_from_data`), if one holds them.
+    value = int(text)
+    if value.bit_length() > 64 and math.isinf(float(text)):
+        raise _NumberOverflow(text)
+    return value
 
 
 def _no_constant(name: str) -> Any:
