@@ -17,6 +17,7 @@ from .registry import builtin, constant
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
+    from ..syntax.source import Source
 
 _HASHES = {
     "md5": hashlib.md5,
@@ -75,9 +76,10 @@ def _read_text(m: Machine, path: str) -> str:
 
 def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> Any:
     """Evaluate a file (a directory means its default.nix), cached unless `extra` scope."""
-    from ..frontend import parse_checked
     from ..syntax.source import Source
 
+    if path.startswith(CORE_PACKAGES) and path not in m.store_texts:
+        return _import_core_package(m, path, extra)
     if path not in m.store_texts and os.path.isdir(m.check_path(path)):
         path = canon_path(path + "/default.nix")
     if extra is None and path in m.import_cache:
@@ -87,7 +89,15 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
         if modelled is not None:
             m.import_cache[path] = modelled
             return modelled
-    source = Source(path, _read_text(m, path))
+    return _evaluate_source(m, Source(path, _read_text(m, path)), extra)
+
+
+def _evaluate_source(m: Machine, source: Source, extra: dict[str, Any] | None) -> Any:
+    """The value of a file's expression (kept for the next ``import`` of it, unless in an
+    `extra` scope)."""
+    from ..frontend import parse_checked
+
+    path = source.name
     m.files_read.setdefault(path, source)
     expr, problems = parse_checked(source, extra_names=frozenset(extra or ()))
     if expr is None:
@@ -99,6 +109,25 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
             value = _effects_library_import(m, path, value)
         m.import_cache[path] = value
     return value
+
+
+# Where Nix 2.8 finds its built-in files ("corepkgs"): ``<nix/fetchurl.nix>`` is this
+# path when no search path entry has it, and importing it evaluates Nix's own code,
+# which ci-eval ships (nixeval/_data/corepkgs). No file is there on disk.
+CORE_PACKAGES = "/__corepkgs__/"
+_CORE_PACKAGES_DIR = Path(__file__).resolve().parent.parent / "_data" / "corepkgs"
+
+
+def _import_core_package(m: Machine, path: str, extra: dict[str, Any] | None) -> Any:
+    name = path[len(CORE_PACKAGES) :]
+    if extra is None and path in m.import_cache:
+        return m.import_cache[path]
+    shipped = _CORE_PACKAGES_DIR / name
+    if "/" in name or not shipped.is_file():
+        raise E.NotFound(f"getting status of '{path}': No such file or directory")
+    from ..syntax.source import Source
+
+    return _evaluate_source(m, Source(path, shipped.read_text(encoding="utf-8")), extra)
 
 
 def _effects_library_import(m: Machine, path: str, value: Any) -> Any:
@@ -235,6 +264,8 @@ def find_file(m: Machine, entries: list[tuple[str, str]], name: str) -> str:
         # existence is not for untrusted code to learn. (Nix 2.8 looks first.)
         if os.path.lexists(m.check_path(candidate)):
             return canon_path(candidate)
+    if name.startswith("nix/"):
+        return CORE_PACKAGES + name[len("nix/") :]
     if m.unknowns:
         raise _NotOnSearchPath(name)
     raise E.Thrown(
