@@ -71,3 +71,26 @@ def test_unbounded_recursion_is_a_clean_error(expr: str) -> None:
     assert proc.stderr.startswith("«string»:1:"), proc.stderr
     assert "recursion" in proc.stderr
     assert elapsed < 30, f"took {elapsed:.1f}s"
+
+
+DEEPER_THAN_NIX = "let f = n: if n == 0 then 0 else 1 + f (n - 1); in f 100000"
+
+
+def test_recursion_nix_overflows_on_is_evaluated(capsys: pytest.CaptureFixture[str]) -> None:
+    """A documented difference (README, `ci-eval --eval`): Nix 2.8's stack overflows
+    at about 10^5 nested calls; ci-eval's evaluation thread has room for them."""
+    import shutil
+
+    nix = shutil.which("nix-instantiate")
+    if nix is None:
+        pytest.skip("nix-instantiate (Nix 2.8, the oracle) is not installed")
+    done = subprocess.run(
+        [nix, "--eval", "-E", DEEPER_THAN_NIX],
+        capture_output=True,
+        text=True,
+        env={"NIX_REMOTE": "dummy://", "PATH": "/usr/bin:/bin"},
+        timeout=120,
+    )
+    assert done.returncode != 0 and "stack overflow" in done.stderr
+    assert main(["--eval", "-E", DEEPER_THAN_NIX]) == 0
+    assert capsys.readouterr().out == "100000\n"
