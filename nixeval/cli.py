@@ -103,7 +103,10 @@ def _arguments() -> argparse.ArgumentParser:
         "--parse", action="store_true", help="parse the input and print it back as Nix text"
     )
     mode.add_argument(
-        "--eval", action="store_true", help="evaluate and print, as nix-instantiate --eval"
+        "--eval",
+        "--eval-only",
+        action="store_true",
+        help="evaluate and print, as nix-instantiate --eval",
     )
     p.add_argument(
         "-E",
@@ -112,7 +115,19 @@ def _arguments() -> argparse.ArgumentParser:
         help="the arguments are Nix expressions, not files (as in nix-instantiate)",
     )
     p.add_argument("--strict", action="store_true", help="evaluate the result deeply")
-    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    # As in nix-instantiate, the last of --json and --xml decides.
+    p.add_argument(
+        "--json", action=_OutputKind, nargs=0, const="json", help="print the result as JSON"
+    )
+    p.add_argument(
+        "--xml", action=_OutputKind, nargs=0, const="xml", help="--eval: print the result as XML"
+    )
+    p.add_argument(
+        "--no-location",
+        dest="location",
+        action="store_false",
+        help="--eval --xml: without the positions of attributes and functions",
+    )
     p.add_argument(
         "-A", "--attr", action="append", default=[], metavar="ATTRPATH", help="select an attribute"
     )
@@ -140,7 +155,28 @@ def _arguments() -> argparse.ArgumentParser:
         metavar="[NAME=]PATH",
         help="add to the search path for <name> lookups (before $NIX_PATH)",
     )
-    p.add_argument("--show-trace", action="store_true", help="show the whole evaluation trace")
+    p.add_argument(
+        "--show-trace",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="show the whole evaluation trace",
+    )
+    p.add_argument(
+        "--option",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("NAME", "VALUE"),
+        help="--parse/--eval: a Nix setting; experimental-features and "
+        "extra-experimental-features count, the others mean nothing here (--verbose says so)",
+    )
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="--parse/--eval: also say which of nix-instantiate's options mean nothing here",
+    )
     p.add_argument(
         "--extra-experimental-features",
         action="append",
@@ -190,6 +226,7 @@ def _arguments() -> argparse.ArgumentParser:
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
     p.add_argument("--version", action="version", version=f"ci-eval {__version__}")
+    p.set_defaults(output=None, json=False)
     return p
 
 
@@ -651,14 +688,30 @@ def entry_point() -> NoReturn:
     sys.exit(status)
 
 
+class _OutputKind(argparse.Action):
+    """``--json`` / ``--xml``: the output kind (`output`), the last one given winning."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        namespace.output = self.const
+        namespace.json = self.const == "json"
+
+
 def _usage_error(message: str) -> int:
     return _usage_error_for(_arguments(), message)
 
 
 def _describe(args: argparse.Namespace) -> int:
     """The main job: effect descriptions."""
-    if args.expr or args.strict or args.json:
-        return _usage_error("-E, --strict and --json need --eval or --parse")
+    if args.expr or args.strict or args.json or args.output == "xml":
+        return _usage_error("-E, --strict, --json and --xml need --eval or --parse")
+    if args.option:
+        return _usage_error("--option is for --parse and --eval")
     if len(args.inputs) > 1:
         return _usage_error("give one FILE (or a directory) to describe")
     if args.format in ("human", "gcc"):
@@ -708,10 +761,26 @@ def _main(argv: list[str]) -> int:
         return _describe(args)
     if args.format == "text":
         return _usage_error("--format text is for effect descriptions, not --parse or --eval")
-    if args.timeout is not None or args.max_memory is not None:
-        return _usage_error(
-            "--timeout and --max-memory are for effect descriptions, not --parse or --eval"
-        )
+    if args.max_memory is not None:
+        return _usage_error("--max-memory is for effect descriptions, not --parse or --eval")
+    features = [f for value in args.extra_experimental_features for f in value.split()]
+    for name, value in args.option:
+        if name in ("experimental-features", "extra-experimental-features"):
+            features += value.split()
+        elif args.verbose:
+            print(
+                f"ci-eval: --option {name}: a Nix setting that means nothing here", file=sys.stderr
+            )
+    if args.verbose:
+        # nix-instantiate's options for building and for the store: nothing is built or
+        # written here, so they are accepted and do nothing.
+        if args.timeout is not None:
+            print("ci-eval: --timeout: Nix's build timeout; nothing is built here", file=sys.stderr)
+        if args.readonly_mode:
+            print(
+                "ci-eval: --read-write-mode/--readonly-mode: nothing is written to a store here",
+                file=sys.stderr,
+            )
     args.format = args.format or "human"
     if not args.inputs:
         args.inputs = ["-"] if not args.expr else []
@@ -737,11 +806,13 @@ def _main(argv: list[str]) -> int:
         expressions=args.expr,
         strict=args.strict,
         json=args.json,
+        xml=args.output == "xml",
+        location=args.location,
         attr_paths=args.attr,
         **_nix_arguments(args),
         show_trace=args.show_trace,
         diagnostics_format=args.format,
         debug=args.debug,
-        features=[f for value in args.extra_experimental_features for f in value.split()],
+        features=features,
     )
     return run_eval(options, sys.stdout, sys.stderr)

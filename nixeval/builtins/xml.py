@@ -1,10 +1,16 @@
-"""builtins.toXML (Nix 2.8's prim_toXML: printValueAsXML, strict, without locations).
+"""Values as XML: Nix 2.8's printValueAsXML, for ``builtins.toXML`` (strict, without
+locations) and ``--eval --xml`` (strict with ``--strict``, with locations unless
+``--no-location``).
 
 The output is XMLWriter's: the XML declaration, ``<expr>``, one element per line indented
 by two spaces per level, attribute values escaped (``"`` ``<`` ``>`` ``&`` and newline).
-Every value is forced as it is reached; a derivation (``type = "derivation"``) is written
-once with its attributes and as ``<repeated />`` when its drvPath was already shown.
-The result carries the context of the strings written.
+Strict, every value is forced as it is reached; else what is not evaluated yet is
+``<unevaluated />``. A derivation (``type = "derivation"``) is written once with its
+attributes and as ``<repeated />`` when its drvPath was already shown. With locations, an
+attribute and a function say where they were written (``path``, ``line``, ``column``):
+ci-eval knows it for the attributes of sets written in a file, not yet for those of sets
+made by ``//`` or by builtins, which Nix keeps. The result of toXML carries the context of
+the strings written.
 """
 
 from __future__ import annotations
@@ -14,11 +20,21 @@ from typing import TYPE_CHECKING, Any
 from ..eval.force import force
 from ..eval.ops import is_derivation
 from ..printing import format_float
-from ..values import Attrs, Closure, CStr, NixPath, PrimOp, PrimOpApp, string_with_context
+from ..values import (
+    EVALUATED,
+    Attrs,
+    Closure,
+    CStr,
+    NixPath,
+    Thunk,
+    string_with_context,
+)
 from .registry import builtin
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
+    from ..syntax.nodes import Span
+    from ..syntax.source import Source
 
 _ESCAPES = {'"': "&quot;", "<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": "&#xA;"}
 
@@ -55,15 +71,30 @@ class _Writer:
 
 
 class _Printer:
-    def __init__(self, m: Machine) -> None:
+    def __init__(self, m: Machine, strict: bool, location: bool) -> None:
         self.m = m
+        self.strict = strict
+        self.location = location
         self.doc = _Writer()
         self.ctx: set[str] = set()
         self.drvs_seen: set[str] = set()
 
+    def reached(self, item: Any) -> Any:
+        """The value of `item`: forced if strict, else as far as it is evaluated (a
+        thunk not yet evaluated stays one)."""
+        if self.strict:
+            return force(item)
+        if type(item) is Thunk and item.state == EVALUATED:
+            return item.value
+        return item
+
+    def where(self, source: Source, span: Span) -> dict[str, str]:
+        pos = source.position(span.start)
+        return {"path": source.position_file, "line": str(pos.line), "column": str(pos.column)}
+
     def value(self, item: Any) -> None:
         doc = self.doc
-        v = force(item)
+        v = self.reached(item)
         t = type(v)
         if t is bool:
             doc.empty_element("bool", {"value": "true" if v else "false"})
@@ -88,9 +119,8 @@ class _Printer:
             self.attrs(v)
         elif t is Closure:
             self.function(v)
-        elif t is PrimOp or t is PrimOpApp:
-            doc.empty_element("unevaluated")  # Nix does not serialise builtins
         else:
+            # Nix does not serialise builtins; a thunk is not evaluated yet.
             doc.empty_element("unevaluated")
 
     def attrs(self, v: Attrs) -> None:
@@ -105,7 +135,7 @@ class _Printer:
         for key in ("drvPath", "outPath"):
             item = v.get(key)
             if item is not None:
-                text = force(item)
+                text = self.reached(item)
                 if isinstance(text, str):
                     header[key] = str(text)
                     if key == "drvPath":
@@ -120,14 +150,22 @@ class _Printer:
 
     def show_attrs(self, v: Attrs) -> None:
         for name in v.names():
-            self.doc.open_element("attr", {"name": name})
+            attrs = {"name": name}
+            where = v.position(name) if self.location else None
+            if where is not None:
+                attrs.update(self.where(*where))
+            self.doc.open_element("attr", attrs)
             self.value(v.items[name])
             self.doc.close_element()
 
     def function(self, fn: Closure) -> None:
         doc = self.doc
         lam = fn.lam
-        doc.open_element("function")
+        where: dict[str, str] = {}
+        if self.location:
+            source = fn.env.ctx.source
+            where = self.where(source, _own_span(source.text, lam.span))
+        doc.open_element("function", where)
         if lam.formals is not None:
             attrs: dict[str, str] = {}
             if lam.param is not None:
@@ -143,10 +181,24 @@ class _Printer:
         doc.close_element()
 
 
-@builtin("toXML", 1)
-def to_xml(m: Machine, v: Any) -> str:
-    p = _Printer(m)
+def _own_span(text: str, span: Span) -> Span:
+    """A node's span without the parentheses it was written in (a parenthesised
+    expression spans them, `nixeval.syntax.lower`; Nix's position is the node's own)."""
+    start = span.start
+    while start < span.end and text[start] in "( \t\r\n":
+        start += 1
+    return type(span)(start, span.end)
+
+
+def xml_text(m: Machine, v: Any, strict: bool, location: bool) -> tuple[str, set[str]]:
+    """printValueAsXML of `v`: the document, and the context of the strings in it."""
+    p = _Printer(m, strict, location)
     p.doc.open_element("expr")
     p.value(v)
     p.doc.close_element()
-    return string_with_context("".join(p.doc.out), p.ctx)
+    return "".join(p.doc.out), p.ctx
+
+
+@builtin("toXML", 1)
+def to_xml(m: Machine, v: Any) -> str:
+    return string_with_context(*xml_text(m, v, strict=True, location=False))

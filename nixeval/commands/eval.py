@@ -33,6 +33,8 @@ class EvalOptions:
     expressions: bool = False
     strict: bool = False
     json: bool = False
+    xml: bool = False  # printValueAsXML (--xml), with positions unless `location` is off
+    location: bool = True
     attr_paths: list[str] = field(default_factory=list)
     args: list[tuple[str, str]] = field(default_factory=list)  # --arg NAME EXPR
     argstrs: list[tuple[str, str]] = field(default_factory=list)  # --argstr NAME VALUE
@@ -102,8 +104,10 @@ def run_eval(options: EvalOptions, stdout: IO[str], stderr: IO[str]) -> int:
             source, value = _evaluate_input(machine, item, options.expressions)
             for attr_path in options.attr_paths or [""]:
                 selected = find_along_attr_path(machine, attr_path, value, options)
-                # nix-instantiate ends printed values with a newline, but not JSON.
-                stdout.write(_output(machine, selected, options) + ("" if options.json else "\n"))
+                # nix-instantiate ends printed values with a newline, but not JSON (and
+                # an XML document ends with its own).
+                end = "" if options.json or options.xml else "\n"
+                stdout.write(_output(machine, selected, options) + end)
         except E.ParseFailed as err:
             failed = True
             _report(err.diagnostics, options, stderr)  # type: ignore[arg-type]
@@ -173,6 +177,10 @@ _ARG_HINT = "pass it with --arg or --argstr"
 
 
 def _output(machine: Machine, value: Any, options: EvalOptions) -> str:
+    if options.xml:
+        from ..builtins.xml import xml_text
+
+        return xml_text(machine, value, options.strict, options.location)[0]
     if options.json:
         return to_json_text(machine, value, set(), strict=options.strict)
     if options.strict:
