@@ -13,14 +13,16 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import __version__
-from .snippet import Row, rows
 from .syntax.nodes import Span
 from .syntax.source import Source
-from .terminal import escape, escape_lines
+from .terminal import escape, escape_lines, strip_escape_sequences
+
+if TYPE_CHECKING:
+    from .snippet import Row
 
 CODES: dict[str, str] = {
     # syntax and static checks (--parse, check)
@@ -207,7 +209,10 @@ def _human(d: Diagnostic, colour: bool) -> str:
 
     lines: list[str] = []
     head = paint(_COLOURS[d.severity], f"{d.severity.value}[{d.code}]")
-    lines.append(f"{head}{paint(_BOLD, ': ' + escape_lines(d.message))}")
+    # A message's own escape sequences (lib.warn's colours) are dropped, as Nix drops
+    # them; what else could act on a terminal is shown escaped.
+    message = escape_lines(strip_escape_sequences(d.message))
+    lines.append(f"{head}{paint(_BOLD, ': ' + message)}")
     spans = [(d.span, "", "^", _COLOURS[d.severity])]
     spans += [(lab.span, lab.message, "-", _BLUE) for lab in d.labels]
     by_line: dict[int, list[tuple[Span, str, str, str]]] = {}
@@ -229,11 +234,11 @@ def _human(d: Diagnostic, colour: bool) -> str:
                     marks = " " * m.column + mark * m.width + label
                     lines.append(f"{pad} {paint(_BLUE, '|')} {paint(style, marks)}")
     for note in d.notes:
-        kind, _, rest = note.partition(": ")
+        kind, _, rest = strip_escape_sequences(note).partition(": ")
         if kind in ("help", "note") and rest:
             lines.append(f"{pad} {paint(_BLUE, '=')} {paint(_BOLD, kind)}: {escape_lines(rest)}")
         else:
-            lines.append(f"{pad} {paint(_BLUE, '=')} note: {escape_lines(note)}")
+            lines.append(f"{pad} {paint(_BLUE, '=')} note: {escape_lines(kind + _ + rest)}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -247,6 +252,9 @@ def _rows(source: Source, offset: int, spans: Sequence[Span]) -> list[Row]:
     line_end = len(text) if line_end < 0 else line_end
     while line_end > line_start and text[line_end - 1] == "\r":
         line_end -= 1
+    # Imported here: most runs (gcc or JSON output, diagnostics without a span) show none.
+    from .snippet import rows
+
     return rows(text, line_start, line_end, [(span.start, span.end) for span in spans])
 
 
@@ -257,7 +265,8 @@ def render_gcc(diagnostics: Sequence[Diagnostic]) -> str:
     and notes are `escape`d (a line break in a message shows as ``\\n``)."""
     out: list[str] = []
     for d in diagnostics:
-        out.append(f"{_location(d)}: {d.severity.value}[{d.code}]: {escape(d.message)}\n")
+        message = escape(strip_escape_sequences(d.message))
+        out.append(f"{_location(d)}: {d.severity.value}[{d.code}]: {message}\n")
         for lab in d.labels:
             out.append(f"{_location(d, lab.span.start)}: note: {escape(lab.message)}\n")
         for note in d.notes:

@@ -7,10 +7,11 @@ the window title, ``ESC [2J`` clears the screen, OSC 52 writes the clipboard, ``
 rewrites a line already printed and ``\\n`` splits one gcc-format diagnostic into two; the
 Unicode bidi overrides ("Trojan source") make a line read differently from what it holds.
 
-`escape` shows each such character as a visible escape instead. Every renderer meant for
-people uses it (the human and gcc diagnostics, the text description, ``--list``, the plan);
-JSON and SARIF escape control characters themselves, and ``--eval`` prints values as
-``nix-instantiate`` does.
+`escape` shows each such character as a visible escape instead (a message's own escape
+sequences are first dropped, as Nix drops them: `strip_escape_sequences`, `nix_log_line`).
+Every renderer meant for people uses it (the human and gcc diagnostics, the text
+description, ``--list``, the plan); JSON and SARIF escape control characters themselves,
+and ``--eval`` prints values as ``nix-instantiate`` does.
 """
 
 from __future__ import annotations
@@ -52,6 +53,34 @@ def escape(text: str, *, tab: bool = True) -> str:
     if pattern.search(text) is None:
         return text
     return pattern.sub(lambda m: escape_char(m.group()), text)
+
+
+# An escape sequence as Nix 2.8's filterANSIEscapes reads one: ESC [ parameters,
+# intermediates and a final byte (colours: ``ESC [1;35m``), or ESC and one more byte.
+_ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]?|[@-_]?)")
+
+
+def strip_escape_sequences(text: str) -> str:
+    """`text` without its terminal escape sequences, as Nix prints a message (a ``throw``,
+    ``lib.warn``'s coloured "evaluation warning") when stderr is not a terminal."""
+    return _ANSI_ESCAPE.sub("", text) if "\x1b" in text else text
+
+
+def nix_log_line(text: str) -> str:
+    """A line of Nix's log as Nix 2.8 writes it to a stderr that is not a terminal
+    (filterANSIEscapes): escape sequences removed, ``\r`` dropped, each tab expanded to
+    the next multiple of 8 columns, counted from the start of the whole text."""
+    out: list[str] = []
+    width = 0
+    for char in strip_escape_sequences(text):
+        if char == "\t":
+            pad = 8 - width % 8
+            out.append(" " * pad)
+            width += pad
+        elif char != "\r":
+            out.append(char)
+            width += 1
+    return "".join(out)
 
 
 def escape_lines(text: str) -> str:

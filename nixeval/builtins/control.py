@@ -10,7 +10,7 @@ from ..eval import errors as E
 from ..eval.coerce import coerce_to_string
 from ..eval.force import force
 from ..printing import force_deep, print_value
-from ..terminal import escape_lines
+from ..terminal import escape_lines, nix_log_line
 from ..values import Attrs
 from .registry import builtin, constant
 
@@ -59,8 +59,9 @@ def deep_seq(m: Machine, a: Any, b: Any) -> Any:
 def trace(m: Machine, message: Any, value: Any) -> Any:
     v = force(message)
     text = v if isinstance(v, str) else print_value(v)
-    # Escape sequences escaped (Nix filters them out), line breaks and tabs kept.
-    print(f"trace: {escape_lines(text)}", file=sys.stderr)
+    # As Nix writes it to a stderr that is not a terminal (escape sequences removed, tabs
+    # expanded); what could still act on a terminal is shown escaped, line breaks kept.
+    print(escape_lines(nix_log_line(f"trace: {text}")), file=sys.stderr)
     return force(value)
 
 
