@@ -185,32 +185,39 @@ def to_json_text(
     """printValueAsJSON: the value as JSON text, forcing as it goes (unless not `strict`,
     where an unforced value is an error, as with ``nix-instantiate --eval --json``)."""
     out: list[str] = []
-    _write_json(machine, value, ctx, copy_to_store, strict, out)
+    write_json(machine, value, ctx, copy_to_store, strict, out)
     return "".join(out)
 
 
-def _write_json(
+def write_json(
     machine: Machine, value: Any, ctx: set[str], copy_to_store: bool, strict: bool, out: list[str]
 ) -> None:
+    """`to_json_text`, appended to `out` as it goes. When evaluating a value fails, `out`
+    holds what Nix has written by then: Nix's JSON writer closes each open list and object
+    as the error unwinds it (``{"a":1,"b":}``)."""
     if not strict and type(value) is Thunk and value.state != EVALUATED:
         raise E.TypeMismatch("cannot convert a thunk to JSON")
     data = _to_json(machine, value, ctx, copy_to_store)
     if type(data) is list:
         out.append("[")
-        for i, x in enumerate(data):
-            if i:
-                out.append(",")
-            _write_json(machine, x, ctx, copy_to_store, strict, out)
-        out.append("]")
+        try:
+            for i, x in enumerate(data):
+                if i:
+                    out.append(",")
+                write_json(machine, x, ctx, copy_to_store, strict, out)
+        finally:
+            out.append("]")
     elif type(data) is dict:
         out.append("{")
-        for i, (k, x) in enumerate(data.items()):
-            if i:
-                out.append(",")
-            out.append(json.dumps(k, ensure_ascii=False))
-            out.append(":")
-            _write_json(machine, x, ctx, copy_to_store, strict, out)
-        out.append("}")
+        try:
+            for i, (k, x) in enumerate(data.items()):
+                if i:
+                    out.append(",")
+                out.append(json.dumps(k, ensure_ascii=False))
+                out.append(":")
+                write_json(machine, x, ctx, copy_to_store, strict, out)
+        finally:
+            out.append("}")
     elif type(data) is float:
         out.append(format_float(data))  # Nix writes JSON numbers with ostream's %g
     else:

@@ -153,3 +153,21 @@ def test_toxml_is_unchanged_by_the_printer_options(project: Path) -> None:
     expr = 'builtins.toXML { a = x: x; b = [ (throw "no") ]; }'
     argv = ["--eval", "-E", f"builtins.tryEval ({expr})"]
     assert ci_eval(project, *argv)[:2] == (0, nix(project, *argv)[1])
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--eval", "--strict", "--json", "-E", '{ a = 1; b = throw "x"; c = 2; }'],
+        ["--eval", "--json", "-E", '{ a = 1; b = [ 1 (throw "x") ]; }'],
+        ["--eval", "--strict", "--json", "-E", '{ a = 1; b = [ 1 (throw "x") ]; }'],
+        ["--eval", "--strict", "--json", "-E", '[ 1 { a = throw "x"; } ]'],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
+def test_json_that_fails_midway_prints_what_nix_prints(project: Path, argv: list[str]) -> None:
+    """Nix's JSON writer writes as it goes and closes what is open as the error unwinds:
+    ``{"a":1,"b":}`` on stdout, then the error on stderr."""
+    status, out, _ = nix(project, *argv)
+    assert status == 1
+    assert ci_eval(project, *argv)[:2] == (1, out)

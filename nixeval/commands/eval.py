@@ -20,7 +20,7 @@ from ..eval.autocall import auto_call, parse_attr_path, select
 from ..eval.force import force
 from ..eval.machine import Machine
 from ..frontend import InputError, input_error, internal_error, parse_checked, read_source
-from ..printing import force_deep, print_value, to_json_text
+from ..printing import force_deep, print_value, write_json
 from ..syntax import Source
 from ..syntax.nodes import Span
 
@@ -104,9 +104,12 @@ def run_eval(options: EvalOptions, stdout: IO[str], stderr: IO[str]) -> int:
             source, value = _evaluate_input(machine, item, options.expressions)
             for attr_path in options.attr_paths or [""]:
                 selected = find_along_attr_path(machine, attr_path, value, options)
-                # nix-instantiate ends printed values with a newline, but not JSON (and
-                # an XML document ends with its own).
-                end = "" if options.json or options.xml else "\n"
+                if options.json and not options.xml:
+                    _write_json(machine, selected, options, stdout)
+                    continue
+                # nix-instantiate ends printed values with a newline (an XML document
+                # ends with its own).
+                end = "" if options.xml else "\n"
                 stdout.write(_output(machine, selected, options) + end)
         except E.ParseFailed as err:
             failed = True
@@ -176,13 +179,21 @@ def find_along_attr_path(machine: Machine, path: str, root: Any, options: EvalOp
 _ARG_HINT = "pass it with --arg or --argstr"
 
 
+def _write_json(machine: Machine, value: Any, options: EvalOptions, stdout: IO[str]) -> None:
+    """The value as JSON, without a final newline, as nix-instantiate prints it; when a
+    value inside fails, what Nix has printed by then (``{"a":1,"b":}``), then the error."""
+    out: list[str] = []
+    try:
+        write_json(machine, value, set(), True, options.strict, out)
+    finally:
+        stdout.write("".join(out))
+
+
 def _output(machine: Machine, value: Any, options: EvalOptions) -> str:
     if options.xml:
         from ..builtins.xml import xml_text
 
         return xml_text(machine, value, options.strict, options.location)[0]
-    if options.json:
-        return to_json_text(machine, value, set(), strict=options.strict)
     if options.strict:
         force_deep(machine, value)
     return print_value(value)
