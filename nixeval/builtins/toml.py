@@ -8,8 +8,6 @@ refused. Parse errors keep Nix's prefix but carry tomllib's wording, not toml11'
 
 from __future__ import annotations
 
-import datetime
-import tomllib
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
@@ -20,11 +18,14 @@ if TYPE_CHECKING:
     from ..eval.machine import Machine
 
 _INT_MIN, _INT_MAX = -(1 << 63), (1 << 63) - 1
-_DATES = (datetime.datetime, datetime.date, datetime.time)
 
 
 @builtin("fromTOML", 1)
 def from_toml(m: Machine, s: Any) -> Any:
+    # Imported here: tomllib (and the datetime it loads) is a cost every process would
+    # pay at start-up, for a builtin few files call.
+    import tomllib
+
     text = m.force_string_no_ctx(s)
     try:
         data = tomllib.loads(text)
@@ -42,6 +43,8 @@ def _value(v: Any) -> Any:
         return v
     if isinstance(v, int):
         return min(max(v, _INT_MIN), _INT_MAX)
-    if isinstance(v, _DATES):
+    import datetime  # loaded already: tomllib makes its dates and times with it
+
+    if isinstance(v, datetime.datetime | datetime.date | datetime.time):
         raise E.EvalError("while parsing a TOML string: Dates and times are not supported")
     raise E.EvalError(f"while parsing a TOML string: unsupported value {v!r}")

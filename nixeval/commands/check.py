@@ -249,7 +249,7 @@ def _secrets_file(options: CheckOptions, root: str) -> SecretsFile | None:
 
     if options.secrets is not None:
         return SecretsFile.read(options.secrets)
-    from ..effects.secrets import repository_secrets_path
+    from ..effects.secrets_path import repository_secrets_path
 
     path = repository_secrets_path(root)
     return SecretsFile.read(str(path)) if path is not None and path.is_file() else None

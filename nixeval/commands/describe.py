@@ -4,8 +4,9 @@ Steps: find the file as Hercules CI does; evaluate it offline (unknowns for what
 network or nixpkgs), calling a legacy ci.nix's top-level function with ``src`` = the
 checkout (``--as-branch``/``--as-ref``/``--as-tag``, else git) and a flake's
 ``herculesCI`` with the same; walk to the effects under each ``-A`` path as Hercules does;
-describe each (`nixeval.effects.describe`); validate the document against the schemas;
-print it (JSON, or ``--format text``), or with ``--list`` one line per effect.
+describe each (`nixeval.effects.describe`); validate the document against the schemas
+(unless it was found valid before: `nixeval.effects.known_valid`); print it (JSON, or
+``--format text``), or with ``--list`` one line per effect.
 Diagnostics (errors stop the output; warnings do not) go to stderr.
 """
 
@@ -195,9 +196,10 @@ def schema_diagnostics(
 ) -> list[Diagnostic]:
     """The document's schema problems as E200 diagnostics, each where `place` puts its
     JSON pointer."""
-    from ..effects.validate import validate_document
+    from ..effects.known_valid import validate_remembered
+    from ..sources.resolve import cache_dir
 
-    problems = validate_document(document)
+    problems = validate_remembered(document, cache_dir())
     result = []
     for problem in problems:
         where = place(problem.pointer)

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..effects.checks import Context, Locate, SecretsFile, check_effect
-from ..effects.secrets import Pretend
+from ..effects.pretend import Pretend
 from ..eval import errors as E
 from ..frontend import internal_error
 from ..syntax import Source

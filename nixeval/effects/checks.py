@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, error
 from ..eval.access import PathAccess
@@ -29,16 +29,13 @@ from ..eval.errors import RestrictedPath
 from ..spelling import closest
 from ..syntax import Source
 from ..syntax.nodes import Span
-from .secrets import (
-    Pretend,
-    SecretsError,
-    condition_holds,
-    decode_secrets,
-    json_pointer,
-    locate_error,
-    parse_secrets,
-    read_secrets_source,
-)
+
+if TYPE_CHECKING:
+    from .pretend import Pretend
+    from .secrets import SecretsError
+
+# `nixeval.effects.secrets` (the secrets file's parser and conditions) is imported where a
+# secrets file is read: most checks have none.
 
 NETWORK_FILE_ARGUMENTS = ("networkFiles", "prebuildOnlyNetworkFiles", "deployOnlyNetworkFiles")
 
@@ -60,6 +57,14 @@ class SecretsFile:
 
     @classmethod
     def read(cls, path: str) -> SecretsFile:
+        from .secrets import (
+            SecretsError,
+            decode_secrets,
+            locate_error,
+            parse_secrets,
+            read_secrets_source,
+        )
+
         try:
             file = read_secrets_source(path)
             data = decode_secrets(file)
@@ -200,6 +205,8 @@ def _deploy_json_file(
 def _secrets(
     description: Mapping[str, Any], locate: Locate, ctx: Context, file: SecretsFile
 ) -> Iterable[Diagnostic]:
+    from .secrets import SecretsError, condition_holds, json_pointer, parse_secrets
+
     where = file.path
     for entry in description.get("secrets", []):
         local, name = entry.get("name"), entry.get("secret")
@@ -262,6 +269,8 @@ def _secrets(
 
 def _place(file: SecretsFile, e: SecretsError) -> str:
     """``path:line:column`` of the problem `e` in the secrets file (else the path)."""
+    from .secrets import locate_error
+
     if file.file is not None:
         e = locate_error(e, file.file)
     return e.where() or file.path

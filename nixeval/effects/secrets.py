@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any, TypeAlias, assert_never
 
 from ..syntax.source import Source
+from .pretend import Pretend
+from .secrets_path import local_secrets_path, repository_secrets_path
 
 __all__ = [
     "CONDITION_FIELDS",
@@ -239,77 +241,6 @@ def condition_to_json(c: Condition) -> object:
             return value
         case _:
             assert_never(c)
-
-
-# --------------------------------------------------------------------------------------
-# The job a condition is evaluated for
-
-
-@dataclass(frozen=True)
-class Pretend:
-    """The job that conditions are evaluated for, as ``hci effect run`` would see it.
-
-    ``ref`` is the full git ref; ``branch``/``tag`` are its short forms when it is
-    ``refs/heads/…`` / ``refs/tags/…``. ``repo``/``owner`` are the repository's name and
-    owner, ``default_branch`` its default branch; None means unknown.
-    """
-
-    branch: str | None
-    ref: str | None
-    tag: str | None
-    repo: str | None
-    owner: str | None
-    default_branch: str | None
-
-    @classmethod
-    def from_options(
-        cls,
-        as_branch: str | None = None,
-        as_ref: str | None = None,
-        as_tag: str | None = None,
-        repo: str | None = None,
-        owner: str | None = None,
-        default_branch: str | None = None,
-    ) -> Pretend:
-        """Like ``hci effect run --as-branch B | --as-ref R | --as-tag T``.
-
-        The three options are alternatives (at most one may be given); each becomes a ref
-        (``refs/heads/B``, ``R``, ``refs/tags/T``), and branch and tag are read back from it.
-        """
-        given = [
-            opt
-            for opt, v in (("--as-branch", as_branch), ("--as-ref", as_ref), ("--as-tag", as_tag))
-            if v is not None
-        ]
-        if len(given) > 1:
-            raise ValueError(f"{' and '.join(given)} cannot be used together")
-        if as_branch is not None:
-            ref: str | None = "refs/heads/" + as_branch
-        elif as_tag is not None:
-            ref = "refs/tags/" + as_tag
-        else:
-            ref = as_ref
-        branch = tag = None
-        if ref is not None:
-            if ref.startswith("refs/heads/"):
-                branch = ref.removeprefix("refs/heads/")
-            elif ref.startswith("refs/tags/"):
-                tag = ref.removeprefix("refs/tags/")
-        return cls(
-            branch=branch,
-            ref=ref,
-            tag=tag,
-            repo=repo,
-            owner=owner,
-            default_branch=default_branch,
-        )
-
-    @property
-    def is_default_branch(self) -> bool | None:
-        """Whether the ref is the default branch; None when the default branch is unknown."""
-        if self.default_branch is None:
-            return None
-        return self.ref == "refs/heads/" + self.default_branch
 
 
 def evaluate_condition(c: Condition, pretend: Pretend) -> bool:
@@ -627,33 +558,3 @@ def grant(secrets: Mapping[str, Secret], name: str, pretend: Pretend, local_name
             _pointer_token(name) if secret is not None else "",
         )
     return secret
-
-
-def repository_secrets_path(directory: str) -> Path | None:
-    """`local_secrets_path` for the repository `directory` is in: its forge and owner from
-    the ``origin`` remote (read without git); None without a GitHub or GitLab remote."""
-    from ..checkout import checkout_without_git, forge_type
-
-    checkout = checkout_without_git(directory)
-    forge = forge_type(checkout.remote_http_url)
-    if forge is None or checkout.owner is None:
-        return None
-    return local_secrets_path(forge, checkout.owner)
-
-
-def local_secrets_path(forge: str, owner: str, environ: Mapping[str, str] | None = None) -> Path:
-    """The secrets file ``hci`` uses for a project of ``owner`` on ``forge`` (e.g. github):
-    ``$HERCULES_CI_SECRETS_JSON`` if set, else
-    ``$XDG_CONFIG_HOME/hercules-ci/secrets/<forge>/<owner>/secrets.json``, where the config
-    directory defaults to ``~/.config`` (Haskell's ``getXdgDirectory XdgConfig``)."""
-    env = os.environ if environ is None else environ
-    override = env.get("HERCULES_CI_SECRETS_JSON")
-    if override:
-        return Path(override)
-    xdg = env.get("XDG_CONFIG_HOME")
-    if xdg and os.path.isabs(xdg):
-        config = Path(xdg)
-    else:
-        home = env.get("HOME")
-        config = (Path(home) if home else Path.home()) / ".config"
-    return config / "hercules-ci" / "secrets" / forge / owner / "secrets.json"

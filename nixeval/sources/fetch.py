@@ -295,8 +295,9 @@ def _opener(abort: _Abort) -> urllib.request.OpenerDirector:
     """urllib's opener (proxies from the environment, redirects), whose connections
     tell `abort` their sockets."""
     import http.client
-    import ssl
     import urllib.request
+
+    from .tls import deferred_context
 
     class Http(http.client.HTTPConnection):
         def connect(self) -> None:
@@ -313,12 +314,11 @@ def _opener(abort: _Abort) -> urllib.request.OpenerDirector:
             return self.do_open(Http, req)
 
     class HttpsHandler(urllib.request.HTTPSHandler):
-        context = ssl.create_default_context()
-
         def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-            return self.do_open(Https, req, context=self.context)
+            return self.do_open(Https, req, context=deferred_context())
 
-    return urllib.request.build_opener(HttpHandler, HttpsHandler)
+    # Given a context, the handler does not make a default one of its own (Python 3.12).
+    return urllib.request.build_opener(HttpHandler, HttpsHandler(context=deferred_context()))
 
 
 # --- archives -------------------------------------------------------------------------------

@@ -9,12 +9,12 @@ path arithmetic), `nar` (NAR hashing), `sources` (paths from the file system), `
 
 from __future__ import annotations
 
-from .aterm import Derivation, Output, unparse
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .base32 import base32
-from .derivations import DerivationStore
 from .errors import StoreError
 from .hashes import Hash, parse_hash, parse_hash_allow_empty
-from .nar import nar_sha256
 from .paths import (
     STORE_DIR,
     check_store_name,
@@ -23,7 +23,33 @@ from .paths import (
     make_store_path,
     text_path,
 )
-from .sources import source_path
+
+if TYPE_CHECKING:
+    from .aterm import Derivation, Output, unparse
+    from .derivations import DerivationStore
+    from .nar import nar_sha256
+    from .sources import source_path
+
+# Loaded on first use (PEP 562): most runs of ``ci-eval check`` and the main job compute
+# no derivation, and need not load the .drv code.
+_LAZY = {
+    "Derivation": "aterm",
+    "Output": "aterm",
+    "unparse": "aterm",
+    "DerivationStore": "derivations",
+    "nar_sha256": "nar",
+    "source_path": "sources",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "STORE_DIR",
