@@ -195,20 +195,27 @@ def _location(d: Diagnostic, offset: int | None = None) -> str:
     return f"{escape(d.source.name)}:{pos.line}:{pos.column}"
 
 
-def render_human(diagnostics: Sequence[Diagnostic], colour: bool = False) -> str:
+def render_human(
+    diagnostics: Sequence[Diagnostic], colour: bool = False, nix_headline: bool = False
+) -> str:
     """rustc-style: a headline, the location, the source line with carets, then notes.
+
+    With `nix_headline` (``--eval`` and ``--parse``, nix-instantiate's modes) the headline
+    is Nix's own first line, ``error: <message>``, for scripts that look for it, and the
+    code follows the location: `` --> file:1:2 (E105)``.
 
     Everything from the project (message, notes, labels, source lines, the file name) is
     `escape`d; long source lines are shown as a window around the span (`snippet.rows`)."""
-    return "".join(_human(d, colour) for d in diagnostics)
+    return "".join(_human(d, colour, nix_headline) for d in diagnostics)
 
 
-def _human(d: Diagnostic, colour: bool) -> str:
+def _human(d: Diagnostic, colour: bool, nix_headline: bool = False) -> str:
     def paint(style: str, text: str) -> str:
         return f"{style}{text}{_RESET}" if colour else text
 
     lines: list[str] = []
-    head = paint(_COLOURS[d.severity], f"{d.severity.value}[{d.code}]")
+    severity = d.severity.value if nix_headline else f"{d.severity.value}[{d.code}]"
+    head = paint(_COLOURS[d.severity], severity)
     # A message's own escape sequences (lib.warn's colours) are dropped, as Nix drops
     # them; what else could act on a terminal is shown escaped.
     message = escape_lines(strip_escape_sequences(d.message))
@@ -220,7 +227,8 @@ def _human(d: Diagnostic, colour: bool) -> str:
         by_line.setdefault(d.source.position(item[0].start).line, []).append(item)
     gutter = len(str(max(by_line)))
     pad = " " * gutter
-    lines.append(f"{pad}{paint(_BLUE, '-->')} {_location(d)}")
+    code = f" ({d.code})" if nix_headline else ""
+    lines.append(f"{pad}{paint(_BLUE, '-->')} {_location(d)}{code}")
     # A sensitive source (a secrets file) is pointed at but never quoted.
     if d.source.text and not d.source.sensitive:
         lines.append(f"{pad} {paint(_BLUE, '|')}")

@@ -57,8 +57,9 @@ def test_syntax_error_exits_1_with_a_located_diagnostic(
     f.write_text("{\n  a = [ 1, 2 ];\n}\n")
     status, out, err = run(capsys, "--parse", str(f))
     assert status == 1 and out == ""
-    assert f"--> {f}:2:10" in err
-    assert "error[E002]: unexpected ',', expected ']' or an expression" in err
+    # nix-instantiate's mode: Nix's first line, the code after the location.
+    assert err.startswith("error: unexpected ',', expected ']' or an expression\n")
+    assert f"--> {f}:2:10 (E002)" in err
     assert "  a = [ 1, 2 ];\n  |          ^" in err
     assert "help: list elements are separated by white space" in err
 
@@ -74,7 +75,7 @@ def test_gcc_format(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "--parse", "--format", "gcc", "-E", "{ a = 1; a = 2; }")
     assert status == 1
     assert err.splitlines() == [
-        "«string»:1:10: error[E003]: attribute 'a' already defined",
+        "«string»:1:10: error[E003]: attribute 'a' already defined at (string):1:3",
         "«string»:1:3: note: first defined here",
     ]
 
@@ -96,7 +97,8 @@ def test_json_format_validates_and_counts_utf16(capsys: pytest.CaptureFixture[st
 def test_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "--parse", "/nonexistent/ci.nix")
     assert status == 1
-    assert "error[E007]: cannot read '/nonexistent/ci.nix': no such file" in err
+    assert "error: cannot read '/nonexistent/ci.nix': no such file" in err
+    assert "(E007)" in err
 
 
 def test_several_inputs_all_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -136,7 +138,7 @@ def test_internal_error_is_a_diagnostic_naming_the_file(
     f.write_text("1")
     status, _, err = run(capsys, "--parse", str(f))
     assert status == 1
-    assert f"--> {f}:1:1" in err and "error[E999]: internal error: ValueError: boom" in err
+    assert f"--> {f}:1:1 (E999)" in err and "error: internal error: ValueError: boom" in err
     assert "Traceback" not in err
     with pytest.raises(ValueError, match="boom"):
         # --debug lets the exception (and so its traceback) through.
@@ -203,6 +205,10 @@ def test_human_rendering_with_labels_and_colour() -> None:
     )
     coloured = render_human([d], colour=True)
     assert "\x1b[1;31merror[E003]" in coloured
+    # As --eval and --parse print it: Nix's first line, the code after the location.
+    assert render_human([d], nix_headline=True).startswith(
+        "error: attribute 'a' already defined\n --> ci.nix:3:3 (E003)\n"
+    )
     assert diagnostics.CODES["E003"]
 
 

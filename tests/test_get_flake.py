@@ -377,7 +377,7 @@ def test_eval_without_the_source_is_an_error_saying_why(tmp_path: Path) -> None:
         env={"CI_EVAL_CACHE_DIR": str(tmp_path / "empty"), "NIX_STORE_DIR": str(tmp_path)},
     )  # fmt: skip
     assert status == 1
-    assert "error[E100]: 'getFlake' needs the source of github:numtide/flake-utils/" in err
+    assert "error: 'getFlake' needs the source of github:numtide/flake-utils/" in err
     assert "it is not in the Nix store or ci-eval's cache" in err
     assert "Traceback" not in err
 
@@ -490,7 +490,7 @@ def test_the_repositorys_own_flake_impurely(tmp_path: Path) -> None:
 def test_a_local_path_that_is_not_a_flake_directory(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("")
     for path, message in [
-        (tmp_path / "none", f"error[E110]: getting status of '{tmp_path / 'none'}'"),
+        (tmp_path / "none", f"error: getting status of '{tmp_path / 'none'}'"),
         (tmp_path / "file", f"path '{tmp_path / 'file'}' is not a flake (because it's not"),
     ]:
         status, _, err = ci_eval(

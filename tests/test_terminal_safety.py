@@ -318,7 +318,7 @@ def _on_a_terminal(env: dict[str, str]) -> bytes:
     finally:
         os.close(master)
     output = b"".join(chunks)
-    assert b"error[E002]" in output
+    assert b"(E002)" in output
     return output
 
 
@@ -334,7 +334,7 @@ def test_no_colour_off_a_terminal() -> None:
         capture_output=True,
         env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": ""},
     )
-    assert b"error[E002]" in proc.stderr and b"\x1b" not in proc.stderr
+    assert b"(E002)" in proc.stderr and b"\x1b" not in proc.stderr
 
 
 def test_project_text_cannot_end_a_comment_of_the_script(tmp_path: Path) -> None:

@@ -80,8 +80,13 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
 
     if path.startswith(CORE_PACKAGES) and path not in m.store_texts:
         return _import_core_package(m, path, extra)
-    if path not in m.store_texts and os.path.isdir(m.check_path(path)):
-        path = canon_path(path + "/default.nix")
+    if path not in m.store_texts:
+        checked = m.check_path(path)
+        if os.path.isdir(checked):
+            path = canon_path(path + "/default.nix")
+        elif not os.path.lexists(checked):
+            # What Nix 2.8's import says (readFile says "opening file").
+            raise E.NotFound(f"getting status of '{path}': No such file or directory")
     if extra is None and path in m.import_cache:
         return m.import_cache[path]
     if path.endswith("/default.nix") and path not in m.store_texts:

@@ -33,7 +33,6 @@ from .registry import builtin
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
-    from ..syntax.nodes import Span
     from ..syntax.source import Source
 
 _ESCAPES = {'"': "&quot;", "<": "&lt;", ">": "&gt;", "&": "&amp;", "\n": "&#xA;"}
@@ -88,8 +87,8 @@ class _Printer:
             return item.value
         return item
 
-    def where(self, source: Source, span: Span) -> dict[str, str]:
-        pos = source.position(span.start)
+    def where(self, source: Source, offset: int) -> dict[str, str]:
+        pos = source.position(offset)
         return {"path": source.position_file, "line": str(pos.line), "column": str(pos.column)}
 
     def value(self, item: Any) -> None:
@@ -153,7 +152,7 @@ class _Printer:
             attrs = {"name": name}
             where = v.position(name) if self.location else None
             if where is not None:
-                attrs.update(self.where(*where))
+                attrs.update(self.where(where[0], where[1].start))
             self.doc.open_element("attr", attrs)
             self.value(v.items[name])
             self.doc.close_element()
@@ -164,7 +163,7 @@ class _Printer:
         where: dict[str, str] = {}
         if self.location:
             source = fn.env.ctx.source
-            where = self.where(source, _own_span(source.text, lam.span))
+            where = self.where(source, source.own_start(lam.span.start, lam.span.end))
         doc.open_element("function", where)
         if lam.formals is not None:
             attrs: dict[str, str] = {}
@@ -179,15 +178,6 @@ class _Printer:
         else:
             doc.empty_element("varpat", {"name": lam.param or ""})
         doc.close_element()
-
-
-def _own_span(text: str, span: Span) -> Span:
-    """A node's span without the parentheses it was written in (a parenthesised
-    expression spans them, `nixeval.syntax.lower`; Nix's position is the node's own)."""
-    start = span.start
-    while start < span.end and text[start] in "( \t\r\n":
-        start += 1
-    return type(span)(start, span.end)
 
 
 def xml_text(m: Machine, v: Any, strict: bool, location: bool) -> tuple[str, set[str]]:

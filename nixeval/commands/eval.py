@@ -234,6 +234,7 @@ def eval_diagnostic(err: E.EvalError, fallback: Source | None, show_trace: bool)
 
 def _report(diagnostics: list[Diagnostic], options: EvalOptions, stderr: IO[str]) -> None:
     if options.diagnostics_format == "human":
-        stderr.write(render_human(diagnostics, colour=use_colour(stderr)))
+        colour = use_colour(stderr)
+        stderr.write(render_human(diagnostics, colour=colour, nix_headline=True))
     else:
         stderr.write(RENDERERS[options.diagnostics_format](diagnostics))

@@ -47,7 +47,8 @@ def run_parse(
         if diagnostics:
             failed = failed or any(d.is_error for d in diagnostics)
             if diagnostics_format == "human":
-                stderr.write(render_human(diagnostics, colour=use_colour(stderr)))
+                colour = use_colour(stderr)
+                stderr.write(render_human(diagnostics, colour=colour, nix_headline=True))
             else:
                 stderr.write(RENDERERS[diagnostics_format](diagnostics))
     stdout.flush()

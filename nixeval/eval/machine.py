@@ -27,6 +27,7 @@ from ..spelling import closest
 from ..syntax import nodes as n
 from ..syntax.nodes import AttrKind, BinaryOp
 from ..syntax.printer import to_nix
+from ..syntax.show import nix_show
 from ..syntax.source import Source
 from ..values import (
     A_STRING,
@@ -720,7 +721,7 @@ class Machine:
         formal_names = {x.name for x in lam.formals.entries}
         typo = closest(name, [a for a in given if a not in formal_names])
         return E.BadArgument(
-            f"{_function_name(self, lam)} called without required argument '{name}'",
+            f"{_named_at(self, lam, closure_env)} called without required argument '{name}'",
             hint=f"'{typo}' was passed: is it a misspelling of '{name}'?" if typo else None,
         ).at(*_call_site(env, span, closure_env, lam))
 
@@ -732,7 +733,7 @@ class Machine:
         name = next(name for name in attrs.names() if name not in names)
         suggestion = closest(name, names)
         return E.BadArgument(
-            f"{_function_name(self, lam)} called with unexpected argument '{name}'",
+            f"{_named_at(self, lam, closure_env)} called with unexpected argument '{name}'",
             hint=f"did you mean '{suggestion}'?" if suggestion else None,
         ).at(*_call_site(env, span, closure_env, lam))
 
@@ -962,7 +963,11 @@ class Machine:
                 continue
             name = self.force_string_no_ctx(key, env, dd.span)
             if name in items:
-                raise E.EvalError(f"dynamic attribute '{name}' already defined").at(source, dd.span)
+                first = self._position_of(Attrs(items, (source, e)), name, env, dd.span)
+                raise E.EvalError(
+                    f"dynamic attribute '{name}' already defined at "
+                    f"{first[0].nix_position(first[1].start)}"
+                ).at(source, dd.span)
             items[name] = value_code(dynamic_env)
         return Attrs(items, (source, e))
 
@@ -1014,9 +1019,8 @@ class Machine:
 
         def assert_(env: Env) -> Any:
             if not self.force_bool(cond(env), env, cond_span):
-                raise E.AssertionFailed(f"assertion '{to_nix(e.cond)}' failed").at(
-                    env.ctx.source, span
-                )
+                shown = nix_show(e.cond, env.ctx.base_dir)
+                raise E.AssertionFailed(f"assertion '{shown}' failed").at(env.ctx.source, span)
             return body(env)
 
         return assert_
@@ -1190,6 +1194,15 @@ def _compile_cur_pos(e: n.CurPos, scope: Scope | None) -> Code:
 def _function_name(machine: Machine, lam: n.Lambda) -> str:
     name = machine.lambda_names.get(id(lam))
     return f"function '{name}'" if name else "anonymous function"
+
+
+def _named_at(machine: Machine, lam: n.Lambda, closure_env: Env) -> str:
+    """A function as Nix 2.8's argument errors name it: ``'f' at file:1:9``, or
+    ``anonymous function at (string):1:2``."""
+    source = closure_env.ctx.source
+    where = source.nix_position(source.own_start(lam.span.start, lam.span.end))
+    name = machine.lambda_names.get(id(lam))
+    return f"'{name}' at {where}" if name else f"anonymous function at {where}"
 
 
 def _name_lambdas(machine: Machine, defs: tuple[n.AttrDef, ...]) -> None:

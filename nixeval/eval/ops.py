@@ -107,9 +107,7 @@ def less_than(machine: Machine, a: Any, b: Any) -> bool:
             x, y = _force(a[i]), _force(b[i])
             if a[i] is not b[i] and not equal(machine, x, y):
                 return less_than(machine, x, y)
-    raise E.TypeMismatch(
-        f"cannot compare {show_type(a)} with {show_type(b)}; values of that type are incomparable"
-    )
+    raise E.TypeMismatch(f"cannot compare {show_type(a)} with {show_type(b)}")
 
 
 def to_float(v: Any) -> float:

@@ -26,13 +26,21 @@ class SyntaxProblem(Exception):
     E004 a duplicate formal argument, E005 a dynamic attribute name where Nix forbids one."""
 
     def __init__(
-        self, code: str, message: str, span: Span, related: Sequence[tuple[Span, str]] = ()
+        self,
+        code: str,
+        message: str,
+        span: Span,
+        related: Sequence[tuple[Span, str]] = (),
+        at_first: bool = False,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.span = span
         self.related = tuple(related)
+        # Nix names the first related place in the message ("already defined at …"),
+        # which only the source can write (`Source.nix_position`).
+        self.at_first = at_first
 
 
 # --- what callbacks pass to each other before nodes exist ----------------------------------
@@ -387,6 +395,7 @@ def _dup(names: Sequence[n.AttrName], span: Span, first: Span) -> SyntaxProblem:
         f"attribute '{_show_path(names)}' already defined",
         span,
         [(first, "first defined here")],
+        at_first=True,
     )
 
 

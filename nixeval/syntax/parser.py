@@ -152,7 +152,10 @@ def parse_source(source: Source) -> n.Expr:
             source, ParseIssue("E001", e.message, Span(e.start, e.end), hint=e.hint)
         ) from None
     except SyntaxProblem as e:
-        raise SyntaxFailure(source, ParseIssue(e.code, e.message, e.span, e.related)) from None
+        message = e.message
+        if e.at_first:
+            message += f" at {source.nix_position(e.related[0][0].start)}"
+        raise SyntaxFailure(source, ParseIssue(e.code, message, e.span, e.related)) from None
     raise AssertionError("the token stream ended without an end-of-file token")
 
 

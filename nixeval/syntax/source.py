@@ -36,6 +36,23 @@ class Source:
     def position_file(self) -> str:
         return self.name if self.origin is None else self.origin
 
+    def nix_position(self, offset: int) -> str:
+        """A position as Nix 2.8 writes one inside a message ("already defined at
+        (string):1:3"): the file's name, or ``(string)`` for an expression or stdin.
+        (Nix writes a file's absolute path; ci-eval the name it shows for the file,
+        which is absolute for every imported file.)"""
+        pos = self.position(offset)
+        text = self.origin is not None or self.name.startswith("«")  # «string», «stdin»
+        return f"{'(string)' if text else self.name}:{pos.line}:{pos.column}"
+
+    def own_start(self, start: int, end: int) -> int:
+        """Where a node spanning `start`..`end` itself starts: a parenthesised expression
+        spans its parentheses (`nixeval.syntax.lower`), Nix's position is the node's."""
+        text = self.text
+        while start < end and text[start] in "( \t\r\n":
+            start += 1
+        return start
+
     def _starts(self) -> list[int]:
         if not self._line_starts:
             starts = [0]
