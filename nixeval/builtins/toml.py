@@ -8,6 +8,8 @@ refused. Parse errors keep Nix's prefix but carry tomllib's wording, not toml11'
 
 from __future__ import annotations
 
+import math
+import sys
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
@@ -28,10 +30,19 @@ def from_toml(m: Machine, s: Any) -> Any:
 
     text = m.force_string_no_ctx(s)
     try:
-        data = tomllib.loads(text)
+        data = tomllib.loads(text, parse_float=_float)
     except (tomllib.TOMLDecodeError, RecursionError, ValueError) as err:
         raise E.EvalError(f"while parsing a TOML string: [error] {err}") from None
     return _value(data)
+
+
+def _float(text: str) -> float:
+    """A TOML float as Nix 2.8's toml11 reads it: one beyond a double's range is the
+    largest double (``1e400`` is ``1.79769e+308``); ``inf`` and ``nan`` are themselves."""
+    number = float(text.replace("_", ""))
+    if math.isinf(number) and text.lstrip("+-") != "inf":
+        return math.copysign(sys.float_info.max, number)
+    return number
 
 
 def _value(v: Any) -> Any:
