@@ -115,23 +115,14 @@ def modules_sh_summary(output: str) -> str:
 
 def modules_sh(inputs: Path, ci: Command, scratch: Path, runs: int) -> Workload:
     """lib/tests/modules.sh on a copy of nixpkgs lib; for ci-eval, PATH starts with a
-    directory whose `nix-instantiate` runs ci-eval, dropping the options ci-eval does not
-    have (--timeout, --option NAME VALUE, --read-write-mode) and mapping --eval-only."""
+    directory whose `nix-instantiate` runs ci-eval with the same arguments (no flag is
+    rewritten: ci-eval takes nix-instantiate's)."""
     lib = scratch / "lib"
     shutil.copytree(inputs / "nixpkgs.lib" / "lib", lib)
     shim_dir = scratch / "shim"
     shim_dir.mkdir()
     shim = shim_dir / "nix-instantiate"
-    shim.write_text(
-        "#!/bin/bash\n"
-        "args=()\n"
-        'while [ $# -gt 0 ]; do case "$1" in\n'
-        "  --timeout) shift 2;; --option) shift 3;; --read-write-mode) shift;;\n"
-        "  --eval-only) args+=(--eval); shift;;\n"
-        '  *) args+=("$1"); shift;;\n'
-        "esac; done\n"
-        f'exec {shlex.join(ci.argv)} "${{args[@]}}"\n'
-    )
+    shim.write_text(f'#!/bin/bash\nexec {shlex.join(ci.argv)} "$@"\n')
     shim.chmod(0o755)
     script = [shutil.which("bash") or "/bin/bash", str(lib / "tests" / "modules.sh")]
     path = f"{shim_dir}{os.pathsep}{os.environ.get('PATH', '')}"
