@@ -121,7 +121,9 @@ class Attrs:
             return next(((source, f.span) for f in node.entries if f.name == name), None)
         definition = self.definition(name)
         if definition is not None:
-            return definition[0], definition[1].span
+            source, d = definition
+            # An inherited name is where Nix places it (`n.AttrDef.pos`), not at the name.
+            return source, d.span if d.pos == d.span.start else n.Span(d.pos, d.pos)
         return (self.origin[0], self.origin[1].span) if name in self.items else None
 
     def definition(self, name: str) -> tuple[Source, n.AttrDef] | None:

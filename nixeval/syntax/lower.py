@@ -74,6 +74,7 @@ class _Inherit:
     span: Span
     source: n.Expr | None  # the e of ``inherit (e) …``
     names: tuple[n.AttrName, ...]
+    pos: int  # where Nix places the names: the end of ``inherit``, or of its ``(e)``
 
 
 @dataclass(slots=True)
@@ -83,6 +84,7 @@ class _Def:
     span: Span
     value: n.Expr | _Attrs
     kind: AttrKind
+    pos: int  # `n.AttrDef.pos`
 
 
 @dataclass(slots=True)
@@ -98,7 +100,7 @@ class _Attrs:
     def thaw(node: n.AttrSet) -> _Attrs:
         attrs = _Attrs(node.span, node.recursive)
         for d in node.attrs:
-            attrs.attrs[d.name] = _Def(d.span, d.value, d.kind)
+            attrs.attrs[d.name] = _Def(d.span, d.value, d.kind, d.pos)
         attrs.dynamic = [(d.span, d.key, d.value) for d in node.dynamic]
         return attrs
 
@@ -107,7 +109,8 @@ class _Attrs:
             self.span,
             self.recursive,
             tuple(
-                n.AttrDef(d.span, name, _frozen(d.value), d.kind) for name, d in self.attrs.items()
+                n.AttrDef(d.span, name, _frozen(d.value), d.kind, d.pos)
+                for name, d in self.attrs.items()
             ),
             tuple(n.DynamicAttrDef(s, k, _frozen(v)) for s, k, v in self.dynamic),
         )
@@ -348,10 +351,12 @@ class Lowering:
         return _Binding(Span(c[0].span.start, c[3].end), c[0], c[2])
 
     def inherit(self, c: list[Any]) -> _Inherit:
-        return _Inherit(_span(c), None, tuple(self._attr_name(x) for x in c[1:-1]))
+        names = tuple(self._attr_name(x) for x in c[1:-1])
+        return _Inherit(_span(c), None, names, c[0].end)
 
     def inherit_from(self, c: list[Any]) -> _Inherit:
-        return _Inherit(_span(c), c[2], tuple(self._attr_name(x) for x in c[4:-1]))
+        names = tuple(self._attr_name(x) for x in c[4:-1])
+        return _Inherit(_span(c), c[2], names, c[3].end)
 
     def _build_attrs(self, span: Span, recursive: bool, binds: Sequence[Any]) -> _Attrs:
         attrs = _Attrs(span, recursive)
@@ -422,7 +427,7 @@ def _add_attr(attrs: _Attrs, path: _AttrPath, value: n.Expr) -> None:
                 attrs = nested
             else:
                 nested = _Attrs(path.span, False)
-                attrs.attrs[name.name] = _Def(path.span, nested, AttrKind.PLAIN)
+                attrs.attrs[name.name] = _Def(path.span, nested, AttrKind.PLAIN, path.span.start)
                 attrs = nested
         else:
             nested = _Attrs(path.span, False)
@@ -434,7 +439,7 @@ def _add_attr(attrs: _Attrs, path: _AttrPath, value: n.Expr) -> None:
         return
     existing = attrs.attrs.get(last.name)
     if existing is None:
-        attrs.attrs[last.name] = _Def(path.span, value, AttrKind.PLAIN)
+        attrs.attrs[last.name] = _Def(path.span, value, AttrKind.PLAIN, path.span.start)
         return
     target = _as_attrs(existing) if isinstance(value, n.AttrSet) else None
     if target is None:
@@ -445,7 +450,7 @@ def _add_attr(attrs: _Attrs, path: _AttrPath, value: n.Expr) -> None:
     for d in value.attrs:
         if d.name in target.attrs:
             raise _dup([n.StaticAttr(d.span, d.name)], d.span, target.attrs[d.name].span)
-        target.attrs[d.name] = _Def(d.span, d.value, d.kind)
+        target.attrs[d.name] = _Def(d.span, d.value, d.kind, d.pos)
 
 
 def _add_inherit(attrs: _Attrs, inherit: _Inherit) -> None:
@@ -461,7 +466,7 @@ def _add_inherit(attrs: _Attrs, inherit: _Inherit) -> None:
         else:
             value = n.Select(name.span, inherit.source, (name,), None)
             kind = AttrKind.INHERIT_FROM
-        attrs.attrs[name.name] = _Def(name.span, value, kind)
+        attrs.attrs[name.name] = _Def(name.span, value, kind, inherit.pos)
 
 
 def strip_indentation(children: Sequence[Any]) -> list[str | n.Expr]:

@@ -332,12 +332,16 @@ class AttrDef:
     kind = PLAIN: value is the bound expression (an `AttrSet` for desugared paths).
     kind = INHERIT: value is ``Var(name)``, resolved outside the set's own scope.
     kind = INHERIT_FROM: value is ``Select(e, name)``; ``e`` is shared by one ``inherit (e)``.
+
+    pos is where Nix places the attribute (``unsafeGetAttrPos``): the name's start, but
+    for an inherited name where its ``inherit`` keyword, or the ``(e)`` after it, ends.
     """
 
     span: Span = field(compare=False)
     name: str
     value: Expr
     kind: AttrKind
+    pos: int = field(compare=False)
 
 
 @_node
