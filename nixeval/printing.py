@@ -12,12 +12,12 @@ values print as ``<CODE>``; functions as ``<LAMBDA>``, ``<PRIMOP>``, ``<PRIMOP-A
 from __future__ import annotations
 
 import json
-import math
 from typing import TYPE_CHECKING, Any
 
 from .eval import errors as E
 from .eval.coerce import coerce_to_string
 from .eval.force import force
+from .syntax.text import escape_string, format_float
 from .values import (
     EVALUATED,
     Attrs,
@@ -33,37 +33,6 @@ from .values import (
 
 if TYPE_CHECKING:
     from .eval.machine import Machine
-
-
-def format_float(x: float) -> str:
-    """A double as C++'s ``ostream << double`` writes it (``%g``, 6 significant digits)."""
-    if math.isnan(x):
-        return "-nan" if math.copysign(1.0, x) < 0 else "nan"
-    if math.isinf(x):
-        return "-inf" if x < 0 else "inf"
-    return f"{x:g}"
-
-
-def escape_string(s: str, dollars: str = "${") -> str:
-    """A string as Nix prints it, in double quotes. `dollars`: which '$' get a backslash,
-    "${" (those before '{', as printValue does for strings) or "$" (all of them, as for
-    attribute names)."""
-    out = ['"']
-    for i, c in enumerate(s):
-        if c == '"' or c == "\\":
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "$" and (dollars == "$" or s.startswith("{", i + 1)):
-            out.append("\\$")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
 
 
 _ID_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -52,6 +53,26 @@ def ci_eval_with(
         env={**os.environ, **(env or {})},
         timeout=timeout,
         check=False,
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+NIX_INSTANTIATE = shutil.which("nix-instantiate")
+
+
+def nix_instantiate(cwd: Path, *argv: str) -> tuple[int, str, str]:
+    """Status, stdout and stderr of the real ``nix-instantiate ARGV`` (Nix 2.8, the oracle)
+    in `cwd`, as the differential tests run it: no Nix store (``NIX_REMOTE=dummy://``),
+    none of this process's other NIX variables, HOME at `cwd` (as `ci_eval` has it)."""
+    assert NIX_INSTANTIATE is not None, "nix-instantiate is not installed"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")}
+    done = subprocess.run(
+        [NIX_INSTANTIATE, *argv],
+        cwd=cwd,
+        env={**env, "NIX_REMOTE": "dummy://", "HOME": str(cwd)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     return done.returncode, done.stdout, done.stderr
 

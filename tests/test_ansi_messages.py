@@ -6,35 +6,17 @@ there, and drops the sequences from its error messages. What else could act on a
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from nixeval.terminal import nix_log_line, strip_escape_sequences
-from tests.cli_process import ci_eval
+from tests.cli_process import NIX_INSTANTIATE, ci_eval, nix_instantiate
 
-NIX = shutil.which("nix-instantiate")
 ESC = "\x1b"
 
 
-def nix_stderr(cwd: Path, *argv: str) -> tuple[int, str]:
-    assert NIX is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")}
-    done = subprocess.run(
-        [NIX, *argv],
-        cwd=cwd,
-        env={**env, "NIX_REMOTE": "dummy://"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return done.returncode, done.stderr
-
-
-@pytest.mark.skipif(NIX is None, reason="nix-instantiate (Nix 2.8) is not installed")
+@pytest.mark.skipif(NIX_INSTANTIATE is None, reason="nix-instantiate (Nix 2.8) is not installed")
 @pytest.mark.parametrize(
     "message",
     [
@@ -49,7 +31,7 @@ def nix_stderr(cwd: Path, *argv: str) -> tuple[int, str]:
 )
 def test_trace_prints_as_nix_does(tmp_path: Path, message: str) -> None:
     (tmp_path / "t.nix").write_text(f'builtins.trace "{message}" 1')
-    status, expected = nix_stderr(tmp_path, "--eval", "t.nix")
+    status, _, expected = nix_instantiate(tmp_path, "--eval", "t.nix")
     assert status == 0
     status, out, err, _ = ci_eval(tmp_path, "--eval", "t.nix")
     assert (status, out, err) == (0, "1\n", expected)

@@ -5,17 +5,15 @@ oracle) and ci-eval as processes, with the same arguments, in the same directory
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.cli_process import ci_eval
+from tests.cli_process import NIX_INSTANTIATE, ci_eval, nix_instantiate
 
-NIX = shutil.which("nix-instantiate")
-pytestmark = pytest.mark.skipif(NIX is None, reason="nix-instantiate (Nix 2.8) is not installed")
+pytestmark = pytest.mark.skipif(
+    NIX_INSTANTIATE is None, reason="nix-instantiate (Nix 2.8) is not installed"
+)
 
 FILE = "let f = { name }: name; in f { nme = 1; }\n"
 
@@ -47,20 +45,6 @@ CASES = [
 ]
 
 
-def nix(cwd: Path, *argv: str) -> tuple[int, str]:
-    assert NIX is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")}
-    done = subprocess.run(
-        [NIX, *argv],
-        cwd=cwd,
-        env={**env, "NIX_REMOTE": "dummy://", "HOME": str(cwd)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.returncode, done.stderr
-
-
 def first_error_line(stderr: str) -> str:
     return next((line for line in stderr.splitlines() if line.startswith("error")), "")
 
@@ -68,7 +52,7 @@ def first_error_line(stderr: str) -> str:
 @pytest.mark.parametrize("argv", CASES, ids=lambda argv: " ".join(argv))
 def test_first_line_is_nix_s(tmp_path: Path, argv: list[str]) -> None:
     (tmp_path / "f.nix").write_text(FILE)
-    status, expected = nix(tmp_path, *argv)
+    status, _, expected = nix_instantiate(tmp_path, *argv)
     assert status == 1
     status, _, err, _ = ci_eval(tmp_path, *argv)
     assert status == 1
@@ -83,5 +67,5 @@ def test_first_line_is_nix_s(tmp_path: Path, argv: list[str]) -> None:
 )
 def test_from_json_syntax_error_is_nix_s(tmp_path: Path) -> None:
     argv = ["--eval", "-E", 'builtins.fromJSON "{"']
-    expected = nix(tmp_path, *argv)[1]
+    expected = nix_instantiate(tmp_path, *argv)[2]
     assert first_error_line(ci_eval(tmp_path, *argv)[2]) == first_error_line(expected)

@@ -6,17 +6,16 @@ processes, with the same arguments, in the same directory."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.cli_process import ci_eval
+from tests.cli_process import NIX_INSTANTIATE, ci_eval
+from tests.cli_process import nix_instantiate as nix
 
-NIX = shutil.which("nix-instantiate")
-pytestmark = pytest.mark.skipif(NIX is None, reason="nix-instantiate (Nix 2.8) is not installed")
+pytestmark = pytest.mark.skipif(
+    NIX_INSTANTIATE is None, reason="nix-instantiate (Nix 2.8) is not installed"
+)
 
 FILE = """\
 {
@@ -31,20 +30,6 @@ FILE = """\
   n.m.o = { };
 }
 """
-
-
-def nix(cwd: Path, *argv: str) -> tuple[int, str, str]:
-    assert NIX is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")}
-    done = subprocess.run(
-        [NIX, *argv],
-        cwd=cwd,
-        env={**env, "NIX_REMOTE": "dummy://", "HOME": str(cwd)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    return done.returncode, done.stdout, done.stderr
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..eval.force import force
 from ..eval.ops import is_derivation
-from ..printing import format_float
+from ..syntax.text import format_float
 from ..values import (
     EVALUATED,
     Attrs,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 
 from . import nodes as n
+from .text import escape_string, format_float
 
 _CALLS = {
     n.BinaryOp.SUB: "__sub",
@@ -42,15 +43,15 @@ class _Shower:
         if isinstance(e, n.Int):
             w(str(e.value))
         elif isinstance(e, n.Float):
-            w(f"{e.value:g}")  # C++ ostream's default for a double: %g
+            w(format_float(e.value))
         elif isinstance(e, n.Str):
             self.concatenation(e.parts, string=True)
         elif isinstance(e, n.Path):
             self.concatenation(e.parts, string=False)
         elif isinstance(e, n.Uri):
-            w(_string(e.value))
+            w(_quoted(e.value))
         elif isinstance(e, n.SearchPath):
-            w(f"(__findFile __nixPath {_string(e.name)})")
+            w(f"(__findFile __nixPath {_quoted(e.name)})")
         elif isinstance(e, n.Var):
             w(e.name)
         elif isinstance(e, n.CurPos):
@@ -130,7 +131,7 @@ class _Shower:
         if not string:
             texts[0] = self.path(str(parts[0]))
         if len(texts) == 1 and isinstance(texts[0], str):
-            self.w(_string(texts[0]) if string else texts[0])
+            self.w(_quoted(texts[0]) if string else texts[0])
             return
         if not texts:
             self.w('""')
@@ -140,7 +141,7 @@ class _Shower:
             if i:
                 self.w(" + ")
             if isinstance(part, str):
-                self.w(_string(part) if string or i else part)
+                self.w(_quoted(part) if string or i else part)
             else:
                 self.show(part)
         self.w(")")
@@ -249,20 +250,6 @@ class _Shower:
         w("}")
 
 
-def _string(text: str) -> str:
-    """Nix 2.8's showString: ``"`` ``\\`` and ``$`` escaped with a backslash, and the
-    line feed, carriage return and tab as ``\\n`` ``\\r`` ``\\t``."""
-    out = ['"']
-    for c in text:
-        if c in '"\\$':
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\t":
-            out.append("\\t")
-        else:
-            out.append(c)
-    out.append('"')
-    return "".join(out)
+def _quoted(text: str) -> str:
+    """Nix 2.8's showString: every ``$`` escaped too."""
+    return escape_string(text, dollars="$")
