@@ -1,6 +1,7 @@
 """A compact s-expression dump of the AST, for golden tests: ``(Apply (Var f) (Int 1))``.
 
-Spans are left out; fields print in declaration order; tuples print as ``[…]``, strings in
+Positions are left out (the fields that take no part in equality: spans, `AttrDef.pos`);
+fields print in declaration order; tuples print as ``[…]``, strings in
 JSON quotes, enums by their Nix spelling, None as ``_``.
 """
 
@@ -41,7 +42,7 @@ def _dump(x: object, out: list[str]) -> None:
     elif dataclasses.is_dataclass(x) and not isinstance(x, Span):
         out.append(f"({type(x).__name__}")
         for f in dataclasses.fields(x):
-            if f.name == "span":
+            if not f.compare:  # a position
                 continue
             out.append(" ")
             _dump(getattr(x, f.name), out)
