@@ -42,13 +42,3 @@ class Env:
 
 
 MISSING: Any = object()
-
-
-def lookup_lexical(env: Env | None, name: str) -> Any:
-    """The item a lexical binding gives `name`, or MISSING."""
-    while env is not None:
-        item = env.vars.get(name, MISSING)
-        if item is not MISSING:
-            return item
-        env = env.up
-    return MISSING

@@ -53,7 +53,7 @@ from .coerce import (
     resolve_path_literal,
     wrap,
 )
-from .env import MISSING, Env, FileContext, lookup_lexical
+from .env import MISSING, Env, FileContext
 from .force import force
 
 if TYPE_CHECKING:
@@ -208,26 +208,6 @@ class Machine:
             self._compiled[id(e)] = (e, code)
             return code(env)
         return entry[1](env)
-
-    def item(self, e: n.Expr, env: Env) -> Any:
-        """What a binding of `e` holds: Nix's maybeThunk (`_compile_item`)."""
-        t = type(e)
-        if t is n.Int or t is n.Float:
-            return e.value  # type: ignore[union-attr]
-        if t is n.Str:
-            parts = e.parts  # type: ignore[union-attr]
-            if not parts:
-                return ""
-            if len(parts) == 1 and type(parts[0]) is str:
-                return parts[0]
-        elif t is n.Path:
-            if len(e.parts) == 1:  # type: ignore[union-attr]
-                return self.eval(e, env)
-        elif t is n.Var:
-            item = lookup_lexical(env, e.name)  # type: ignore[union-attr]
-            if item is not MISSING:
-                return item
-        return Thunk(e, env)
 
     # --- compiling ------------------------------------------------------------------------
     #
