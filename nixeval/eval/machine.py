@@ -249,13 +249,8 @@ class Machine:
                 return _lexical_item(name, depth, e, run), None  # type: ignore[arg-type]
 
             def variable_item(env: Env) -> Any:
-                frame: Env | None = _up(env, depth)
-                while frame is not None:
-                    item = frame.vars.get(name, MISSING)
-                    if item is not MISSING:
-                        return item
-                    frame = frame.up
-                return Thunk(e, env, run)
+                item = _outer_item(env, depth, name)
+                return Thunk(e, env, run) if item is MISSING else item
 
             return variable_item, None
         return (lambda env: Thunk(e, env, run)), run
@@ -336,15 +331,8 @@ class Machine:
         lookup_with = self._lookup_with
 
         def variable(env: Env) -> Any:
-            # None of the `depth` scopes known at compile time binds the name: look
-            # further out, then in the ``with`` sets.
-            frame: Env | None = _up(env, depth)
-            while frame is not None:
-                item = frame.vars.get(name, MISSING)
-                if item is not MISSING:
-                    break
-                frame = frame.up
-            else:
+            item = _outer_item(env, depth, name)
+            if item is MISSING:
                 item = lookup_with(e, env)
             if type(item) is not Thunk:
                 return item
@@ -433,22 +421,32 @@ class Machine:
 
     # --- attribute access -----------------------------------------------------------------
 
-    def attr_name(self, a: n.AttrName, env: Env) -> str:
-        if type(a) is n.StaticAttr:
-            return a.name
-        return self.force_string_no_ctx(self.eval(a.expr, env), env, a.span)  # type: ignore[union-attr]
+    def _compile_attr_path(
+        self, path: tuple[n.AttrName, ...], scope: Scope | None
+    ) -> list[tuple[str | None, Code | None, n.Span]]:
+        """Each name of an attribute path: the name when static, else the code of its
+        expression (compiled in the path's scope), with the name's span."""
+        return [
+            (a.name, None, a.span)
+            if isinstance(a, n.StaticAttr)
+            else (None, self.compile(a.expr, scope), a.span)
+            for a in path
+        ]
 
     def _compile_select(self, e: n.Select, scope: Scope | None) -> Code:
         expr = self.compile(e.expr, scope)
         default = self.compile(e.default, scope) if e.default is not None else None
-        # Each step: its name when static, else the name's expression.
-        steps = [(a.name if type(a) is n.StaticAttr else None, a) for a in e.path]
+        steps = self._compile_attr_path(e.path, scope)
         span = e.span
 
         def select(env: Env) -> Any:
             value = expr(env)
-            for static, a in steps:
-                name = static if static is not None else self.attr_name(a, env)
+            for static, code, name_span in steps:
+                name = (
+                    static
+                    if static is not None
+                    else self.force_string_no_ctx(code(env), env, name_span)  # type: ignore[misc]
+                )
                 if type(value) is not Attrs:
                     if type(value) is Unknown:
                         if (
@@ -511,16 +509,20 @@ class Machine:
 
     def _compile_has_attr(self, e: n.HasAttr, scope: Scope | None) -> Code:
         expr = self.compile(e.expr, scope)
-        steps = [(a.name if type(a) is n.StaticAttr else None, a) for a in e.path]
+        steps = self._compile_attr_path(e.path, scope)
         last = len(steps) - 1
         span = e.span
 
         def has_attr(env: Env) -> Any:
             value = expr(env)
-            for i, (static, a) in enumerate(steps):
+            for i, (static, code, name_span) in enumerate(steps):
                 if i:
                     value = force(value)
-                name = static if static is not None else self.attr_name(a, env)
+                name = (
+                    static
+                    if static is not None
+                    else self.force_string_no_ctx(code(env), env, name_span)  # type: ignore[misc]
+                )
                 if type(value) is not Attrs:
                     if type(value) is Unknown:
                         if value.overlay is not None and name in value.overlay:
@@ -562,9 +564,7 @@ class Machine:
                         return call_lambda(fn, Thunk(node, env, argument_run), env, span)
                     return call(fn, Thunk(node, env, argument_run), env, span)
                 except RecursionError:
-                    raise E.StackOverflow("stack overflow (possible infinite recursion)").at(
-                        env.ctx.source, span
-                    ) from None
+                    raise _stack_overflow(env, span) from None
 
             return apply_to_thunk
 
@@ -575,10 +575,7 @@ class Machine:
                     return call_lambda(fn, argument(env), env, span)
                 return call(fn, argument(env), env, span)
             except RecursionError:
-                # Out of Python stack: report it at the innermost call that still has room.
-                raise E.StackOverflow("stack overflow (possible infinite recursion)").at(
-                    env.ctx.source, span
-                ) from None
+                raise _stack_overflow(env, span) from None
 
         return apply
 
@@ -1057,6 +1054,19 @@ def _up(env: Env | None, depth: int) -> Env | None:
     return env
 
 
+def _outer_item(env: Env, depth: int, name: str) -> Any:
+    """The item a lexical binding gives `name` at run time, or MISSING (then only a
+    ``with`` can bind it): none of the `depth` scopes known at compile time binds it, so
+    the search starts beyond them."""
+    frame = _up(env, depth)
+    while frame is not None:
+        item = frame.vars.get(name, MISSING)
+        if item is not MISSING:
+            return item
+        frame = frame.up
+    return MISSING
+
+
 def _lexical_item(name: str, depth: int, e: n.Var, run: Code) -> Code:
     """The code of a variable bound `depth` scopes out, as a binding's item. In the scope
     being made (depth 0: a ``let``, a ``rec`` set, a function's formals) a later binding is
@@ -1176,6 +1186,11 @@ def _compile_cur_pos(e: n.CurPos, scope: Scope | None) -> Code:
 def _function_name(machine: Machine, lam: n.Lambda) -> str:
     name = machine.lambda_names.get(id(lam))
     return f"function '{name}'" if name else "anonymous function"
+
+
+def _stack_overflow(env: Env, span: n.Span) -> E.EvalError:
+    """Out of Python stack: the error, at the innermost call that still has room."""
+    return E.StackOverflow("stack overflow (possible infinite recursion)").at(env.ctx.source, span)
 
 
 def _named_at(machine: Machine, lam: n.Lambda, closure_env: Env) -> str:
