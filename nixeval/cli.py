@@ -117,10 +117,14 @@ def _arguments() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true", help="evaluate the result deeply")
     # As in nix-instantiate, the last of --json and --xml decides.
     p.add_argument(
-        "--json", action=_OutputKind, nargs=0, const="json", help="print the result as JSON"
+        "--json", dest="output", action="store_const", const="json", help="print the result as JSON"
     )
     p.add_argument(
-        "--xml", action=_OutputKind, nargs=0, const="xml", help="--eval: print the result as XML"
+        "--xml",
+        dest="output",
+        action="store_const",
+        const="xml",
+        help="--eval: print the result as XML",
     )
     p.add_argument(
         "--no-location",
@@ -226,7 +230,6 @@ def _arguments() -> argparse.ArgumentParser:
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
     p.add_argument("--version", action="version", version=f"ci-eval {__version__}")
-    p.set_defaults(output=None, json=False)
     return p
 
 
@@ -688,27 +691,13 @@ def entry_point() -> NoReturn:
     sys.exit(status)
 
 
-class _OutputKind(argparse.Action):
-    """``--json`` / ``--xml``: the output kind (`output`), the last one given winning."""
-
-    def __call__(
-        self,
-        parser: argparse.ArgumentParser,
-        namespace: argparse.Namespace,
-        values: object,
-        option_string: str | None = None,
-    ) -> None:
-        namespace.output = self.const
-        namespace.json = self.const == "json"
-
-
 def _usage_error(message: str) -> int:
     return _usage_error_for(_arguments(), message)
 
 
 def _describe(args: argparse.Namespace) -> int:
     """The main job: effect descriptions."""
-    if args.expr or args.strict or args.json or args.output == "xml":
+    if args.expr or args.strict or args.output is not None:
         return _usage_error("-E, --strict, --json and --xml need --eval or --parse")
     if args.option:
         return _usage_error("--option is for --parse and --eval")
@@ -805,7 +794,7 @@ def _main(argv: list[str]) -> int:
         inputs=args.inputs,
         expressions=args.expr,
         strict=args.strict,
-        json=args.json,
+        json=args.output == "json",
         xml=args.output == "xml",
         location=args.location,
         attr_paths=args.attr,
