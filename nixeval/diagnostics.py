@@ -19,7 +19,7 @@ from urllib.parse import quote
 from . import __version__
 from .syntax.nodes import Span
 from .syntax.source import Source
-from .terminal import escape, escape_lines, strip_escape_sequences
+from .terminal import escape, escape_message
 
 if TYPE_CHECKING:
     from .snippet import Row
@@ -216,9 +216,7 @@ def _human(d: Diagnostic, colour: bool, nix_headline: bool = False) -> str:
     lines: list[str] = []
     severity = d.severity.value if nix_headline else f"{d.severity.value}[{d.code}]"
     head = paint(_COLOURS[d.severity], severity)
-    # A message's own escape sequences (lib.warn's colours) are dropped, as Nix drops
-    # them; what else could act on a terminal is shown escaped.
-    message = escape_lines(strip_escape_sequences(d.message))
+    message = escape_message(d.message, lines=True)
     lines.append(f"{head}{paint(_BOLD, ': ' + message)}")
     spans = [(d.span, "", "^", _COLOURS[d.severity])]
     spans += [(lab.span, lab.message, "-", _BLUE) for lab in d.labels]
@@ -238,15 +236,16 @@ def _human(d: Diagnostic, colour: bool, nix_headline: bool = False) -> str:
                 lines.append(f"{str(line_no).rjust(gutter)} {paint(_BLUE, '|')} {row.text}")
                 for m in row.marks:
                     _, message, mark, style = items[m.span]
-                    label = f" {escape(message)}" if message else ""
+                    label = f" {escape_message(message)}" if message else ""
                     marks = " " * m.column + mark * m.width + label
                     lines.append(f"{pad} {paint(_BLUE, '|')} {paint(style, marks)}")
     for note in d.notes:
-        kind, _, rest = strip_escape_sequences(note).partition(": ")
+        kind, _, rest = note.partition(": ")
         if kind in ("help", "note") and rest:
-            lines.append(f"{pad} {paint(_BLUE, '=')} {paint(_BOLD, kind)}: {escape_lines(rest)}")
+            shown = escape_message(rest, lines=True)
+            lines.append(f"{pad} {paint(_BLUE, '=')} {paint(_BOLD, kind)}: {shown}")
         else:
-            lines.append(f"{pad} {paint(_BLUE, '=')} note: {escape_lines(kind + _ + rest)}")
+            lines.append(f"{pad} {paint(_BLUE, '=')} note: {escape_message(note, lines=True)}")
     return "\n".join(lines) + "\n\n"
 
 
@@ -273,14 +272,14 @@ def render_gcc(diagnostics: Sequence[Diagnostic]) -> str:
     and notes are `escape`d (a line break in a message shows as ``\\n``)."""
     out: list[str] = []
     for d in diagnostics:
-        message = escape(strip_escape_sequences(d.message))
+        message = escape_message(d.message)
         out.append(f"{_location(d)}: {d.severity.value}[{d.code}]: {message}\n")
         for lab in d.labels:
-            out.append(f"{_location(d, lab.span.start)}: note: {escape(lab.message)}\n")
+            out.append(f"{_location(d, lab.span.start)}: note: {escape_message(lab.message)}\n")
         for note in d.notes:
             # "note: x" is a note already; "help: x" stays a note saying "help: x".
             text = note[len("note: ") :] if note.startswith("note: ") else note
-            out.append(f"{_location(d)}: note: {escape(text)}\n")
+            out.append(f"{_location(d)}: note: {escape_message(text)}\n")
     return "".join(out)
 
 

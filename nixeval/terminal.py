@@ -83,6 +83,14 @@ def nix_log_line(text: str) -> str:
     return "".join(out)
 
 
+def escape_message(text: str, *, lines: bool = False) -> str:
+    """A message for people (a diagnostic's message, note or label; a ``trace``): its own
+    escape sequences dropped, as Nix drops them (`strip_escape_sequences`), the rest
+    `escape`d; with `lines`, its line breaks and tabs kept (`escape_lines`)."""
+    text = strip_escape_sequences(text)
+    return escape_lines(text) if lines else escape(text)
+
+
 def escape_lines(text: str) -> str:
     """`text` as `escape` shows it, but with its line breaks and tabs kept: a multi-line
     message (``lib.assertOneOf``'s, a ``trace``) shown to people as Nix shows it, with
