@@ -78,9 +78,8 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
     """Evaluate a file (a directory means its default.nix), cached unless `extra` scope."""
     from ..syntax.source import Source
 
-    if path.startswith(CORE_PACKAGES) and path not in m.store_texts:
-        return _import_core_package(m, path, extra)
-    if path not in m.store_texts:
+    core = path.startswith(CORE_PACKAGES) and path not in m.store_texts
+    if path not in m.store_texts and not core:
         checked = m.check_path(path)
         if os.path.isdir(checked):
             path = canon_path(path + "/default.nix")
@@ -89,6 +88,8 @@ def import_file(m: Machine, path: str, extra: dict[str, Any] | None = None) -> A
             raise E.NotFound(f"getting status of '{path}': No such file or directory")
     if extra is None and path in m.import_cache:
         return m.import_cache[path]
+    if core:
+        return _import_core_package(m, path, extra)
     if path.endswith("/default.nix") and path not in m.store_texts:
         modelled = _nixpkgs_import(m, path[: -len("/default.nix")])
         if modelled is not None:
@@ -125,8 +126,6 @@ _CORE_PACKAGES_DIR = Path(__file__).resolve().parent.parent / "_data" / "corepkg
 
 def _import_core_package(m: Machine, path: str, extra: dict[str, Any] | None) -> Any:
     name = path[len(CORE_PACKAGES) :]
-    if extra is None and path in m.import_cache:
-        return m.import_cache[path]
     shipped = _CORE_PACKAGES_DIR / name
     if "/" in name or not shipped.is_file():
         raise E.NotFound(f"getting status of '{path}': No such file or directory")
