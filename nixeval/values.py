@@ -22,7 +22,7 @@ again is infinite recursion), evaluated. A force that fails puts it back to susp
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .syntax import nodes as n
 
@@ -88,20 +88,33 @@ class NixPath:
         return f"NixPath({self.path!r})"
 
 
+# Where the attributes of a set were defined (`Attrs.origin`), found only when asked for:
+#   (source, AttrSet)   the set was written there (a `Formals`: made by functionArgs);
+#   (items, right, left) made by ``//``: a name in the right operand's `items` is where
+#                        `right` (that operand's origin) says, any other where `left` says;
+#   {name: origin}      made by listToAttrs: each name is where its element's ``value`` is.
+# ``//`` is hot: its origin is one tuple, and keeps the right operand's items dict (not the
+# operand sets, nor their sorted names) so that an update does not keep its left operand's
+# items alive.
+if TYPE_CHECKING:
+    Written = tuple[Source, n.AttrSet | n.Formals]
+    Updated = tuple[dict[str, Any], "Origin | None", "Origin | None"]
+    Origin = Written | Updated | dict[str, "Origin"]
+
+
 class Attrs:
     """An attribute set. `items` maps names to items; iteration is in Nix's (sorted) order.
 
-    `origin` is the source and `AttrSet` node the set was written as, if it was: where each
-    attribute was defined is found from it on demand (errors, ``unsafeGetAttrPos``). The
-    set ``builtins.functionArgs`` makes has the function's `Formals` as its origin: each
-    attribute is at its formal, as in Nix.
+    `origin` (see `Origin`) says where each attribute was defined, found from it on demand
+    (errors, ``unsafeGetAttrPos``, ``--xml``): as Nix 2.8 keeps a position per attribute, a
+    set written in a file, and the sets ``//``, ``removeAttrs``, ``intersectAttrs`` and
+    ``listToAttrs`` make from such sets, have one. The set ``builtins.functionArgs`` makes
+    has the function's `Formals` as its origin: each attribute is at its formal, as in Nix.
     """
 
     __slots__ = ("_sorted", "items", "origin")
 
-    def __init__(
-        self, items: dict[str, Any], origin: tuple[Source, n.AttrSet | n.Formals] | None = None
-    ) -> None:
+    def __init__(self, items: dict[str, Any], origin: Origin | None = None) -> None:
         self.items = items
         self.origin = origin
         self._sorted: list[str] | None = None
@@ -113,35 +126,37 @@ class Attrs:
         return self._sorted
 
     def position(self, name: str) -> tuple[Source, n.Span] | None:
-        """Where attribute `name` was defined, if this set was written in a file."""
-        if self.origin is None:
+        """Where attribute `name` was defined, if it was written in a file."""
+        if name not in self.items:
             return None
-        source, node = self.origin
-        if type(node) is n.Formals:
-            return next(((source, f.span) for f in node.entries if f.name == name), None)
-        definition = self.definition(name)
-        if definition is not None:
-            source, d = definition
-            # An inherited name is where Nix places it (`n.AttrDef.pos`), not at the name.
-            return source, d.span if d.pos == d.span.start else n.Span(d.pos, d.pos)
-        return (self.origin[0], self.origin[1].span) if name in self.items else None
+        origin = self.origin
+        # Follow the origin to the set that defined `name` (a loop: a fold of ``//`` makes a
+        # chain as long as the list folded).
+        while origin is not None:
+            if type(origin) is dict:
+                origin, name = origin.get(name), "value"
+            elif len(origin) == 3:
+                items, right, left = cast("Updated", origin)
+                origin = right if name in items else left
+            else:
+                return _written_position(cast("Written", origin), name)
+        return None
 
     def definition(self, name: str) -> tuple[Source, n.AttrDef] | None:
         """The written definition (``name = value;``) of attribute `name`, if this set
         was written in a file and defines it statically."""
-        if self.origin is None:
+        origin = self.origin
+        if type(origin) is not tuple or len(origin) != 2:
             return None
-        source, node = self.origin
-        if type(node) is not n.AttrSet:
-            return None
-        for d in node.attrs:
-            if d.name == name:
-                return source, d
-        return None
+        source, node = origin
+        return _definition(source, node, name)
 
     def written_at(self) -> tuple[Source, n.Span] | None:
         """Where the set itself was written, if it was."""
-        return None if self.origin is None else (self.origin[0], self.origin[1].span)
+        origin = self.origin
+        if type(origin) is not tuple or len(origin) != 2:
+            return None
+        return origin[0], origin[1].span
 
     def __len__(self) -> int:
         return len(self.items)
@@ -157,6 +172,31 @@ class Attrs:
 
     def __repr__(self) -> str:
         return f"Attrs({self.names()!r})"
+
+
+def _written_position(origin: Written, name: str) -> tuple[Source, n.Span] | None:
+    """Where `name` is in the set written at `origin` (which has it)."""
+    source, node = origin
+    if type(node) is n.Formals:
+        return next(((source, f.span) for f in node.entries if f.name == name), None)
+    definition = _definition(source, node, name)
+    if definition is not None:
+        d = definition[1]
+        # An inherited name is where Nix places it (`n.AttrDef.pos`), not at the name.
+        return source, d.span if d.pos == d.span.start else n.Span(d.pos, d.pos)
+    # A dynamic attribute (``${k} = v;``): the set.
+    return source, node.span
+
+
+def _definition(
+    source: Source, node: n.AttrSet | n.Formals, name: str
+) -> tuple[Source, n.AttrDef] | None:
+    if type(node) is not n.AttrSet:
+        return None
+    for d in node.attrs:
+        if d.name == name:
+            return source, d
+    return None
 
 
 def _byte_order(name: str) -> bytes:

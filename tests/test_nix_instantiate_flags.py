@@ -122,11 +122,6 @@ def test_xml_and_option_are_refused_outside_eval(project: Path) -> None:
         assert status == 2 and message in err, err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the attributes of a set made by // (or by builtins) have no position in ci-eval; "
-    "Nix keeps each attribute's, and --xml shows them",
-)
 def test_xml_positions_of_an_updated_set(project: Path) -> None:
     argv = ["--eval", "--xml", "--strict", "-E", "{ a = 1; } // { b = 2; }"]
     expected = nix(project, *argv)

@@ -12,6 +12,7 @@ from .registry import builtin
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
+    from ..values import Origin
 
 
 @builtin("attrNames", 1)
@@ -52,12 +53,15 @@ def remove_attrs(m: Machine, s: Any, names: Any) -> Attrs:
     drop = {m.force_string_no_ctx(x) for x in m.force_list(names)}
     if not drop & attrs.items.keys():
         return attrs
-    return Attrs({k: v for k, v in attrs.items.items() if k not in drop})
+    # The attributes kept keep their positions.
+    return Attrs({k: v for k, v in attrs.items.items() if k not in drop}, attrs.origin)
 
 
 @builtin("listToAttrs", 1)
 def list_to_attrs(m: Machine, xs: Any) -> Attrs:
     items: dict[str, Any] = {}
+    # As in Nix, each attribute is where its element's `value` attribute is.
+    origins: dict[str, Origin] = {}
     for element in m.force_list(xs):
         pair = m.force_attrs(element)
         if "name" not in pair.items:
@@ -68,7 +72,9 @@ def list_to_attrs(m: Machine, xs: Any) -> Attrs:
         if "value" not in pair.items:
             raise E.MissingAttribute("attribute 'value' missing")
         items[name] = pair.items["value"]
-    return Attrs(items)
+        if pair.origin is not None:
+            origins[name] = pair.origin
+    return Attrs(items, origins or None)
 
 
 @builtin("mapAttrs", 2)
@@ -91,7 +97,8 @@ def _applied(m: Machine, fn: Any, *args: Any) -> Thunk:
 @builtin("intersectAttrs", 2)
 def intersect_attrs(m: Machine, a: Any, b: Any) -> Attrs:
     left, right = m.force_attrs(a), m.force_attrs(b)
-    return Attrs({k: v for k, v in right.items.items() if k in left.items})
+    # The attributes are the right set's, with their positions.
+    return Attrs({k: v for k, v in right.items.items() if k in left.items}, right.origin)
 
 
 @builtin("catAttrs", 2)

@@ -7,10 +7,9 @@ by two spaces per level, attribute values escaped (``"`` ``<`` ``>`` ``&`` and n
 Strict, every value is forced as it is reached; else what is not evaluated yet is
 ``<unevaluated />``. A derivation (``type = "derivation"``) is written once with its
 attributes and as ``<repeated />`` when its drvPath was already shown. With locations, an
-attribute and a function say where they were written (``path``, ``line``, ``column``):
-ci-eval knows it for the attributes of sets written in a file, not yet for those of sets
-made by ``//`` or by builtins, which Nix keeps. The result of toXML carries the context of
-the strings written.
+attribute and a function say where they were written (``path``, ``line``, ``column``): an
+attribute where `Attrs.position` places it, as Nix keeps it through ``//`` and the builtins
+that copy attributes. The result of toXML carries the context of the strings written.
 """
 
 from __future__ import annotations

@@ -170,7 +170,10 @@ def update(machine: Machine, a: Any, b: Any) -> Attrs:
         return b
     merged = dict(a.items)
     merged.update(b.items)
-    return Attrs(merged)
+    if a.origin is None and b.origin is None:
+        return Attrs(merged)
+    # Each attribute keeps its position, found lazily (`nixeval.values.Origin`).
+    return Attrs(merged, (b.items, b.origin, a.origin))
 
 
 def concat_lists(machine: Machine, a: Any, b: Any) -> list[Any]:
