@@ -66,6 +66,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
+class _NixOption(argparse.Action):
+    """``--option NAME VALUE``, appended to `dest`. nix-instantiate checks the names of
+    the settings given before its first file or expression (``-`` is not one) and warns of
+    those it does not know; the names given then are also appended to ``early_options``."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), list(values)])
+        # argparse sets the positional arguments (`inputs`) when it meets them.
+        if all(item == "-" for item in getattr(namespace, "inputs", None) or []):
+            namespace.early_options = [*getattr(namespace, "early_options", []), values[0]]
+
+
 def _exit_statuses(*meanings: tuple[int, str]) -> str:
     """The "exit status:" section of a command's help, one line per status."""
     import textwrap
@@ -168,12 +186,15 @@ def _arguments() -> argparse.ArgumentParser:
     p.add_argument(
         "--option",
         nargs=2,
-        action="append",
+        action=_NixOption,
         default=[],
         metavar=("NAME", "VALUE"),
         help="--parse/--eval: a Nix setting; experimental-features and "
-        "extra-experimental-features count, the others mean nothing here (--verbose says so)",
+        "extra-experimental-features count, the others mean nothing here (--verbose says so); "
+        "as in nix-instantiate, one Nix 2.8 does not know, given before the first file or "
+        "expression, is warned of",
     )
+    p.set_defaults(early_options=[])
     p.add_argument(
         "-v",
         "--verbose",
@@ -752,6 +773,11 @@ def _main(argv: list[str]) -> int:
         return _usage_error("--format text is for effect descriptions, not --parse or --eval")
     if args.max_memory is not None:
         return _usage_error("--max-memory is for effect descriptions, not --parse or --eval")
+    if args.early_options:
+        from .nix_settings import unknown_setting_warnings
+
+        for warning in unknown_setting_warnings(args.early_options):
+            print(warning, file=sys.stderr)
     features = [f for value in args.extra_experimental_features for f in value.split()]
     for name, value in args.option:
         if name in ("experimental-features", "extra-experimental-features"):

@@ -61,10 +61,6 @@ def test_first_line_is_nix_s(tmp_path: Path, argv: list[str]) -> None:
     assert err.splitlines()[1].startswith(" --> ") and err.splitlines()[1].endswith(")")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fromJSON's syntax errors carry Python's json wording, not nlohmann::json's",
-)
 def test_from_json_syntax_error_is_nix_s(tmp_path: Path) -> None:
     argv = ["--eval", "-E", 'builtins.fromJSON "{"']
     expected = nix_instantiate(tmp_path, *argv)[2]

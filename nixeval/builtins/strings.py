@@ -4,8 +4,6 @@ hashString toJSON fromJSON splitVersion compareVersions parseDrvName."""
 from __future__ import annotations
 
 import hashlib
-import json
-import math
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
@@ -21,6 +19,7 @@ from ..eval.coerce import (
 from ..eval.force import force
 from ..printing import to_json_text
 from ..values import Attrs, NixPath, Unknown, string_with_context
+from .json_reader import JsonError, read_json
 from .registry import builtin
 
 if TYPE_CHECKING:
@@ -167,41 +166,11 @@ def to_json(m: Machine, v: Any) -> str:
 
 @builtin("fromJSON", 1)
 def from_json(m: Machine, s: Any) -> Any:
-    text = m.force_string(s)
     try:
-        data = json.loads(
-            text, parse_float=_json_float, parse_int=_json_int, parse_constant=_no_constant
-        )
-    except _NumberOverflow as err:
-        raise E.EvalError(
-            f"[json.exception.out_of_range.406] number overflow parsing '{err}'"
-        ) from None
-    except (ValueError, RecursionError) as err:
-        raise E.EvalError(f"while parsing JSON: {err}") from None
+        data = read_json(m.force_string(s))
+    except JsonError as err:
+        raise E.EvalError(str(err)) from None
     return _from_data(data)
-
-
-class _NumberOverflow(Exception):
-    """A JSON number beyond a double's range (its text): nlohmann::json refuses it."""
-
-
-def _json_float(text: str) -> float:
-    number = float(text)
-    if math.isinf(number):
-        raise _NumberOverflow(text)
-    return number
-
-
-def _json_int(text: str) -> int | float:
-    # Integers beyond 64 bits are read as doubles (`_from_data`), if one holds them.
-    value = int(text)
-    if value.bit_length() > 64 and math.isinf(float(text)):
-        raise _NumberOverflow(text)
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"invalid literal {name}")
 
 
 def _from_data(data: Any) -> Any:
@@ -210,11 +179,9 @@ def _from_data(data: Any) -> Any:
     if isinstance(data, list):
         return [_from_data(x) for x in data]
     if isinstance(data, int) and not isinstance(data, bool):
-        # nlohmann::json reads up to 64-bit unsigned integers; Nix casts them to its signed
-        # 64-bit integer (so 2^63 reads as -2^63); larger ones are doubles.
-        if -(1 << 63) <= data < (1 << 64):
-            return wrap(data)
-        return float(data)
+        # Nix's JSON reader gives integers up to 64-bit unsigned (`read_json`); Nix casts
+        # them to its signed 64-bit integer (so 2^63 reads as -2^63).
+        return wrap(data)
     return data
 
 
