@@ -8,15 +8,11 @@ from typing import TYPE_CHECKING, Any
 from ..eval import errors as E
 from ..eval import ops
 from ..eval.force import force
-from ..values import Attrs, Thunk
+from ..values import Attrs
 from .registry import builtin
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
-
-
-def _lazy_call(m: Machine, fn: Any, arg: Any) -> Thunk:
-    return Thunk(lambda: m.call(fn, arg), None)
 
 
 @builtin("head", 1)
@@ -58,7 +54,7 @@ def elem(m: Machine, x: Any, xs: Any) -> bool:
 @builtin("map", 2)
 def map_(m: Machine, f: Any, xs: Any) -> list[Any]:
     fn = force(f)
-    return [_lazy_call(m, fn, item) for item in m.force_list(xs)]
+    return [m.lazy_call(fn, item) for item in m.force_list(xs)]
 
 
 @builtin("filter", 2)
@@ -84,7 +80,7 @@ def gen_list(m: Machine, f: Any, n: Any) -> list[Any]:
     if count < 0:
         raise E.EvalError(f"cannot create list of size {count}")
     fn = force(f)
-    return [_lazy_call(m, fn, i) for i in range(count)]
+    return [m.lazy_call(fn, i) for i in range(count)]
 
 
 @builtin("concatLists", 1)

@@ -28,16 +28,30 @@ class FileContext:
 
 
 class Env:
-    """One scope: `vars` maps names to items; `with_` is the set item of a ``with``."""
+    """One scope: `vars` maps names to items; `with_` is the set item of a ``with``
+    (`WithEnv`), None for every other scope."""
 
-    __slots__ = ("ctx", "up", "vars", "with_")
+    __slots__ = ("ctx", "up", "vars")
 
-    def __init__(
-        self, vars: dict[str, Any], up: Env | None, ctx: FileContext, with_: Any = None
-    ) -> None:
+    # A class attribute, not a slot: the scopes of calls, ``let``s and sets, made millions
+    # of times, are one store the lighter; `WithEnv`'s slot overrides it.
+    with_: Any = None
+
+    def __init__(self, vars: dict[str, Any], up: Env | None, ctx: FileContext) -> None:
         self.vars = vars
         self.up = up
         self.ctx = ctx
+
+
+class WithEnv(Env):
+    """The scope of ``with e; …``: no variable of its own, the set item `with_`."""
+
+    __slots__ = ("with_",)
+
+    def __init__(self, up: Env, with_: Any) -> None:
+        self.vars = {}
+        self.up = up
+        self.ctx = up.ctx
         self.with_ = with_
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..spelling import closest
@@ -53,7 +54,7 @@ from .coerce import (
     resolve_path_literal,
     wrap,
 )
-from .env import MISSING, Env, FileContext
+from .env import MISSING, Env, FileContext, WithEnv
 from .force import force
 
 if TYPE_CHECKING:
@@ -554,13 +555,30 @@ class Machine:
         function = self.compile(e.fn, scope)
         argument, argument_run = self._compile_binding(e.arg, scope)
         span, node = e.span, e.arg
-        call, call_lambda = self.call, self._call_lambda
+        call, call_lambda, calling = self.call, self._call_lambda, self._calling
+        # A function of one plain argument, compiled already, is entered here rather than
+        # through `_call_lambda`: one Python frame less per Nix call, the commonest kind.
         if argument_run is not None:
 
             def apply_to_thunk(env: Env) -> Any:
                 fn = function(env)
                 try:
                     if type(fn) is Closure:
+                        code = fn.code
+                        body = code.body
+                        if body is not None and code.formals is None:
+                            closure_env = fn.env
+                            try:
+                                return body(
+                                    Env(
+                                        {code.param: Thunk(node, env, argument_run)},
+                                        closure_env,
+                                        closure_env.ctx,
+                                    )
+                                )
+                            except E.EvalError as err:
+                                calling(err, fn, env, span)
+                                raise
                         return call_lambda(fn, Thunk(node, env, argument_run), env, span)
                     return call(fn, Thunk(node, env, argument_run), env, span)
                 except RecursionError:
@@ -572,6 +590,17 @@ class Machine:
             fn = function(env)
             try:
                 if type(fn) is Closure:
+                    code = fn.code
+                    body = code.body
+                    if body is not None and code.formals is None:
+                        closure_env = fn.env
+                        try:
+                            return body(
+                                Env({code.param: argument(env)}, closure_env, closure_env.ctx)
+                            )
+                        except E.EvalError as err:
+                            calling(err, fn, env, span)
+                            raise
                     return call_lambda(fn, argument(env), env, span)
                 return call(fn, argument(env), env, span)
             except RecursionError:
@@ -583,6 +612,15 @@ class Machine:
         """Apply a function value to an argument item."""
         t = type(fn)
         if t is Closure:
+            code = fn.code
+            body = code.body
+            if body is not None and code.formals is None:  # as in `_compile_apply`
+                closure_env = fn.env
+                try:
+                    return body(Env({code.param: arg}, closure_env, closure_env.ctx))
+                except E.EvalError as error:
+                    self._calling(error, fn, env, span)
+                    raise
             return self._call_lambda(fn, arg, env, span)
         if t is PrimOp:
             if fn.arity == 1:
@@ -609,6 +647,20 @@ class Machine:
         if env is not None:
             err.at(env.ctx.source, span)
         raise err
+
+    def lazy_call(self, fn: Any, arg: Any) -> Thunk:
+        """A thunk of `fn` applied to the item `arg` (``map``'s and ``genList``'s
+        elements). A function of one plain argument gets its scope made now, and forcing
+        runs its body in it: no frame of `call` per element."""
+        if type(fn) is Closure:
+            code: LambdaCode = fn.code
+            if code.body is None:
+                code.compile(self, fn.lam)
+            if code.formals is None:
+                closure_env = fn.env
+                entered = Env({code.param: arg}, closure_env, closure_env.ctx)  # type: ignore[dict-item]
+                return Thunk(partial(code.body, entered), None)  # type: ignore[arg-type, misc]
+        return Thunk(lambda: self.call(fn, arg), None)
 
     def _call_primop(
         self, op: PrimOp, args: tuple[Any, ...], env: Env | None, span: n.Span | None
@@ -681,9 +733,13 @@ class Machine:
                 raise self._unexpected_argument(fn.lam, forced, env, span, closure_env)
             return code.body(new_env)  # type: ignore[misc]
         except E.EvalError as err:
-            if env is not None and len(err.trace) < MAX_TRACE:
-                err.note(f"while calling {_function_name(self, fn.lam)}", env.ctx.source, span)
+            self._calling(err, fn, env, span)
             raise
+
+    def _calling(self, err: E.EvalError, fn: Closure, env: Env | None, span: n.Span | None) -> None:
+        """Say in `err`'s trace that it happened in a call of `fn` at `span`."""
+        if env is not None and len(err.trace) < MAX_TRACE:
+            err.note(f"while calling {_function_name(self, fn.lam)}", env.ctx.source, span)
 
     def _missing_argument(
         self,
@@ -775,23 +831,73 @@ class Machine:
         is_add = op is BinaryOp.ADD
         span = e.span
 
-        def binary(env: Env) -> Any:
-            a = left(env)
-            b = right(env)
+        def general(env: Env, a: Any, b: Any) -> Any:
             if (type(a) is Unknown or type(b) is Unknown) and not (
                 is_add and (is_string(a) or (_has_text(a) and _has_text(b)))
             ):
                 return self._binop_unknown(e, a, b, env)
             if is_add:
-                if type(a) is int and type(b) is int:
-                    return wrap(a + b)
                 return concat_strings(self, [(a, e.left), (b, e.right)], False, env, span)
             try:
                 return operator(self, a, b)  # type: ignore[misc]
             except E.EvalError as err:
                 raise err.at(env.ctx.source, span) from None
 
-        return binary
+        # The commonest operands, integers (and strings), take a path of their own that
+        # gives what `general` gives them: a loop in the library (`foldl'` over a range)
+        # is mostly these operators.
+        if op is BinaryOp.ADD:
+
+            def add(env: Env) -> Any:
+                a = left(env)
+                b = right(env)
+                ta = type(a)
+                if ta is type(b):
+                    if ta is int:
+                        return wrap(a + b)
+                    if ta is str:
+                        return a + b
+                return general(env, a, b)
+
+            return add
+        if op is BinaryOp.SUB:
+
+            def sub(env: Env) -> Any:
+                a = left(env)
+                b = right(env)
+                if type(a) is int and type(b) is int:
+                    return wrap(a - b)
+                return general(env, a, b)
+
+            return sub
+        if op is BinaryOp.EQ or op is BinaryOp.NEQ:
+            negated = op is BinaryOp.NEQ
+
+            def equal(env: Env) -> Any:
+                a = left(env)
+                b = right(env)
+                ta = type(a)
+                if ta is type(b) and (ta is int or ta is str):
+                    return (a != b) if negated else (a == b)
+                return general(env, a, b)
+
+            return equal
+        if op in _ORDERINGS:
+            # ``a > b`` is ``b < a``; ``<=`` and ``>=`` negate the other one.
+            swapped = op is BinaryOp.GT or op is BinaryOp.LEQ
+            negated = op is BinaryOp.LEQ or op is BinaryOp.GEQ
+
+            def compare(env: Env) -> Any:
+                a = left(env)
+                b = right(env)
+                ta = type(a)
+                if ta is type(b) and (ta is int or ta is str):
+                    return ((b < a) if swapped else (a < b)) is not negated
+                return general(env, a, b)
+
+            return compare
+
+        return lambda env: general(env, left(env), right(env))
 
     def _binop_unknown(self, e: n.BinOp, left: Any, right: Any, env: Env) -> Any:
         """An operator with an unknown operand: comparisons need the value; ``//`` keeps
@@ -988,7 +1094,7 @@ class Machine:
     def _compile_with(self, e: n.With, scope: Scope | None) -> Code:
         # A ``with`` is a scope that binds no name statically (`_lookup_with`).
         body, attrs = self.compile(e.body, Scope(set(), scope)), self._compile_item(e.env, scope)
-        return lambda env: body(Env({}, env, env.ctx, attrs(env)))
+        return lambda env: body(WithEnv(env, attrs(env)))
 
     def _compile_assert(self, e: n.Assert, scope: Scope | None) -> Code:
         cond, body = self.compile(e.cond, scope), self.compile(e.body, scope)
@@ -1022,6 +1128,9 @@ class Machine:
 # The code of an expression: a function from an environment to the expression's value
 # there, in weak head normal form.
 Code = Callable[[Env], Any]
+
+
+_ORDERINGS = frozenset((BinaryOp.LT, BinaryOp.GT, BinaryOp.LEQ, BinaryOp.GEQ))
 
 
 class Scope:
