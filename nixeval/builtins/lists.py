@@ -70,7 +70,7 @@ def foldl(m: Machine, f: Any, start: Any, xs: Any) -> Any:
     fn = m.force_function(f)
     acc = start
     for item in m.force_list(xs):
-        acc = m.call(m.call(fn, acc), item)
+        acc = m.call_two(fn, acc, item)
     return force(acc)
 
 
@@ -125,7 +125,7 @@ def sort(m: Machine, f: Any, xs: Any) -> list[Any]:
             self.item = item
 
         def __lt__(self, other: Key) -> bool:
-            return m.force_bool(m.call(m.call(fn, self.item), other.item))
+            return m.force_bool(m.call_two(fn, self.item, other.item))
 
     return sorted(m.force_list(xs), key=Key)
 

@@ -552,6 +552,8 @@ class Machine:
     # --- functions ------------------------------------------------------------------------
 
     def _compile_apply(self, e: n.Apply, scope: Scope | None) -> Code:
+        if type(e.fn) is n.Apply:
+            return self._compile_apply_two(e, e.fn, scope)
         function = self.compile(e.fn, scope)
         argument, argument_run = self._compile_binding(e.arg, scope)
         span, node = e.span, e.arg
@@ -577,7 +579,7 @@ class Machine:
                                     )
                                 )
                             except E.EvalError as err:
-                                calling(err, fn, env, span)
+                                calling(err, fn.lam, env, span)
                                 raise
                         return call_lambda(fn, Thunk(node, env, argument_run), env, span)
                     return call(fn, Thunk(node, env, argument_run), env, span)
@@ -599,7 +601,7 @@ class Machine:
                                 Env({code.param: argument(env)}, closure_env, closure_env.ctx)
                             )
                         except E.EvalError as err:
-                            calling(err, fn, env, span)
+                            calling(err, fn.lam, env, span)
                             raise
                     return call_lambda(fn, argument(env), env, span)
                 return call(fn, argument(env), env, span)
@@ -607,6 +609,50 @@ class Machine:
                 raise _stack_overflow(env, span) from None
 
         return apply
+
+    def _compile_apply_two(self, e: n.Apply, inner: n.Apply, scope: Scope | None) -> Code:
+        """``f a b``: a function of two plain arguments (``a: b: …``, compiled already) is
+        entered with both, without making the function ``f a``; a builtin of two
+        arguments is called with both. Anything else is applied twice, as written."""
+        function = self.compile(inner.fn, scope)
+        first, first_run = self._compile_binding(inner.arg, scope)
+        second, second_run = self._compile_binding(e.arg, scope)
+        first_node, second_node = inner.arg, e.arg
+        inner_span, span = inner.span, e.span
+        calling, call_primop = self._calling, self._call_primop
+
+        def apply_two(env: Env) -> Any:
+            fn = function(env)
+            try:
+                a = first(env) if first_run is None else Thunk(first_node, env, first_run)
+                t = type(fn)
+                if t is Closure:
+                    code = fn.code
+                    then = code.then
+                    if then is not None:
+                        b = (
+                            second(env)
+                            if second_run is None
+                            else Thunk(second_node, env, second_run)
+                        )
+                        closure_env = fn.env
+                        ctx = closure_env.ctx
+                        outer = Env({code.param: a}, closure_env, ctx)
+                        try:
+                            return then.body(Env({then.param: b}, outer, ctx))
+                        except E.EvalError as err:
+                            calling(err, fn.lam.body, env, span)
+                            raise
+                elif t is PrimOp and fn.arity == 2:
+                    b = second(env) if second_run is None else Thunk(second_node, env, second_run)
+                    return call_primop(fn, (a, b), env, span)
+                partial_fn = self.call(fn, a, env, inner_span)
+                b = second(env) if second_run is None else Thunk(second_node, env, second_run)
+                return self.call(partial_fn, b, env, span)
+            except RecursionError:
+                raise _stack_overflow(env, span) from None
+
+        return apply_two
 
     def call(self, fn: Any, arg: Any, env: Env | None = None, span: n.Span | None = None) -> Any:
         """Apply a function value to an argument item."""
@@ -619,7 +665,7 @@ class Machine:
                 try:
                     return body(Env({code.param: arg}, closure_env, closure_env.ctx))
                 except E.EvalError as error:
-                    self._calling(error, fn, env, span)
+                    self._calling(error, fn.lam, env, span)
                     raise
             return self._call_lambda(fn, arg, env, span)
         if t is PrimOp:
@@ -647,6 +693,18 @@ class Machine:
         if env is not None:
             err.at(env.ctx.source, span)
         raise err
+
+    def call_two(self, fn: Any, a: Any, b: Any) -> Any:
+        """``fn a b`` for a builtin (``foldl'``'s and ``sort``'s functions): a function of
+        two plain arguments is entered with both at once, as `_compile_apply_two` does."""
+        if type(fn) is Closure:
+            then = fn.code.then
+            if then is not None:
+                closure_env = fn.env
+                ctx = closure_env.ctx
+                outer = Env({fn.code.param: a}, closure_env, ctx)
+                return then.body(Env({then.param: b}, outer, ctx))
+        return self.call(self.call(fn, a), b)
 
     def lazy_call(self, fn: Any, arg: Any) -> Thunk:
         """A thunk of `fn` applied to the item `arg` (``map``'s and ``genList``'s
@@ -733,13 +791,15 @@ class Machine:
                 raise self._unexpected_argument(fn.lam, forced, env, span, closure_env)
             return code.body(new_env)  # type: ignore[misc]
         except E.EvalError as err:
-            self._calling(err, fn, env, span)
+            self._calling(err, fn.lam, env, span)
             raise
 
-    def _calling(self, err: E.EvalError, fn: Closure, env: Env | None, span: n.Span | None) -> None:
-        """Say in `err`'s trace that it happened in a call of `fn` at `span`."""
+    def _calling(
+        self, err: E.EvalError, lam: n.Lambda, env: Env | None, span: n.Span | None
+    ) -> None:
+        """Say in `err`'s trace that it happened in a call of the function `lam` at `span`."""
         if env is not None and len(err.trace) < MAX_TRACE:
-            err.note(f"while calling {_function_name(self, fn.lam)}", env.ctx.source, span)
+            err.note(f"while calling {_function_name(self, lam)}", env.ctx.source, span)
 
     def _missing_argument(
         self,
@@ -1250,7 +1310,7 @@ class LambdaCode:
     """A lambda's compiled parts, shared by its closures and filled in by the first call:
     the body, and each formal with the code of its default (None: required)."""
 
-    __slots__ = ("body", "ellipsis", "formals", "param", "scope")
+    __slots__ = ("body", "ellipsis", "formals", "param", "scope", "then")
 
     def __init__(self, scope: Scope | None) -> None:
         self.scope = scope  # where the lambda is
@@ -1258,6 +1318,9 @@ class LambdaCode:
         self.param: str | None = None
         self.formals: list[tuple[str, Code | None]] | None = None
         self.ellipsis = False
+        # ``a: b: …``, both plain: the inner function's code, compiled with this one, so
+        # that ``f x y`` can enter it at once (`Machine._compile_apply_two`).
+        self.then: LambdaCode | None = None
 
     def compile(self, machine: Machine, lam: n.Lambda) -> None:
         self.param = lam.param
@@ -1271,6 +1334,13 @@ class LambdaCode:
                 for f in lam.formals.entries
             ]
             self.ellipsis = lam.formals.ellipsis
+        body = lam.body
+        if lam.formals is None and type(body) is n.Lambda and body.formals is None:
+            then = LambdaCode(inner)
+            then.compile(machine, body)
+            self.then = then
+            self.body = lambda env: Closure(body, env, then)
+            return
         self.body = machine.compile(lam.body, inner)  # last: a body means the rest is there
 
 
