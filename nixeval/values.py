@@ -90,6 +90,7 @@ class NixPath:
 
 # Where the attributes of a set were defined (`Attrs.origin`), found only when asked for:
 #   (source, AttrSet)   the set was written there (a `Formals`: made by functionArgs);
+#   (source, Span)      every name is there (one attribute of a set: a dynamic one);
 #   (items, right, left) made by ``//``: a name in the right operand's `items` is where
 #                        `right` (that operand's origin) says, any other where `left` says;
 #   {name: origin}      made by listToAttrs: each name is where its element's ``value`` is.
@@ -98,8 +99,9 @@ class NixPath:
 # items alive.
 if TYPE_CHECKING:
     Written = tuple[Source, n.AttrSet | n.Formals]
+    Placed = tuple[Source, n.Span]
     Updated = tuple[dict[str, Any], "Origin | None", "Origin | None"]
-    Origin = Written | Updated | dict[str, "Origin"]
+    Origin = Written | Placed | Updated | dict[str, "Origin"]
 
 
 class Attrs:
@@ -139,22 +141,25 @@ class Attrs:
                 items, right, left = cast("Updated", origin)
                 origin = right if name in items else left
             else:
-                return _written_position(cast("Written", origin), name)
+                source, node = cast("Written | Placed", origin)
+                if type(node) is n.Span:
+                    return source, node
+                return _written_position((source, node), name)  # type: ignore[arg-type]
         return None
 
     def definition(self, name: str) -> tuple[Source, n.AttrDef] | None:
         """The written definition (``name = value;``) of attribute `name`, if this set
         was written in a file and defines it statically."""
-        origin = self.origin
-        if type(origin) is not tuple or len(origin) != 2:
+        origin = _written(self.origin)
+        if origin is None:
             return None
         source, node = origin
         return _definition(source, node, name)
 
     def written_at(self) -> tuple[Source, n.Span] | None:
         """Where the set itself was written, if it was."""
-        origin = self.origin
-        if type(origin) is not tuple or len(origin) != 2:
+        origin = _written(self.origin)
+        if origin is None:
             return None
         return origin[0], origin[1].span
 
@@ -174,6 +179,20 @@ class Attrs:
         return f"Attrs({self.names()!r})"
 
 
+def _written(origin: Origin | None) -> Written | None:
+    """The set written in a file that `origin` is, if it is one (with its dynamic
+    attributes: `Machine._dynamic_attrs` places each at its name)."""
+    while type(origin) is tuple and len(origin) == 3 and _placed(origin[1]):
+        origin = origin[2]
+    if type(origin) is not tuple or len(origin) != 2 or _placed(origin):
+        return None
+    return cast("Written", origin)
+
+
+def _placed(origin: Origin | None) -> bool:
+    return type(origin) is tuple and len(origin) == 2 and type(origin[1]) is n.Span
+
+
 def _written_position(origin: Written, name: str) -> tuple[Source, n.Span] | None:
     """Where `name` is in the set written at `origin` (which has it)."""
     source, node = origin
@@ -184,7 +203,6 @@ def _written_position(origin: Written, name: str) -> tuple[Source, n.Span] | Non
         d = definition[1]
         # An inherited name is where Nix places it (`n.AttrDef.pos`), not at the name.
         return source, d.span if d.pos == d.span.start else n.Span(d.pos, d.pos)
-    # A dynamic attribute (``${k} = v;``): the set.
     return source, node.span
 
 

@@ -178,22 +178,12 @@ def test_xml_shows_the_positions(project: Path, argv: list[str]) -> None:
 # --- what ci-eval does not do yet -----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a dynamic attribute (`${k} = v;`) is placed at its set, Nix places it at its name; "
-    "the evaluator (nixeval/eval/machine.py, _dynamic_attrs) would have to record it",
-)
 def test_dynamic_attribute_position(project: Path) -> None:
     same_as_nix(
         project, "--eval", "--strict", "-E", positions('let k = "x"; in {  ${k} = 1; a = 2; }')
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an attribute from `__overrides` keeps its definition in the rec set; Nix places it "
-    "in the overrides set (nixeval/eval/machine.py, the rec set's compiler)",
-)
 def test_overrides_position(project: Path) -> None:
     same_as_nix(
         project, "--eval", "--strict", "-E", positions("rec { a = 1; __overrides = {   a = 2; }; }")

@@ -59,6 +59,7 @@ from .force import force
 
 if TYPE_CHECKING:
     from ..sources.session import Sources
+    from ..values import Origin
 
 # Errors gather at most this many trace notes (a deep recursion would gather thousands).
 MAX_TRACE = 64
@@ -1068,13 +1069,16 @@ class Machine:
                 if overrides or dynamic:
                     # The set gets more names than the scope its members see.
                     items = dict(items)
+                origin: Origin = (env.ctx.source, e)
                 if overrides:
                     extra = self.force_attrs(items["__overrides"], env, span)
                     for name in extra.names():
                         if name in inner.vars:
                             inner.vars[name] = extra.items[name]
                         items[name] = extra.items[name]
-                return self._dynamic_attrs(items, dynamic, inner, env, e)
+                    # An overridden attribute is where the overrides set has it, as in Nix.
+                    origin = (extra.items, extra.origin, origin)
+                return self._dynamic_attrs(items, dynamic, inner, env, origin)
 
             return recursive_set
         members_plain = [(d.name, d.value, *self._compile_binding(d.value, scope)) for d in e.attrs]
@@ -1085,7 +1089,7 @@ class Machine:
                 for name, value, code, run in members_plain
             }
             if dynamic:
-                return self._dynamic_attrs(items, dynamic, env, env, e)
+                return self._dynamic_attrs(items, dynamic, env, env, (env.ctx.source, e))
             return Attrs(items, (env.ctx.source, e))
 
         return attrset
@@ -1096,9 +1100,10 @@ class Machine:
         dynamic: list[tuple[n.DynamicAttrDef, Code, Code]],
         dynamic_env: Env,
         env: Env,
-        e: n.AttrSet,
+        origin: Origin,
     ) -> Attrs:
-        """The set `items` with its dynamic attributes (``${k} = v;``) added."""
+        """The set `items` with its dynamic attributes (``${k} = v;``) added; `origin` says
+        where the others were defined, and each dynamic one is where its name starts."""
         source = env.ctx.source
         for dd, key_code, value_code in dynamic:
             key = key_code(dynamic_env)
@@ -1106,13 +1111,15 @@ class Machine:
                 continue
             name = self.force_string_no_ctx(key, env, dd.span)
             if name in items:
-                first = self._position_of(Attrs(items, (source, e)), name, env, dd.span)
+                first = self._position_of(Attrs(items, origin), name, env, dd.span)
                 raise E.EvalError(
                     f"dynamic attribute '{name}' already defined at "
                     f"{first[0].nix_position(first[1].start)}"
                 ).at(source, dd.span)
-            items[name] = value_code(dynamic_env)
-        return Attrs(items, (source, e))
+            item = value_code(dynamic_env)
+            items[name] = item
+            origin = ({name: item}, (source, n.Span(dd.span.start, dd.span.start)), origin)
+        return Attrs(items, origin)
 
     def _compile_let(self, e: n.LetIn, scope: Scope | None) -> Code:
         _name_lambdas(self, e.bindings)
