@@ -3,6 +3,7 @@ intersectAttrs catAttrs zipAttrsWith functionArgs unsafeGetAttrPos."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
@@ -84,14 +85,9 @@ def map_attrs(m: Machine, f: Any, s: Any) -> Attrs:
     return Attrs({name: _applied(m, fn, name, item) for name, item in attrs.items.items()})
 
 
-def _applied(m: Machine, fn: Any, *args: Any) -> Thunk:
-    def run() -> Any:
-        result = fn
-        for a in args:
-            result = m.call(result, a)
-        return result
-
-    return Thunk(run, None)
+def _applied(m: Machine, fn: Any, name: str, item: Any) -> Thunk:
+    """A thunk of ``fn name item``."""
+    return Thunk(partial(m.call_two, fn, name, item), None)
 
 
 @builtin("intersectAttrs", 2)

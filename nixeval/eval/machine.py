@@ -441,8 +441,7 @@ class Machine:
         steps = self._compile_attr_path(e.path, scope)
         span = e.span
 
-        def select(env: Env) -> Any:
-            value = expr(env)
+        def walk(env: Env, value: Any) -> Any:
             for static, code, name_span in steps:
                 name = (
                     static
@@ -484,7 +483,24 @@ class Machine:
                         raise
             return value
 
-        return select
+        if len(steps) == 1 and steps[0][0] is not None and default is None:
+            # ``e.name``, the commonest: a value found at once is returned here; the rest
+            # (a thunk to force, a missing name, not a set) is `walk`'s.
+            name = steps[0][0]
+
+            def select_name(env: Env) -> Any:
+                value = expr(env)
+                if type(value) is Attrs:
+                    item = value.items.get(name, MISSING)
+                    if type(item) is not Thunk:
+                        if item is not MISSING:
+                            return item
+                    elif item.state == EVALUATED:
+                        return item.value
+                return walk(env, value)
+
+            return select_name
+        return lambda env: walk(env, expr(env))
 
     def _select_unknown(self, value: Unknown, name: str, env: Env, span: n.Span) -> Any:
         """``u.name``: what the overlay knows, else another unknown. (With ``or d`` the
