@@ -190,12 +190,6 @@ def test_overrides_position(project: Path) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the attributes the derivation wrapper adds are placed in ci-eval's copy of it; Nix "
-    "names it //builtin/derivation.nix, its text starting one line lower "
-    "(nixeval/builtins/derivations.py)",
-)
 def test_derivation_wrapper_positions(project: Path) -> None:
     expr = 'derivation { name = "a"; system = "x"; builder = "b"; }'
     same_as_nix(project, "--eval", "--strict", "-E", positions(expr))

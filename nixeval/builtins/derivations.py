@@ -1,5 +1,5 @@
-"""derivationStrict, and ``derivation``, the Nix-language wrapper around it (Nix 2.8's
-corepkgs/derivation.nix, evaluated as Nix evaluates it)."""
+"""derivationStrict, and ``derivation``, the Nix-language wrapper around it (ci-eval's own
+copy of the wrapper Nix 2.8 builds into itself, evaluated as Nix evaluates it)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,24 @@ from ..eval import errors as E
 from ..eval.coerce import coerce_to_string
 from ..eval.force import force
 from ..printing import to_json_text
+from ..syntax import nodes as n
 from ..values import Attrs, CStr, Unknown
 from .registry import builtin, constant
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
+    from ..syntax.source import Source
 
-DERIVATION_NIX = """\
-/* This is the implementation of the ‘derivation’ builtin function.
-   It's actually a wrapper around the ‘derivationStrict’ primop. */
+# The file Nix 2.8 names its built-in wrapper: positions of what the wrapper defines (the
+# attributes it adds to every derivation, errors raised in it) name this file, as Nix's do.
+DERIVATION_FILE = "//builtin/derivation.nix"
+
+# The wrapper. Its layout is Nix's, line for line and column for column, since positions
+# in it are visible (`builtins.unsafeGetAttrPos "type" drv`, `--xml`, error positions). Nix's
+# text starts with an empty line, so this one does too: every position is a line lower.
+DERIVATION_NIX = """
+/* `derivation`: ci-eval's Nix-language wrapper of the `derivationStrict` builtin,
+   adding an attribute set per output, each with `outPath`, `drvPath` and `type`. */
 
 drvAttrs @ { outputs ? [ "out" ], ... }:
 
@@ -56,7 +65,7 @@ def derivation(m: Machine) -> Any:
     from ..frontend import parse_checked
     from ..syntax.source import Source
 
-    source = Source("<nix/derivation-internal.nix>", DERIVATION_NIX)
+    source = Source(DERIVATION_FILE, DERIVATION_NIX)
     expr, problems = parse_checked(source)
     assert expr is not None, problems
     return m.eval(expr, m.file_env(source, "/"))
@@ -75,14 +84,45 @@ def _modelled_outputs(m: Machine, attrs: Attrs, drv_name: str) -> Attrs:
     return Attrs(result)
 
 
+def _set_position(attrs: Attrs) -> tuple[Source, n.Span] | None:
+    """Where Nix 2.8 places a set in an error about it: at the ``{`` of the set written in a
+    file. A set that a builtin or ``//`` of two non-empty sets made has no place of its own
+    (nor has a ``functionArgs`` result, placed at its function's formals)."""
+    origin = attrs.origin
+    if type(origin) is tuple and len(origin) == 2:
+        node = origin[1]
+        if type(node) is n.Formals:
+            return None
+        # `removeAttrs` and `intersectAttrs` keep the origin of the set they filter (for the
+        # positions of its attributes); a set missing some of its written names is theirs.
+        if type(node) is n.AttrSet and any(d.name not in attrs.items for d in node.attrs):
+            return None
+    written = attrs.written_at()
+    if written is None:
+        return None
+    source, span = written
+    # A `rec { … }` is placed at its brace: the first one after `rec`.
+    brace = source.text.find("{", span.start, span.end)
+    return source, n.Span(brace, span.end) if brace >= 0 else span
+
+
 @builtin("derivationStrict", 1)
 def derivation_strict(m: Machine, args: Any) -> Attrs:
     from ..store import StoreError
 
     attrs = m.force_attrs(args)
     if "name" not in attrs.items:
-        raise E.MissingAttribute("attribute 'name' missing for call to 'derivationStrict'")
-    drv_name = m.force_string_no_ctx(attrs.items["name"])
+        # As Nix 2.8 does, at the set given (if it was written somewhere), not at the call.
+        raise E.MissingAttribute("attribute 'name' missing for call to 'derivationStrict'").at(
+            *(_set_position(attrs) or (None, None))
+        )
+    # Nix's errors about the other attributes are noted at `name`, the derivation's own.
+    name_at = attrs.position("name") or (None, None)
+    try:
+        drv_name = m.force_string_no_ctx(attrs.items["name"])
+    except E.EvalError as err:
+        err.note("while evaluating the derivation attribute 'name'", *name_at)
+        raise
     structured = "__structuredAttrs" in attrs.items and m.force_bool(
         attrs.items["__structuredAttrs"]
     )
@@ -111,9 +151,10 @@ def derivation_strict(m: Machine, args: Any) -> Attrs:
             else:
                 env[key] = coerce_to_string(m, item, ctx, True)
         except E.EvalError as err:
+            # Nix places an error in an element of `args` at `name`, any other at the attribute.
+            err.at(*(name_at if key == "args" else attrs.position(key) or (None, None)))
             err.note(
-                f"while evaluating the attribute '{key}' of the derivation '{drv_name}'",
-                *(attrs.position(key) or (None, None)),
+                f"while evaluating the attribute '{key}' of the derivation '{drv_name}'", *name_at
             )
             raise
     from ..nixpkgs.model import is_modelled_context
