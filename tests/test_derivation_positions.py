@@ -236,3 +236,15 @@ def test_no_outputs_is_placed_at_the_wrappers_call_of_head(project: Path) -> Non
     )
     assert nix_error_position(expected).startswith("//builtin/derivation.nix:")
     assert ci_error_position(err) == nix_error_position(expected)
+
+
+def test_the_main_job_places_a_wrapper_error_at_the_users_call(project: Path) -> None:
+    """Outside nix-instantiate's modes, an error raised inside the wrapper (a file no user
+    has) is shown at the user's call of `derivation`; `--eval` places it as Nix does."""
+    (project / "drv.nix").write_text(
+        'derivation { name = "a"; system = "x"; builder = "b"; outputs = 1; }\n'
+    )
+    status, _, err, _ = ci_eval(project, "drv.nix")
+    assert status == 1 and " --> drv.nix:1:1" in err and "//builtin" not in err, err
+    status, _, err, _ = ci_eval(project, "--eval", "drv.nix")
+    assert status == 1 and "//builtin/derivation.nix:" in err, err

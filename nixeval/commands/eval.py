@@ -116,11 +116,13 @@ def run_eval(options: EvalOptions, stdout: IO[str], stderr: IO[str]) -> int:
             _report(err.diagnostics, options, stderr)  # type: ignore[arg-type]
         except E.EvalError as err:
             failed = True
-            _report([eval_diagnostic(err, source, options.show_trace)], options, stderr)
+            diagnostic = eval_diagnostic(err, source, options.show_trace, as_nix=True)
+            _report([diagnostic], options, stderr)
         except RecursionError:
             failed = True
             overflow = E.StackOverflow("stack overflow (possible infinite recursion)")
-            _report([eval_diagnostic(overflow, source, options.show_trace)], options, stderr)
+            diagnostic = eval_diagnostic(overflow, source, options.show_trace, as_nix=True)
+            _report([diagnostic], options, stderr)
         except InputError as err:
             failed = True
             _report([input_error(str(err), item)], options, stderr)
@@ -199,15 +201,20 @@ def _output(machine: Machine, value: Any, options: EvalOptions) -> str:
     return print_value(value)
 
 
-def eval_diagnostic(err: E.EvalError, fallback: Source | None, show_trace: bool) -> Diagnostic:
+def eval_diagnostic(
+    err: E.EvalError, fallback: Source | None, show_trace: bool, as_nix: bool = False
+) -> Diagnostic:
     """An evaluation error as a diagnostic: its position, hint, and trace notes (repeated
-    frames folded; the innermost few unless --show-trace)."""
+    frames folded; the innermost few unless --show-trace). An error inside the derivation
+    wrapper (`DERIVATION_FILE`, a file no user has) is shown at the user's call, unless
+    `as_nix` (nix-instantiate's modes), where it is where Nix places it."""
+    from ..builtins.derivations import DERIVATION_FILE
+
     source, span = err.source, err.span
     frames = list(err.trace)
-    if source is not None and source.name.startswith("<nix/"):
-        # An error inside Nix's own wrapper (derivation.nix): show the user's call instead.
+    if not as_nix and source is not None and source.name == DERIVATION_FILE:
         for i, frame in enumerate(frames):
-            if frame.source is not None and not frame.source.name.startswith("<nix/"):
+            if frame.source is not None and frame.source.name != DERIVATION_FILE:
                 source, span = frame.source, frame.span
                 frames = frames[i + 1 :]
                 break
