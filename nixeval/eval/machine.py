@@ -575,6 +575,7 @@ class Machine:
         argument, argument_run = self._compile_binding(e.arg, scope)
         span, node = e.span, e.arg
         call, call_lambda, calling = self.call, self._call_lambda, self._calling
+        call_primop = self._call_primop
         # A function of one plain argument, compiled already, is entered here rather than
         # through `_call_lambda`: one Python frame less per Nix call, the commonest kind.
         if argument_run is not None:
@@ -599,6 +600,8 @@ class Machine:
                                 calling(err, fn.lam, env, span)
                                 raise
                         return call_lambda(fn, Thunk(node, env, argument_run), env, span)
+                    if type(fn) is PrimOp and fn.arity == 1:
+                        return call_primop(fn, (Thunk(node, env, argument_run),), env, span)
                     return call(fn, Thunk(node, env, argument_run), env, span)
                 except RecursionError:
                     raise _stack_overflow(env, span) from None
@@ -621,6 +624,8 @@ class Machine:
                             calling(err, fn.lam, env, span)
                             raise
                     return call_lambda(fn, argument(env), env, span)
+                if type(fn) is PrimOp and fn.arity == 1:
+                    return call_primop(fn, (argument(env),), env, span)
                 return call(fn, argument(env), env, span)
             except RecursionError:
                 raise _stack_overflow(env, span) from None
