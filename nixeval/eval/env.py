@@ -17,14 +17,19 @@ if TYPE_CHECKING:
 
 
 class FileContext:
-    """The file an expression comes from: its source, its directory, its evaluator."""
+    """The file an expression comes from: its source, its directory, its evaluator, and
+    `names`, the items its top expression sees bound around it (the base environment:
+    ``builtins``, ``true``, ``map``, …; under a ``scopedImport``, its scope first)."""
 
-    __slots__ = ("base_dir", "machine", "source")
+    __slots__ = ("base_dir", "machine", "names", "source")
 
-    def __init__(self, machine: Machine, source: Source, base_dir: str) -> None:
+    def __init__(
+        self, machine: Machine, source: Source, base_dir: str, names: dict[str, Any]
+    ) -> None:
         self.machine = machine
         self.source = source
         self.base_dir = base_dir
+        self.names = names
 
 
 class Env:

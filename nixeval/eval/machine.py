@@ -198,12 +198,14 @@ class Machine:
 
     def file_env(self, source: Source, base_dir: str, extra: dict[str, Any] | None = None) -> Env:
         """The environment a file's top expression is evaluated in."""
-        ctx = FileContext(self, source, base_dir)
+        names = {**self.base_vars, **extra} if extra else self.base_vars
+        ctx = FileContext(self, source, base_dir, names)
         base = Env(self.base_vars, None, ctx)
         return Env(extra, base, ctx) if extra else base
 
     def eval(self, e: n.Expr, env: Env) -> Any:
-        """The value of `e` in `env`, in weak head normal form."""
+        """The value of `e`, a file's top expression, in `env` (`file_env`), in weak head
+        normal form."""
         entry = self._compiled.get(id(e))
         if entry is None:
             code = self.compile(e)
@@ -251,7 +253,7 @@ class Machine:
                 return _lexical_item(name, depth, e, run), None  # type: ignore[arg-type]
 
             def variable_item(env: Env) -> Any:
-                item = _outer_item(env, depth, name)
+                item = env.ctx.names.get(name, MISSING)
                 return Thunk(e, env, run) if item is MISSING else item
 
             return variable_item, None
@@ -333,7 +335,7 @@ class Machine:
         lookup_with = self._lookup_with
 
         def variable(env: Env) -> Any:
-            item = _outer_item(env, depth, name)
+            item = env.ctx.names.get(name, MISSING)
             if item is MISSING:
                 item = lookup_with(e, env)
             if type(item) is not Thunk:
@@ -1234,7 +1236,9 @@ class Scope:
 
 def _resolve(name: str, scope: Scope | None) -> tuple[int, bool]:
     """How many scopes out `name` is bound, and whether it is bound at all in the scopes
-    known at compile time (else: how many there are to skip at run time)."""
+    known at compile time. (A name none binds is one the file's top expression sees bound
+    around it, `FileContext.names`, or one a ``with`` gives: compiled code is always that
+    of a file's top expression and what it contains, `Machine.eval`.)"""
     depth = 0
     while scope is not None:
         if name in scope.names:
@@ -1249,19 +1253,6 @@ def _up(env: Env | None, depth: int) -> Env | None:
         env = env.up
         depth -= 1
     return env
-
-
-def _outer_item(env: Env, depth: int, name: str) -> Any:
-    """The item a lexical binding gives `name` at run time, or MISSING (then only a
-    ``with`` can bind it): none of the `depth` scopes known at compile time binds it, so
-    the search starts beyond them."""
-    frame = _up(env, depth)
-    while frame is not None:
-        item = frame.vars.get(name, MISSING)
-        if item is not MISSING:
-            return item
-        frame = frame.up
-    return MISSING
 
 
 def _lexical_item(name: str, depth: int, e: n.Var, run: Code) -> Code:
