@@ -54,12 +54,13 @@ class _Parser(argparse.ArgumentParser):
     (argparse would re-wrap an epilog, and the tables of commands and exit statuses must
     keep their lines)."""
 
-    def __init__(self, *args: Any, trailer: str = "", **kwargs: Any) -> None:
+    def __init__(self, *args: Any, trailer: Callable[[], str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Made when help is shown: wrapping it loads textwrap, which a run does not need.
         self.trailer = trailer
 
     def format_help(self) -> str:
-        return super().format_help() + (f"\n{self.trailer}" if self.trailer else "")
+        return super().format_help() + (f"\n{self.trailer()}" if self.trailer else "")
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -106,13 +107,15 @@ def _arguments() -> argparse.ArgumentParser:
         prog="ci-eval",
         usage=_USAGE,
         description=_DESCRIPTION,
-        trailer=_COMMANDS
-        + "\n"
-        + _exit_statuses(
-            (EXIT_OK, "success"),
-            (EXIT_INPUT, "the input has an error (diagnostics on stderr)"),
-            _USAGE_STATUS,
-            _INTERRUPTED_STATUS,
+        trailer=lambda: (
+            _COMMANDS
+            + "\n"
+            + _exit_statuses(
+                (EXIT_OK, "success"),
+                (EXIT_INPUT, "the input has an error (diagnostics on stderr)"),
+                _USAGE_STATUS,
+                _INTERRUPTED_STATUS,
+            )
         ),
     )
     p.add_argument("inputs", nargs="*", metavar="FILE", help="Nix files ('-' for stdin)")
@@ -317,7 +320,7 @@ def _fetch(argv: list[str]) -> int:
         "stdout: its input path and where it is (store, cache, fetched) or why it failed. "
         "Settings: CI_EVAL_CACHE_DIR, CI_EVAL_GITHUB_URL, CI_EVAL_GITLAB_URL, "
         "CI_EVAL_FETCH_TIMEOUT (seconds without a byte, default 30).",
-        trailer=_exit_statuses(
+        trailer=lambda: _exit_statuses(
             (EXIT_OK, "every input is available"),
             (
                 EXIT_INPUT,
@@ -349,7 +352,7 @@ def _schema(argv: list[str]) -> int:
     p = _Parser(
         prog="ci-eval schema",
         description="Print a JSON Schema ci-eval ships.",
-        trailer=_exit_statuses(
+        trailer=lambda: _exit_statuses(
             (EXIT_OK, "the schema (or the list of them) is printed"),
             (EXIT_USAGE, "the command line is wrong, or there is no schema of that name"),
             _INTERRUPTED_STATUS,
@@ -372,7 +375,7 @@ def _check(argv: list[str]) -> int:
         "(for ci.nix and flake.nix) the effects, evaluated offline and restricted to the "
         "repository, as if on the default branch and on each branch the conditions name. "
         "Diagnostics go to stdout; exit 1 if there is an error.",
-        trailer=_exit_statuses(
+        trailer=lambda: _exit_statuses(
             (EXIT_OK, "no error (and no warning, with --warnings-as-errors)"),
             (
                 EXIT_INPUT,
@@ -453,22 +456,24 @@ def _run(argv: list[str]) -> int:
         "spot (FILE -A ATTRPATH); it is validated first. A FILE is evaluated purely, with "
         "no way out: only the repository and -I paths are read, getEnv is empty, "
         "currentTime missing and $NIX_PATH unused.",
-        trailer=_exit_statuses(
-            (EXIT_OK, "done: the plan or script printed, or (local) every effect succeeded"),
-            (
-                EXIT_INPUT,
-                "the input has an error, a value the run needs is unknown, a secret is "
-                "not granted, or state was not written back (diagnostics on stderr)",
-            ),
-            _USAGE_STATUS,
-            (
-                EXIT_INTERRUPTED,
-                "interrupted (Ctrl-C or SIGTERM); a local effect is stopped first and "
-                "its state written back",
-            ),
-        )
-        + "  With --backend local, an effect that fails ends the run with its own exit\n"
-        "  status.\n",
+        trailer=lambda: (
+            _exit_statuses(
+                (EXIT_OK, "done: the plan or script printed, or (local) every effect succeeded"),
+                (
+                    EXIT_INPUT,
+                    "the input has an error, a value the run needs is unknown, a secret is "
+                    "not granted, or state was not written back (diagnostics on stderr)",
+                ),
+                _USAGE_STATUS,
+                (
+                    EXIT_INTERRUPTED,
+                    "interrupted (Ctrl-C or SIGTERM); a local effect is stopped first and "
+                    "its state written back",
+                ),
+            )
+            + "  With --backend local, an effect that fails ends the run with its own exit\n"
+            "  status.\n"
+        ),
     )
     p.add_argument("input", nargs="?", metavar="DESCRIPTION.json | - | FILE")
     p.add_argument(

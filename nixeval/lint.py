@@ -152,6 +152,8 @@ class _Kind(enum.Enum):
 
 @dataclass(eq=False, slots=True)
 class _Binding:
+    """A name bound in a scope, and whether it is used."""
+
     name: str
     kind: _Kind
     span: Span  # the name
@@ -163,12 +165,16 @@ class _Binding:
 
 @dataclass(frozen=True, slots=True)
 class _With:
+    """A `with` in scope."""
+
     node: n.With
     names: frozenset[str]  # the attributes its environment is known to have
 
 
 @dataclass(frozen=True, slots=True)
 class _Scope:
+    """The names one scope binds, inside the scope `up`."""
+
     bindings: Mapping[str, _Binding]
     up: _Scope | None
     with_: _With | None = None  # a `with` scope binds nothing lexically

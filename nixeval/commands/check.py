@@ -44,6 +44,8 @@ STDIN = "-"
 
 @dataclass
 class CheckOptions:
+    """What ``ci-eval check`` was asked to do."""
+
     files: list[str] = field(default_factory=list)
     format: str = "human"  # human | gcc | json | sarif
     stdin_filename: str | None = None

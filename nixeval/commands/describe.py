@@ -28,6 +28,8 @@ from ..syntax.nodes import Span
 
 @dataclass
 class DescribeOptions:
+    """What the main job (``ci-eval FILE``, ``--list``) was asked to do."""
+
     file: str | None
     attr_paths: list[str] = field(default_factory=list)
     args: list[tuple[str, str]] = field(default_factory=list)

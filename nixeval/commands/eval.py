@@ -29,6 +29,8 @@ SHORT_TRACE = 3
 
 @dataclass
 class EvalOptions:
+    """What ``ci-eval --eval`` was asked to do."""
+
     inputs: list[str]
     expressions: bool = False
     strict: bool = False

@@ -22,7 +22,6 @@ import hashlib
 import importlib.util
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -80,6 +79,8 @@ def _holds_its_name(entry: Path) -> bool:
 def _remember(entry: Path) -> None:
     """Write `entry` whole or not at all; silently not when the cache cannot be written
     (a read-only home, a full disk)."""
+    import tempfile  # only a run that validated writes an entry (and it loads random)
+
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".partial")

@@ -11,11 +11,34 @@ in that order. What none of them has stays unknown to the evaluator.
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .fetch import FetchError, NotAvailable, fetch, obtain
-from .flakeref import FlakeRefError, parse_flake_ref
 from .locked import LockedInput, LockError
-from .lockfile import LockFile
 from .resolve import CacheError, Resolved, add_to_cache, cache_dir, resolve, store_dir
+
+if TYPE_CHECKING:
+    from .flakeref import FlakeRefError, parse_flake_ref
+    from .lockfile import LockFile
+
+# Loaded on first use (PEP 562): a ci.nix reads no flake.lock. (Not `fetch`: the function
+# has its module's name, which importing the module would bind here instead.)
+_LAZY = {
+    "FlakeRefError": "flakeref",
+    "parse_flake_ref": "flakeref",
+    "LockFile": "lockfile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CacheError",

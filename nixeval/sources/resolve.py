@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -114,6 +113,8 @@ def staging_for(entry: Path) -> Iterator[Path]:
     """A new, private directory beside the cache entry `entry` (same file system, so the
     tree made in it can be renamed into place), removed with what is left in it when the
     block ends, whether it succeeded, failed or was interrupted."""
+    import tempfile  # here: a run that finds its sources where they lie need not load it
+
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", dir=entry.parent))

@@ -23,42 +23,158 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-from dataclasses import field
+import hashlib
+import inspect
+import pathlib
+import types
+from dataclasses import FrozenInstanceError, field
 from typing import Any, TypeAlias, TypeVar, dataclass_transform
 
 _C = TypeVar("_C", bound=type)
 _pending: list[type] = []
 
 
+# What `dataclasses.dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)`
+# records of a class it made: copied from a class it made, so it is what this Python's
+# `dataclasses` reads. (The class has a docstring: `dataclass` would write one from
+# `inspect.signature`, which for a class without ``__init__`` tokenizes object's: ~10 ms.)
+@dataclasses.dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
+class _Made:
+    """A class made by `dataclass`."""
+
+
+_PARAMS = _Made.__dataclass_params__  # type: ignore[attr-defined]
+del _Made  # not a node
+# How a `Field` says it is an instance field (not a ClassVar or InitVar): private to
+# `dataclasses`, which `fields()` and `replace()` read.
+_INSTANCE_FIELD = dataclasses._FIELD  # type: ignore[attr-defined]
+
+
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def _node(cls: _C) -> _C:
-    """``@dataclass(frozen=True, slots=True)``, with a faster ``__init__``.
+    """``@dataclass(frozen=True, slots=True)``, made without the dataclass machinery.
 
-    A parse makes millions of nodes, and a frozen dataclass's ``__init__`` sets each field
-    through ``object.__setattr__`` (to get past its own ``__setattr__``, which refuses).
-    Here the dataclass machinery makes the frozen, slotted class and its fields, and
-    `_complete` gives it the ``__init__`` (setting the slots through their descriptors:
-    a third faster), ``__repr__``, ``__eq__`` and ``__hash__`` a frozen dataclass has,
-    with the same results. (So ``__dataclass_params__`` says init, repr and eq are False:
-    the dataclass machinery did not write them.)
+    `dataclass` writes and compiles six functions for each frozen class, one `compile`
+    each, and makes a slotted class twice: ~0.4 ms a class, a tenth of a cold ``check``
+    for these ~30 classes. Here the slotted class is made once, with the same
+    ``__dataclass_fields__``, ``__match_args__``, ``__setattr__`` and ``__delattr__``
+    (raising `FrozenInstanceError`) and ``__getstate__``/``__setstate__`` a frozen
+    slotted dataclass has; `_complete` gives it the ``__init__`` (setting the slots
+    through their descriptors: a third faster than a frozen dataclass's), ``__repr__``,
+    ``__eq__`` and ``__hash__``, with the same results, from the generated module
+    `_node_methods` (compiled to bytecode with the package, not at each start).
+    (``__dataclass_params__`` says init, repr and eq are False: the dataclass machinery
+    did not write them.) tests/test_parse_speed.py checks every class against the one
+    ``@dataclass(frozen=True, slots=True)`` makes.
     """
-    make: Any = dataclasses.dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
-    made: _C = make(cls)
+    if cls.__bases__ != (object,):
+        raise TypeError(f"{cls.__name__}: a node class has no base class")
+    body = dict(cls.__dict__)
+    fields: dict[str, dataclasses.Field[Any]] = {}
+    for name, annotation in inspect.get_annotations(cls).items():
+        spec = body.pop(name, None)
+        if spec is None:
+            spec = field()
+        if not isinstance(spec, dataclasses.Field) or (
+            spec.default is not dataclasses.MISSING
+            or spec.default_factory is not dataclasses.MISSING
+            or not spec.init
+        ):
+            raise TypeError(f"{cls.__name__}.{name}: a node field is set by __init__, no default")
+        spec.name, spec.type = name, annotation
+        spec._field_type = _INSTANCE_FIELD  # type: ignore[attr-defined]
+        if spec.kw_only is dataclasses.MISSING:
+            spec.kw_only = False
+        fields[name] = spec
+    names = tuple(fields)
+    body.pop("__dict__", None)
+    body.pop("__weakref__", None)
+    body.update(
+        __slots__=names,
+        __dataclass_fields__=fields,
+        __dataclass_params__=_PARAMS,
+        __match_args__=names,
+        __getstate__=_getstate,
+        __setstate__=_setstate,
+    )
+    made: _C = type(cls)(cls.__name__, cls.__bases__, body)
+    made.__qualname__ = cls.__qualname__
+    _frozen(made, names)
     _pending.append(made)
     return made
 
 
+def _frozen(cls: type, names: tuple[str, ...]) -> None:
+    """The ``__setattr__`` and ``__delattr__`` of a frozen dataclass (whose
+    ``super(cls, self)`` is `object` here: node classes have no other base)."""
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        object.__setattr__(self, name, value)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in names:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        object.__delattr__(self, name)
+
+    for function in (__setattr__, __delattr__):
+        function.__qualname__ = f"{cls.__qualname__}.{function.__name__}"
+        setattr(cls, function.__name__, function)
+
+
+def _getstate(self: Any) -> list[Any]:
+    return [getattr(self, name) for name in self.__match_args__]
+
+
+def _setstate(self: Any, state: list[Any]) -> None:
+    for name, value in zip(self.__match_args__, state, strict=False):
+        object.__setattr__(self, name, value)
+
+
 def _complete() -> None:
-    """Give each class `_node` made its methods, compiled in one go."""
-    lines: list[str] = []
+    """Give each class `_node` made its methods: those of `_node_methods` (compiled with
+    the package, as its other modules are), or, when that file was not regenerated after
+    a change here, the same text compiled now (~4 ms)."""
+    text = _methods_text(_pending)
     setters: dict[str, Any] = {"_NotImplemented": NotImplemented}
     for cls in _pending:
+        for f in cls.__match_args__:  # type: ignore[attr-defined]
+            setters[f"_{cls.__name__}_{f}"] = cls.__dict__[f].__set__
+    made: dict[str, Any]
+    try:
+        from . import _node_methods
+
+        current = hashlib.sha256(text.encode()).hexdigest() == _node_methods.TEXT_SHA256
+    except ImportError:
+        current = False
+    if current:  # its code, with these classes' setters as the globals it calls
+        made = {
+            name: types.FunctionType(function.__code__, setters)
+            for name, function in vars(_node_methods).items()
+            if isinstance(function, types.FunctionType)
+        }
+    else:
+        made = {}
+        exec(compile(text, __file__ + " (node methods)", "exec"), setters, made)
+    for cls in _pending:
+        for method in ("__init__", "__eq__", "__hash__", "__repr__"):
+            function = made[f"{cls.__name__}{method}"]
+            function.__name__ = method
+            function.__qualname__ = f"{cls.__qualname__}.{method}"
+            setattr(cls, method, function)
+    _classes.extend(_pending)
+    _pending.clear()
+
+
+def _methods_text(classes: list[type]) -> str:
+    """The Python source of the methods of `classes`, one function per method."""
+    lines: list[str] = []
+    for cls in classes:
         name = cls.__name__
-        fields = dataclasses.fields(cls)
+        fields = cls.__dataclass_fields__.values()  # type: ignore[attr-defined]
         names = [f.name for f in fields]
         compared = [f.name for f in fields if f.compare]
-        for f in names:
-            setters[f"_{name}_{f}"] = cls.__dict__[f].__set__
         mine = "".join(f"self.{f}," for f in compared)
         theirs = "".join(f"other.{f}," for f in compared)
         shown = ", ".join(f"{f}={{self.{f}!r}}" for f in names)
@@ -74,15 +190,31 @@ def _complete() -> None:
             f"def {name}__repr__(self):",
             f'    return self.__class__.__qualname__ + f"({shown})"',
         ]
-    made: dict[str, Any] = {}
-    exec(compile("\n".join(lines), __file__ + " (node methods)", "exec"), setters, made)
-    for cls in _pending:
-        for method in ("__init__", "__eq__", "__hash__", "__repr__"):
-            function = made[f"{cls.__name__}{method}"]
-            function.__name__ = method
-            function.__qualname__ = f"{cls.__qualname__}.{method}"
-            setattr(cls, method, function)
-    _pending.clear()
+    return "\n".join(lines) + "\n"
+
+
+_classes: list[type] = []  # every class `_node` made, in order
+
+
+def methods_module() -> str:
+    """The text of `_node_methods.py` for the node classes as they are."""
+    text = _methods_text(_classes)
+    return (
+        '"""The methods of the node classes, generated from nodes.py so that they are compiled\n'
+        "with the package. Do not edit: regenerate with ``python -c 'from nixeval.syntax.nodes\n"
+        "import write_methods_module; write_methods_module()'`` (nodes.py compiles its own\n"
+        'when this file does not match it)."""\n'
+        "# ruff: noqa\n"
+        "# mypy: ignore-errors\n"
+        "# fmt: off\n\n"
+        f"TEXT_SHA256 = {hashlib.sha256(text.encode()).hexdigest()!r}\n\n" + text
+    )
+
+
+def write_methods_module() -> None:
+    """Rewrite `_node_methods.py` for the node classes as they are."""
+    path = pathlib.Path(__file__).resolve().parent / "_node_methods.py"
+    path.write_text(methods_module(), encoding="utf-8")
 
 
 @_node

@@ -20,7 +20,6 @@ import hashlib
 import io
 import os
 import pickle
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +72,8 @@ def load(entry: Path) -> n.Expr | None:
 def store(entry: Path, tree: n.Expr) -> None:
     """Keep `tree` as `entry`; written whole or not at all, and silently not when the
     directory cannot be written (a read-only home, a full disk)."""
+    import tempfile  # only a run that parsed a file afresh writes one (and it loads random)
+
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".partial")
