@@ -54,7 +54,7 @@ def elem(m: Machine, x: Any, xs: Any) -> bool:
 @builtin("map", 2)
 def map_(m: Machine, f: Any, xs: Any) -> list[Any]:
     fn = force(f)
-    return [m.lazy_call(fn, item) for item in m.force_list(xs)]
+    return m.lazy_calls(fn, m.force_list(xs))
 
 
 @builtin("filter", 2)
@@ -68,10 +68,7 @@ def filter_(m: Machine, f: Any, xs: Any) -> list[Any]:
 @builtin("foldl'", 3)
 def foldl(m: Machine, f: Any, start: Any, xs: Any) -> Any:
     fn = m.force_function(f)
-    acc = start
-    for item in m.force_list(xs):
-        acc = m.call_two(fn, acc, item)
-    return force(acc)
+    return force(m.fold_left(fn, start, m.force_list(xs)))
 
 
 @builtin("genList", 2)
@@ -80,7 +77,7 @@ def gen_list(m: Machine, f: Any, n: Any) -> list[Any]:
     if count < 0:
         raise E.EvalError(f"cannot create list of size {count}")
     fn = force(f)
-    return [m.lazy_call(fn, i) for i in range(count)]
+    return m.lazy_calls(fn, range(count))
 
 
 @builtin("concatLists", 1)

@@ -20,7 +20,7 @@ large stack and recursion limit, and a RecursionError becomes a clean `StackOver
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -730,19 +730,42 @@ class Machine:
                 return then.body(Env({then.param: b}, outer, ctx))
         return self.call(self.call(fn, a), b)
 
-    def lazy_call(self, fn: Any, arg: Any) -> Thunk:
-        """A thunk of `fn` applied to the item `arg` (``map``'s and ``genList``'s
-        elements). A function of one plain argument gets its scope made now, and forcing
+    def fold_left(self, fn: Any, acc: Any, items: list[Any]) -> Any:
+        """``foldl' fn acc items`` before its last force: ``acc = fn acc item`` for each
+        item. A function of two plain arguments is entered in the loop itself."""
+        if type(fn) is Closure:
+            code: LambdaCode = fn.code
+            if code.body is None:
+                code.compile(self, fn.lam)
+            then = code.then
+            if then is not None:
+                body, first, second = then.body, code.param, then.param
+                assert body is not None and first is not None and second is not None
+                closure_env = fn.env
+                ctx = closure_env.ctx
+                for item in items:
+                    acc = body(Env({second: item}, Env({first: acc}, closure_env, ctx), ctx))
+                return acc
+        for item in items:
+            acc = self.call(self.call(fn, acc), item)
+        return acc
+
+    def lazy_calls(self, fn: Any, args: Iterable[Any]) -> list[Thunk]:
+        """Thunks of `fn` applied to each item of `args` (``map``'s and ``genList``'s
+        elements). A function of one plain argument gets each scope made now, and forcing
         runs its body in it: no frame of `call` per element."""
         if type(fn) is Closure:
             code: LambdaCode = fn.code
             if code.body is None:
                 code.compile(self, fn.lam)
             if code.formals is None:
-                closure_env = fn.env
-                entered = Env({code.param: arg}, closure_env, closure_env.ctx)  # type: ignore[dict-item]
-                return Thunk(partial(code.body, entered), None)  # type: ignore[arg-type, misc]
-        return Thunk(lambda: self.call(fn, arg), None)
+                body, param, closure_env = code.body, code.param, fn.env
+                assert body is not None and param is not None
+                ctx = closure_env.ctx
+                return [
+                    Thunk(partial(body, Env({param: arg}, closure_env, ctx)), None) for arg in args
+                ]
+        return [Thunk(partial(self.call, fn, arg), None) for arg in args]
 
     def _call_primop(
         self, op: PrimOp, args: tuple[Any, ...], env: Env | None, span: n.Span | None
