@@ -19,6 +19,7 @@ large stack and recursion limit, and a RecursionError becomes a clean `StackOver
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -953,6 +954,15 @@ class Machine:
         # The commonest operands, integers (and strings), take a path of their own that
         # gives what `general` gives them: a loop in the library (`foldl'` over a range)
         # is mostly these operators.
+        on_ints = _ON_INTEGERS.get(op)
+        if on_ints is not None and type(e.right) is n.Int and type(e.left) is n.Var:
+            depth, bound = _resolve(e.left.name, scope)
+            if bound and depth <= 1:
+                # ``i - 1``, ``n < 0``, ``x == 3``: a near variable and a constant, read
+                # here rather than by two codes of their own.
+                return _variable_and_integer(
+                    e.left.name, depth, e.right.value, on_ints, op in _ARITHMETIC, general
+                )
         if op is BinaryOp.ADD:
 
             def add(env: Env) -> Any:
@@ -1244,6 +1254,53 @@ Code = Callable[[Env], Any]
 
 
 _ORDERINGS = frozenset((BinaryOp.LT, BinaryOp.GT, BinaryOp.LEQ, BinaryOp.GEQ))
+# What an operator gives on two integers (Nix's, as Python's: `wrap` keeps the arithmetic
+# to 64 bits), for `_variable_and_integer`.
+_ON_INTEGERS: dict[BinaryOp, Callable[[int, int], Any]] = {
+    BinaryOp.ADD: operator.add,
+    BinaryOp.SUB: operator.sub,
+    BinaryOp.MUL: operator.mul,
+    BinaryOp.EQ: operator.eq,
+    BinaryOp.NEQ: operator.ne,
+    BinaryOp.LT: operator.lt,
+    BinaryOp.GT: operator.gt,
+    BinaryOp.LEQ: operator.le,
+    BinaryOp.GEQ: operator.ge,
+}
+_ARITHMETIC = frozenset((BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL))
+
+
+def _variable_and_integer(
+    name: str,
+    depth: int,
+    constant: int,
+    on_ints: Callable[[int, int], Any],
+    arithmetic: bool,
+    general: Callable[[Env, Any, Any], Any],
+) -> Code:
+    """The code of ``name OP constant``, `name` bound `depth` (0 or 1) scopes out: an
+    integer value is computed here, anything else by `general`."""
+    if depth == 0:
+
+        def operation(env: Env) -> Any:
+            a = env.vars[name]
+            if type(a) is Thunk:
+                a = a.value if a.state == EVALUATED else force(a)
+            if type(a) is int:
+                return wrap(on_ints(a, constant)) if arithmetic else on_ints(a, constant)
+            return general(env, a, constant)
+
+    else:
+
+        def operation(env: Env) -> Any:
+            a = env.up.vars[name]  # type: ignore[union-attr]
+            if type(a) is Thunk:
+                a = a.value if a.state == EVALUATED else force(a)
+            if type(a) is int:
+                return wrap(on_ints(a, constant)) if arithmetic else on_ints(a, constant)
+            return general(env, a, constant)
+
+    return operation
 
 
 class Scope:
