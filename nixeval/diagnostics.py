@@ -216,7 +216,12 @@ def _human(d: Diagnostic, colour: bool, nix_headline: bool = False) -> str:
     lines: list[str] = []
     severity = d.severity.value if nix_headline else f"{d.severity.value}[{d.code}]"
     head = paint(_COLOURS[d.severity], severity)
-    message = escape_message(d.message, lines=True)
+    message, notes = d.message, d.notes
+    nix_message = _nix_syntax_message(d) if nix_headline else None
+    if nix_message is not None and nix_message != message:
+        # Nix's words first; ci-eval's own (what was expected, in words) as a note.
+        message, notes = nix_message, (f"note: {message}", *notes)
+    message = escape_message(message, lines=True)
     lines.append(f"{head}{paint(_BOLD, ': ' + message)}")
     spans = [(d.span, "", "^", _COLOURS[d.severity])]
     spans += [(lab.span, lab.message, "-", _BLUE) for lab in d.labels]
@@ -239,7 +244,7 @@ def _human(d: Diagnostic, colour: bool, nix_headline: bool = False) -> str:
                     label = f" {escape_message(message)}" if message else ""
                     marks = " " * m.column + mark * m.width + label
                     lines.append(f"{pad} {paint(_BLUE, '|')} {paint(style, marks)}")
-    for note in d.notes:
+    for note in notes:
         kind, _, rest = note.partition(": ")
         if kind in ("help", "note") and rest:
             shown = escape_message(rest, lines=True)
@@ -247,6 +252,15 @@ def _human(d: Diagnostic, colour: bool, nix_headline: bool = False) -> str:
         else:
             lines.append(f"{pad} {paint(_BLUE, '=')} note: {escape_message(note, lines=True)}")
     return "\n".join(lines) + "\n\n"
+
+
+def _nix_syntax_message(d: Diagnostic) -> str | None:
+    """Nix 2.8's first line for a syntax error (E001, E002) in a text we have, or None."""
+    if d.code not in ("E001", "E002") or not d.placed:
+        return None
+    from .syntax.nix_syntax_errors import nix_syntax_message  # only when one is shown
+
+    return nix_syntax_message(d.source)
 
 
 def _rows(source: Source, offset: int, spans: Sequence[Span]) -> list[Row]:

@@ -58,7 +58,8 @@ def test_syntax_error_exits_1_with_a_located_diagnostic(
     status, out, err = run(capsys, "--parse", str(f))
     assert status == 1 and out == ""
     # nix-instantiate's mode: Nix's first line, the code after the location.
-    assert err.startswith("error: unexpected ',', expected ']' or an expression\n")
+    assert err.startswith("error: syntax error, unexpected ','\n")
+    assert "note: unexpected ',', expected ']' or an expression" in err
     assert f"--> {f}:2:10 (E002)" in err
     assert "  a = [ 1, 2 ];\n  |          ^" in err
     assert "help: list elements are separated by white space" in err
