@@ -89,8 +89,7 @@ def test_the_generated_node_methods_are_those_of_nodes_py() -> None:
 
     generated = ROOT / "nixeval" / "syntax" / "_node_methods.py"
     assert generated.read_text(encoding="utf-8") == nodes.methods_module(), (
-        "nodes.py changed: run python -c 'from nixeval.syntax.nodes import "
-        "write_methods_module; write_methods_module()'"
+        "nodes.py changed: run python -m nixeval.syntax.regenerate"
     )
 
 

@@ -1,7 +1,6 @@
 """The methods of the node classes, generated from nodes.py so that they are compiled
-with the package. Do not edit: regenerate with ``python -c 'from nixeval.syntax.nodes
-import write_methods_module; write_methods_module()'`` (nodes.py compiles its own
-when this file does not match it)."""
+with the package. Do not edit: regenerate with ``python -m nixeval.syntax.regenerate``
+(nodes.py compiles its own when this file does not match it)."""
 # ruff: noqa
 # mypy: ignore-errors
 # fmt: off

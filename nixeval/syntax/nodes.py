@@ -201,9 +201,8 @@ def methods_module() -> str:
     text = _methods_text(_classes)
     return (
         '"""The methods of the node classes, generated from nodes.py so that they are compiled\n'
-        "with the package. Do not edit: regenerate with ``python -c 'from nixeval.syntax.nodes\n"
-        "import write_methods_module; write_methods_module()'`` (nodes.py compiles its own\n"
-        'when this file does not match it)."""\n'
+        "with the package. Do not edit: regenerate with ``python -m nixeval.syntax.regenerate``\n"
+        '(nodes.py compiles its own when this file does not match it)."""\n'
         "# ruff: noqa\n"
         "# mypy: ignore-errors\n"
         "# fmt: off\n\n"
@@ -211,10 +210,12 @@ def methods_module() -> str:
     )
 
 
-def write_methods_module() -> None:
-    """Rewrite `_node_methods.py` for the node classes as they are."""
+def write_methods_module() -> pathlib.Path:
+    """Rewrite `_node_methods.py` for the node classes as they are (``python -m
+    nixeval.syntax.regenerate`` does, with the other generated modules); its path."""
     path = pathlib.Path(__file__).resolve().parent / "_node_methods.py"
     path.write_text(methods_module(), encoding="utf-8")
+    return path
 
 
 @_node
