@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO, Any
 
 
 def ci_eval(
@@ -62,19 +63,28 @@ NIX_INSTANTIATE = shutil.which("nix-instantiate")
 
 def nix_instantiate(cwd: Path, *argv: str) -> tuple[int, str, str]:
     """Status, stdout and stderr of the real ``nix-instantiate ARGV`` (Nix 2.8, the oracle)
-    in `cwd`, as the differential tests run it: no Nix store (``NIX_REMOTE=dummy://``),
-    none of this process's other NIX variables, HOME at `cwd` (as `ci_eval` has it)."""
+    in `cwd`, as the differential tests run it (`nix_instantiate_run`)."""
+    done = nix_instantiate_run(cwd, *argv)
+    return done.returncode, done.stdout, done.stderr
+
+
+def nix_instantiate_run(
+    cwd: Path, *argv: str, stdin: IO[Any] | None = None, text: bool = True
+) -> subprocess.CompletedProcess[Any]:
+    """The real ``nix-instantiate ARGV`` run in `cwd` as the differential tests run it: no
+    Nix store (``NIX_REMOTE=dummy://``), none of this process's other NIX variables, HOME
+    at `cwd` (as `ci_eval` has it); its output as text, or as bytes when not `text`."""
     assert NIX_INSTANTIATE is not None, "nix-instantiate is not installed"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")}
-    done = subprocess.run(
+    return subprocess.run(
         [NIX_INSTANTIATE, *argv],
         cwd=cwd,
         env={**env, "NIX_REMOTE": "dummy://", "HOME": str(cwd)},
+        stdin=stdin,
         capture_output=True,
-        text=True,
+        text=text,
         timeout=120,
     )
-    return done.returncode, done.stdout, done.stderr
 
 
 def _without_root_file_access() -> None:

@@ -7,14 +7,12 @@ file and runs real ``nix-instantiate`` (the oracle) and ci-eval on
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from nixeval.builtins.json_reader import JsonError, _Reader, read_json
-from tests.cli_process import NIX_INSTANTIATE, ci_eval, nix_instantiate
+from tests.cli_process import NIX_INSTANTIATE, ci_eval, nix_instantiate, nix_instantiate_run
 
 needs_nix = pytest.mark.skipif(
     NIX_INSTANTIATE is None, reason="nix-instantiate (Nix 2.8) is not installed"
@@ -104,15 +102,7 @@ def first_error_line(stderr: str) -> str:
 
 def nix_error_bytes_shown(cwd: Path) -> str:
     """Nix's first error line for ARGV, its bytes that are not UTF-8 shown as \\xNN."""
-    assert NIX_INSTANTIATE is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")}
-    done = subprocess.run(
-        [NIX_INSTANTIATE, *ARGV],
-        cwd=cwd,
-        env={**env, "NIX_REMOTE": "dummy://", "HOME": str(cwd)},
-        capture_output=True,
-        timeout=120,
-    )
+    done = nix_instantiate_run(cwd, *ARGV, text=False)
     assert done.returncode == 1
     return first_error_line(done.stderr.decode("utf-8", "backslashreplace"))
 

@@ -6,14 +6,12 @@ arguments, in the same directory."""
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from nixeval.nix_settings import ALIASES, SETTINGS
-from tests.cli_process import NIX_INSTANTIATE, ci_eval, nix_instantiate
+from tests.cli_process import NIX_INSTANTIATE, ci_eval, nix_instantiate, nix_instantiate_run
 
 pytestmark = pytest.mark.skipif(
     NIX_INSTANTIATE is None, reason="nix-instantiate (Nix 2.8) is not installed"
@@ -87,18 +85,8 @@ def test_standard_input_is_not_a_file_here(project: Path) -> None:
     """``-`` (read standard input) does not end the settings that are checked."""
     argv = ["--eval", "-", "--option", "foo", "bar"]
     (project / "in.nix").write_text("1\n")
-    assert NIX_INSTANTIATE is not None
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NIX")}
     with open(project / "in.nix", "rb") as stdin:
-        done = subprocess.run(
-            [NIX_INSTANTIATE, *argv],
-            cwd=project,
-            env={**env, "NIX_REMOTE": "dummy://", "HOME": str(project)},
-            stdin=stdin,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        done = nix_instantiate_run(project, *argv, stdin=stdin)
     assert unknown_setting_lines(done.stderr)
     with open(project / "in.nix", "rb") as stdin:
         status, out, err, _ = ci_eval(project, *argv, stdin=stdin.fileno())

@@ -11,9 +11,9 @@ in that order. What none of them has stays unknown to the evaluator.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..lazy import loaded_on_first_use
 from .fetch import FetchError, NotAvailable, fetch, obtain
 from .locked import LockedInput, LockError
 from .resolve import CacheError, Resolved, add_to_cache, cache_dir, resolve, store_dir
@@ -30,14 +30,7 @@ _LAZY = {
     "LockFile": "lockfile",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = loaded_on_first_use(__name__, _LAZY)
 
 
 __all__ = [

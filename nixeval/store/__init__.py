@@ -9,9 +9,9 @@ path arithmetic), `nar` (NAR hashing), `sources` (paths from the file system), `
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from ..lazy import loaded_on_first_use
 from .base32 import base32
 from .errors import StoreError
 from .hashes import Hash, parse_hash, parse_hash_allow_empty
@@ -41,14 +41,7 @@ _LAZY = {
     "source_path": "sources",
 }
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+__getattr__ = loaded_on_first_use(__name__, _LAZY)
 
 
 __all__ = [
