@@ -477,18 +477,20 @@ class Machine:
                     try:
                         value = force(item)
                     except E.EvalError as err:
-                        if len(err.trace) >= MAX_TRACE:
-                            raise
-                        err.note(
-                            f"while evaluating the attribute '{_show_path(e.path)}'",
-                            *self._position_of(value, name, env, span),
-                        )
+                        evaluating(err, value, name, env)
                         raise
             return value
 
+        def evaluating(err: E.EvalError, attrs: Attrs, name: str, env: Env) -> None:
+            if len(err.trace) < MAX_TRACE:
+                err.note(
+                    f"while evaluating the attribute '{_show_path(e.path)}'",
+                    *self._position_of(attrs, name, env, span),
+                )
+
         if len(steps) == 1 and steps[0][0] is not None and default is None:
-            # ``e.name``, the commonest: a value found at once is returned here; the rest
-            # (a thunk to force, a missing name, not a set) is `walk`'s.
+            # ``e.name``, the commonest: an attribute of a set is found (and forced) here;
+            # the rest (a missing name, not a set) is `walk`'s.
             name = steps[0][0]
 
             def select_name(env: Env) -> Any:
@@ -500,6 +502,12 @@ class Machine:
                             return item
                     elif item.state == EVALUATED:
                         return item.value
+                    else:
+                        try:
+                            return force(item)
+                        except E.EvalError as err:
+                            evaluating(err, value, name, env)
+                            raise
                 return walk(env, value)
 
             return select_name
