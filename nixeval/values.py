@@ -93,6 +93,8 @@ class NixPath:
 #   (source, Span)      every name is there (one attribute of a set: a dynamic one);
 #   (items, right, left) made by ``//``: a name in the right operand's `items` is where
 #                        `right` (that operand's origin) says, any other where `left` says;
+#                        by removeAttrs and intersectAttrs, `items` their own and `left`
+#                        None: each name is where the set they took it from has it;
 #   {name: origin}      made by listToAttrs: each name is where its element's ``value`` is.
 # ``//`` is hot: its origin is one tuple, and keeps the right operand's items dict (not the
 # operand sets, nor their sorted names) so that an update does not keep its left operand's
@@ -181,12 +183,13 @@ class Attrs:
 
 def _written(origin: Origin | None) -> Written | None:
     """The set written in a file that `origin` is, if it is one (with its dynamic
-    attributes: `Machine._dynamic_attrs` places each at its name)."""
+    attributes: `Machine._dynamic_attrs` places each at its name). A set a builtin made
+    from one was not written anywhere, nor was ``functionArgs``' (at its formals)."""
     while type(origin) is tuple and len(origin) == 3 and _placed(origin[1]):
         origin = origin[2]
-    if type(origin) is not tuple or len(origin) != 2 or _placed(origin):
+    if type(origin) is not tuple or len(origin) != 2 or type(origin[1]) is not n.AttrSet:
         return None
-    return cast("Written", origin)
+    return origin
 
 
 def _placed(origin: Origin | None) -> bool:

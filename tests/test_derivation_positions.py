@@ -162,8 +162,9 @@ def test_error_is_placed_as_nix_places_it(project: Path, expr: str) -> None:
         '({ system = "x"; } // { builder = "b"; })',
         '(removeAttrs { system = "x"; name = "a"; } [ "name" ])',
         "(builtins.functionArgs ({ system }: system))",
+        '(builtins.intersectAttrs { system = 1; } { system = "x"; })',
     ],
-    ids=["updated", "removeAttrs", "functionArgs"],
+    ids=["updated", "removeAttrs", "functionArgs", "intersectAttrs-keeping-all"],
 )
 def test_missing_name_is_at_the_set_only_if_it_was_written(project: Path, made: str) -> None:
     """A set written in a file is placed there; one made by ``//`` (of two non-empty sets) or

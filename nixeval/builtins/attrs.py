@@ -54,8 +54,7 @@ def remove_attrs(m: Machine, s: Any, names: Any) -> Attrs:
     drop = {m.force_string_no_ctx(x) for x in m.force_list(names)}
     if not drop & attrs.items.keys():
         return attrs
-    # The attributes kept keep their positions.
-    return Attrs({k: v for k, v in attrs.items.items() if k not in drop}, attrs.origin)
+    return _kept(attrs, {k: v for k, v in attrs.items.items() if k not in drop})
 
 
 @builtin("listToAttrs", 1)
@@ -93,8 +92,13 @@ def _applied(m: Machine, fn: Any, name: str, item: Any) -> Thunk:
 @builtin("intersectAttrs", 2)
 def intersect_attrs(m: Machine, a: Any, b: Any) -> Attrs:
     left, right = m.force_attrs(a), m.force_attrs(b)
-    # The attributes are the right set's, with their positions.
-    return Attrs({k: v for k, v in right.items.items() if k in left.items}, right.origin)
+    return _kept(right, {k: v for k, v in right.items.items() if k in left.items})
+
+
+def _kept(attrs: Attrs, items: dict[str, Any]) -> Attrs:
+    """The set of `items`, some of the attributes of `attrs`: each keeps its position, as
+    in Nix; the set itself was not written anywhere."""
+    return Attrs(items, None if attrs.origin is None else (items, attrs.origin, None))
 
 
 @builtin("catAttrs", 2)

@@ -87,16 +87,7 @@ def _modelled_outputs(m: Machine, attrs: Attrs, drv_name: str) -> Attrs:
 def _set_position(attrs: Attrs) -> tuple[Source, n.Span] | None:
     """Where Nix 2.8 places a set in an error about it: at the ``{`` of the set written in a
     file. A set that a builtin or ``//`` of two non-empty sets made has no place of its own
-    (nor has a ``functionArgs`` result, placed at its function's formals)."""
-    origin = attrs.origin
-    if type(origin) is tuple and len(origin) == 2:
-        node = origin[1]
-        if type(node) is n.Formals:
-            return None
-        # `removeAttrs` and `intersectAttrs` keep the origin of the set they filter (for the
-        # positions of its attributes); a set missing some of its written names is theirs.
-        if type(node) is n.AttrSet and any(d.name not in attrs.items for d in node.attrs):
-            return None
+    (`Attrs.written_at`)."""
     written = attrs.written_at()
     if written is None:
         return None
