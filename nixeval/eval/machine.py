@@ -728,18 +728,12 @@ class Machine:
         raise err
 
     def call_two(self, fn: Any, a: Any, b: Any) -> Any:
-        """``fn a b`` for a builtin (``foldl'``'s and ``sort``'s functions): a function of
-        two plain arguments is entered with both at once, as `_compile_apply_two` does."""
-        if type(fn) is Closure:
-            then = fn.code.then
-            if then is not None:
-                closure_env = fn.env
-                ctx = closure_env.ctx
-                outer = Env({fn.code.param: a}, closure_env, ctx)
-                return then.body(Env({then.param: b}, outer, ctx))
-        return self.call(self.call(fn, a), b)
+        """``fn a b`` for a builtin (``sort``'s and ``mapAttrs``' functions): `fold_left`
+        over the one item `b`, so that a function of two plain arguments is entered with
+        both at once, as `_compile_apply_two` does."""
+        return self.fold_left(fn, a, (b,))
 
-    def fold_left(self, fn: Any, acc: Any, items: list[Any]) -> Any:
+    def fold_left(self, fn: Any, acc: Any, items: Iterable[Any]) -> Any:
         """``foldl' fn acc items`` before its last force: ``acc = fn acc item`` for each
         item. A function of two plain arguments is entered in the loop itself."""
         if type(fn) is Closure:
