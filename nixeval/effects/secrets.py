@@ -424,11 +424,15 @@ def _parse_secret(name: str, value: object, where: str) -> Secret:
 def _schema_check(data: object) -> None:
     """Validate against secrets.schema.json; report the first error without its instance
     (jsonschema's own messages quote the offending value, which may be a secret)."""
-    # Imported lazily (only commands that read secrets pay for it), and through
-    # import_module so that mypy --strict passes with or without jsonschema's type stubs.
-    jsonschema: Any = importlib.import_module("jsonschema")
+    from .schema_validity import Schemas
 
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    # A file surely valid needs no jsonschema (alone, as jsonschema validates it below).
+    if Schemas({SCHEMA_NAME: schema}).surely_valid(data, SCHEMA_NAME):
+        return
+    # Imported lazily (only a file the quick test cannot vouch for pays for it), and through
+    # import_module so that mypy --strict passes with or without jsonschema's type stubs.
+    jsonschema: Any = importlib.import_module("jsonschema")
     validator = jsonschema.Draft202012Validator(schema)
     err = jsonschema.exceptions.best_match(validator.iter_errors(data))
     if err is not None:

@@ -11,7 +11,9 @@ jsonschema's `best_match` of that part's errors, located by a JSON pointer (RFC 
 an unexpected key (``additionalProperties``, ``propertyNames``) the pointer names the key
 itself, so the describe code can map it back to the argument's span in the ``.nix`` file.
 
-jsonschema is imported on first use only: ``ci-eval --parse`` must not pay for it.
+jsonschema is imported on first use only: ``ci-eval --parse`` must not pay for it, and
+neither does a valid document that `schema_validity` finds surely valid (the usual case):
+only a document it cannot vouch for is validated by jsonschema, which words the problems.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .schema_validity import Schemas
 
 __all__ = [
     "DOCUMENT_SCHEMA",
@@ -108,6 +113,8 @@ def validate_document(document: Mapping[str, Any]) -> list[SchemaProblem]:
     The problems come in document order: the document's own keys first, then one per
     invalid effect, by index.
     """
+    if _quick().surely_valid(document, DOCUMENT_SCHEMA):
+        return []
     jsonschema = importlib.import_module("jsonschema")
     # Among errors at one place, an unexpected key (often a misspelt one) says more than
     # the required key it was probably meant to be.
@@ -134,15 +141,30 @@ def validate_document(document: Mapping[str, Any]) -> list[SchemaProblem]:
 
 
 @functools.cache
+def _schemas() -> dict[str, Any]:
+    """Every shipped schema, by file name."""
+    return {
+        path.name: json.loads(path.read_text(encoding="utf-8"))
+        for path in sorted(schemas_directory().glob(f"*{_SUFFIX}"))
+    }
+
+
+@functools.cache
+def _quick() -> Schemas:
+    """The quick validity test (`schema_validity.Schemas`) of the shipped schemas."""
+    from .schema_validity import Schemas
+
+    return Schemas(_schemas())
+
+
+@functools.cache
 def _validator() -> Any:
     """The document validator, with every shipped schema registered by its ``$id``."""
     # import_module: mypy --strict passes without jsonschema's type stubs.
     jsonschema = importlib.import_module("jsonschema")
     from referencing import Registry, Resource
 
-    schemas = {}
-    for path in sorted(schemas_directory().glob(f"*{_SUFFIX}")):
-        schemas[path.name] = json.loads(path.read_text(encoding="utf-8"))
+    schemas = _schemas()
     registry: Registry[Any] = Registry().with_resources(
         (schema["$id"], Resource.from_contents(schema)) for schema in schemas.values()
     )
@@ -230,8 +252,13 @@ def _suggestion(error: Any, unexpected: str | None) -> str | None:
 def deploy_problems(document: object) -> list[str]:
     """Why `document` is not a valid deploy.json (``deploy.schema.json``), one message per
     problem, in document order; none when it is valid."""
-    jsonschema = importlib.import_module("jsonschema")
+    from .schema_validity import Schemas
+
     schema = json.loads((schemas_directory() / "deploy.schema.json").read_text(encoding="utf-8"))
+    # Alone, as jsonschema validates it below: no $ref to the other schemas.
+    if Schemas({"deploy.schema.json": schema}).surely_valid(document, "deploy.schema.json"):
+        return []
+    jsonschema = importlib.import_module("jsonschema")
     validator = jsonschema.Draft202012Validator(schema)
     problems = []
     for error in sorted(
