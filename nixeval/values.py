@@ -279,7 +279,9 @@ class Thunk:
     __slots__ = ("code", "env", "run", "state", "value")
 
     def __init__(self, code: Any, env: Env | None, run: Any = None) -> None:
-        self.code = code  # an Expr (with env) or a zero-argument callable (env is None)
+        # An Expr (with env; None: compiled code `run` with no node of its own to place
+        # errors at) or a zero-argument callable (env is None).
+        self.code = code
         self.env = env
         self.run = run
         self.value: Any = None

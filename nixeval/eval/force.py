@@ -18,7 +18,7 @@ def force(item: Any) -> Any:
     if state == BLACKHOLE:
         code, env = item.code, item.env
         error = E.InfiniteRecursion("infinite recursion encountered")
-        if env is not None:
+        if env is not None and code is not None:
             error.at(env.ctx.source, code.span)
         raise error
     item.state = BLACKHOLE

@@ -668,11 +668,14 @@ class Machine:
                             if second_run is None
                             else Thunk(second_node, env, second_run)
                         )
+                        both = code.both
+                        if both is None:
+                            both = code.compile_both(self, fn.lam)
                         closure_env = fn.env
-                        ctx = closure_env.ctx
-                        outer = Env({code.param: a}, closure_env, ctx)
                         try:
-                            return then.body(Env({then.param: b}, outer, ctx))
+                            return both(
+                                Env({code.param: a, then.param: b}, closure_env, closure_env.ctx)
+                            )
                         except E.EvalError as err:
                             calling(err, fn.lam.body, env, span)
                             raise
@@ -742,12 +745,15 @@ class Machine:
                 code.compile(self, fn.lam)
             then = code.then
             if then is not None:
-                body, first, second = then.body, code.param, then.param
-                assert body is not None and first is not None and second is not None
+                both = code.both
+                if both is None:
+                    both = code.compile_both(self, fn.lam)
+                first, second = code.param, then.param
+                assert first is not None and second is not None
                 closure_env = fn.env
                 ctx = closure_env.ctx
                 for item in items:
-                    acc = body(Env({second: item}, Env({first: acc}, closure_env, ctx), ctx))
+                    acc = both(Env({first: acc, second: item}, closure_env, ctx))
                 return acc
         for item in items:
             acc = self.call(self.call(fn, acc), item)
@@ -756,7 +762,8 @@ class Machine:
     def lazy_calls(self, fn: Any, args: Iterable[Any]) -> list[Thunk]:
         """Thunks of `fn` applied to each item of `args` (``map``'s and ``genList``'s
         elements). A function of one plain argument gets each scope made now, and forcing
-        runs its body in it: no frame of `call` per element."""
+        runs its body in it: no frame of `call` per element. (No node: an element's
+        infinite recursion is placed where it is forced, as a builtin's thunk is.)"""
         if type(fn) is Closure:
             code: LambdaCode = fn.code
             if code.body is None:
@@ -765,9 +772,7 @@ class Machine:
                 body, param, closure_env = code.body, code.param, fn.env
                 assert body is not None and param is not None
                 ctx = closure_env.ctx
-                return [
-                    Thunk(partial(body, Env({param: arg}, closure_env, ctx)), None) for arg in args
-                ]
+                return [Thunk(None, Env({param: arg}, closure_env, ctx), body) for arg in args]
         return [Thunk(partial(self.call, fn, arg), None) for arg in args]
 
     def _call_primop(
@@ -1411,7 +1416,7 @@ class LambdaCode:
     """A lambda's compiled parts, shared by its closures and filled in by the first call:
     the body, and each formal with the code of its default (None: required)."""
 
-    __slots__ = ("body", "ellipsis", "formals", "param", "scope", "then")
+    __slots__ = ("body", "both", "ellipsis", "formals", "param", "scope", "then")
 
     def __init__(self, scope: Scope | None) -> None:
         self.scope = scope  # where the lambda is
@@ -1422,6 +1427,10 @@ class LambdaCode:
         # ``a: b: …``, both plain: the inner function's code, compiled with this one, so
         # that ``f x y`` can enter it at once (`Machine._compile_apply_two`).
         self.then: LambdaCode | None = None
+        # With `then`: the inner function's body, compiled (by the first such call) in
+        # one scope binding both arguments, so that entering it with both makes one scope,
+        # not two. (``x: x: …``: the inner `x` is the one the scope keeps, as it should.)
+        self.both: Code | None = None
 
     def compile(self, machine: Machine, lam: n.Lambda) -> None:
         self.param = lam.param
@@ -1443,6 +1452,14 @@ class LambdaCode:
             self.body = lambda env: Closure(body, env, then)
             return
         self.body = machine.compile(lam.body, inner)  # last: a body means the rest is there
+
+    def compile_both(self, machine: Machine, lam: n.Lambda) -> Code:
+        """`both`, compiled now (`lam` is ``a: b: …``, and `compile` has run)."""
+        inner = lam.body
+        first, second = lam.param, self.then.param if self.then is not None else None
+        assert type(inner) is n.Lambda and first is not None and second is not None
+        self.both = machine.compile(inner.body, Scope({first, second}, self.scope))
+        return self.both
 
 
 def _compile_constant(e: n.Int | n.Float | n.Uri, scope: Scope | None) -> Code:
