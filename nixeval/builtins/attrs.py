@@ -7,6 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
+from ..eval.env import CTX
 from ..eval.force import force
 from ..values import Attrs, Closure, PrimOp, PrimOpApp, Thunk, show_type
 from .registry import builtin
@@ -135,7 +136,7 @@ def function_args(m: Machine, f: Any) -> Attrs:
         return Attrs({})
     return Attrs(
         {f.name: f.default is not None for f in formals.entries},
-        (fn.env.ctx.source, formals),
+        (fn.env[CTX].source, formals),
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..eval.env import CTX
 from ..eval.force import force
 from ..eval.ops import is_derivation
 from ..syntax.text import format_float
@@ -161,7 +162,7 @@ class _Printer:
         lam = fn.lam
         where: dict[str, str] = {}
         if self.location:
-            source = fn.env.ctx.source
+            source = fn.env[CTX].source
             where = self.where(source, source.own_start(lam.span.start, lam.span.end))
         doc.open_element("function", where)
         if lam.formals is not None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..eval import errors as E
+from ..eval.env import CTX
 from ..eval.force import force
 from ..spelling import closest
 from ..syntax.nodes import Span
@@ -414,7 +415,7 @@ def expression_site(item: Any, site: Site) -> Site:
     if type(item) is Thunk and item.env is not None:
         span = getattr(item.code, "span", None)
         if span is not None:
-            return item.env.ctx.source, span
+            return item.env[CTX].source, span
     source, span = site
     if source is None or span is None:
         return site

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..values import Attrs, Closure, Unknown, show_type
 from . import errors as E
+from .env import CTX
 from .force import force
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ def auto_call(
                 return value
             raise E.BadArgument(
                 f"cannot evaluate a function that has an argument without a value ('{f.name}')",
-                value.env.ctx.source,
+                value.env[CTX].source,
                 f.span,
                 hint=hint,
             )

@@ -28,7 +28,7 @@ from ..values import (
     string_with_context,
 )
 from . import errors as E
-from .env import Env
+from .env import CTX, Env
 from .force import force
 
 if TYPE_CHECKING:
@@ -52,7 +52,7 @@ def canon_path(path: str) -> str:
 def resolve_path_literal(text: str, env: Env) -> NixPath:
     """The path a literal denotes: relative to the file's directory, ``~`` to $HOME."""
     if text.startswith("~"):
-        machine = env.ctx.machine
+        machine = env[CTX].machine
         if machine.access.restricted:
             # Nix 2.8 reads $HOME even in restricted mode (and Nix 2.9+ refuses ``~`` in
             # pure mode with this wording): the user's home is none of untrusted code's
@@ -63,7 +63,7 @@ def resolve_path_literal(text: str, env: Env) -> NixPath:
     elif text.startswith("/"):
         path = text
     else:
-        path = env.ctx.base_dir + "/" + text
+        path = env[CTX].base_dir + "/" + text
     result = canon_path(path)
     if text.endswith("/") and len(text) > 1:
         result += "/"  # only the first piece of an interpolated path keeps its slash
@@ -175,7 +175,7 @@ def concat_strings(
     total_int = 0
     total_float = 0.0
     texts: list[str] = []
-    source = env.ctx.source
+    source = env[CTX].source
     forced = [(force(value), node) for value, node in parts]
     if any(type(v) is Unknown and v.output_path() is None for v, _ in forced):
         try:
@@ -250,7 +250,7 @@ def _unknown_concat(
         pieces: list[str | Unknown] = []
         for v, _node in parts:
             pieces.append(_template_part(machine, v, ctx))
-        return string_template(pieces, ctx, env.ctx.source, span)
+        return string_template(pieces, ctx, env[CTX].source, span)
     shown: list[str] = []
     for v, _node in parts:
         if type(v) is Unknown:
@@ -261,7 +261,7 @@ def _unknown_concat(
             shown.append(v.path)
         else:
             shown.append("${" + print_value(v) + "}")
-    return Unknown("".join(shown), env.ctx.source, span)
+    return Unknown("".join(shown), env[CTX].source, span)
 
 
 def is_string(value: Any) -> bool:
@@ -333,7 +333,7 @@ def template_part(machine: Machine, item: Any, ctx: set[str]) -> str | Unknown:
         code = item.code if type(item) is Thunk else None
         if not isinstance(code, n.Expr) or type(err.unknown) is not Unknown:
             raise
-        return hole(code, item.env.ctx.source, err)
+        return hole(code, item.env[CTX].source, err)
     return _template_part(machine, value, ctx)
 
 

@@ -9,7 +9,7 @@ Every env knows the file it belongs to (`FileContext`), for relative paths and e
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 if TYPE_CHECKING:
     from ..syntax.source import Source
@@ -32,32 +32,17 @@ class FileContext:
         self.names = names
 
 
-class Env:
-    """One scope: `vars` maps names to items; `with_` is the set item of a ``with``
-    (`WithEnv`), None for every other scope."""
-
-    __slots__ = ("ctx", "up", "vars")
-
-    # A class attribute, not a slot: the scopes of calls, ``let``s and sets, made millions
-    # of times, are one store the lighter; `WithEnv`'s slot overrides it.
-    with_: Any = None
-
-    def __init__(self, vars: dict[str, Any], up: Env | None, ctx: FileContext) -> None:
-        self.vars = vars
-        self.up = up
-        self.ctx = ctx
-
-
-class WithEnv(Env):
-    """The scope of ``with e; …``: no variable of its own, the set item `with_`."""
-
-    __slots__ = ("with_",)
-
-    def __init__(self, up: Env, with_: Any) -> None:
-        self.vars = {}
-        self.up = up
-        self.ctx = up.ctx
-        self.with_ = with_
+# One scope: ``(vars, up, ctx, with_)``. `vars` maps names to items; `up` is the scope
+# around it (None at the top); `ctx` is the file's `FileContext`; `with_` is the set item of
+# a ``with`` (whose `vars` is empty), None for every other scope. A tuple, not an object of
+# a class of its own: a tuple display costs a fifth of a call to a class's ``__init__``, and
+# an evaluation makes millions of scopes (one per function call, ``let`` and ``rec`` set).
+# Its fields are read by index, named here.
+Env: TypeAlias = "tuple[dict[str, Any], Env | None, FileContext, Any]"
+VARS: Final = 0
+UP: Final = 1
+CTX: Final = 2
+WITH: Final = 3
 
 
 MISSING: Any = object()

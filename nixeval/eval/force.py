@@ -6,6 +6,7 @@ from typing import Any
 
 from ..values import BLACKHOLE, EVALUATED, SUSPENDED, Thunk
 from . import errors as E
+from .env import CTX
 
 
 def force(item: Any) -> Any:
@@ -19,7 +20,7 @@ def force(item: Any) -> Any:
         code, env = item.code, item.env
         error = E.InfiniteRecursion("infinite recursion encountered")
         if env is not None and code is not None:
-            error.at(env.ctx.source, code.span)
+            error.at(env[CTX].source, code.span)
         raise error
     item.state = BLACKHOLE
     try:
@@ -28,7 +29,7 @@ def force(item: Any) -> Any:
             value = force(item.code())
         else:
             run = item.run
-            value = run(env) if run is not None else env.ctx.machine.eval(item.code, env)
+            value = run(env) if run is not None else env[CTX].machine.eval(item.code, env)
     except BaseException:
         item.state = SUSPENDED
         raise

@@ -55,7 +55,7 @@ from .coerce import (
     resolve_path_literal,
     wrap,
 )
-from .env import MISSING, Env, FileContext, WithEnv
+from .env import CTX, MISSING, UP, VARS, WITH, Env, FileContext
 from .force import force
 
 if TYPE_CHECKING:
@@ -201,8 +201,8 @@ class Machine:
         """The environment a file's top expression is evaluated in."""
         names = {**self.base_vars, **extra} if extra else self.base_vars
         ctx = FileContext(self, source, base_dir, names)
-        base = Env(self.base_vars, None, ctx)
-        return Env(extra, base, ctx) if extra else base
+        base: Env = (self.base_vars, None, ctx, None)
+        return (extra, base, ctx, None) if extra else base
 
     def eval(self, e: n.Expr, env: Env) -> Any:
         """The value of `e`, a file's top expression, in `env` (`file_env`), in weak head
@@ -254,7 +254,7 @@ class Machine:
                 return _lexical_item(name, depth, e, run), None  # type: ignore[arg-type]
 
             def variable_item(env: Env) -> Any:
-                item = env.ctx.names.get(name, MISSING)
+                item = env[CTX].names.get(name, MISSING)
                 return Thunk(e, env, run) if item is MISSING else item
 
             return variable_item, None
@@ -271,7 +271,7 @@ class Machine:
         else:
             err = E.TypeMismatch(f"value is {show_type(value)} while {expected} was expected")
         if env is not None:
-            err.at(env.ctx.source, span)
+            err.at(env[CTX].source, span)
         return err
 
     def force_attrs(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> Attrs:
@@ -322,7 +322,7 @@ class Machine:
                 f"(such as '{context_path(sorted(v.ctx)[0])}')"
             )
             if env is not None:
-                err.at(env.ctx.source, span)
+                err.at(env[CTX].source, span)
             raise err
         return v
 
@@ -336,7 +336,7 @@ class Machine:
         lookup_with = self._lookup_with
 
         def variable(env: Env) -> Any:
-            item = env.ctx.names.get(name, MISSING)
+            item = env[CTX].names.get(name, MISSING)
             if item is MISSING:
                 item = lookup_with(e, env)
             if type(item) is not Thunk:
@@ -350,19 +350,19 @@ class Machine:
     def _lookup_with(self, e: n.Var, env: Env) -> Any:
         scope: Env | None = env
         while scope is not None:
-            if scope.with_ is not None:
-                with_value = force(scope.with_)
+            if scope[WITH] is not None:
+                with_value = force(scope[WITH])
                 if type(with_value) is Unknown:
                     # The name may come from this set: only it can say.
                     return with_value.derive(
-                        f"{_operand(with_value)}.{_attr_text(e.name)}", env.ctx.source, e.span
+                        f"{_operand(with_value)}.{_attr_text(e.name)}", env[CTX].source, e.span
                     )
                 attrs = self.force_attrs(with_value, env, e.span)
                 item = attrs.items.get(e.name, MISSING)
                 if item is not MISSING:
                     return item
-            scope = scope.up
-        raise E.UndefinedVariable(f"undefined variable '{e.name}'").at(env.ctx.source, e.span)
+            scope = scope[UP]
+        raise E.UndefinedVariable(f"undefined variable '{e.name}'").at(env[CTX].source, e.span)
 
     # --- strings and paths ----------------------------------------------------------------
 
@@ -388,7 +388,7 @@ class Machine:
                     if not self.unknowns:
                         raise
                     # ``"…${if u then a else b}…"``: the string is known but for this part.
-                    values.append((hole(p, env.ctx.source, err), p))  # type: ignore[arg-type]
+                    values.append((hole(p, env[CTX].source, err), p))  # type: ignore[arg-type]
             return concat_strings(self, values, True, env, span)
 
         return string
@@ -402,7 +402,7 @@ class Machine:
             try:
                 first = resolve_path_literal(text, env)  # type: ignore[arg-type]
             except E.EvalError as err:  # ``~/x`` in restricted mode
-                raise err.at(env.ctx.source, span) from None
+                raise err.at(env[CTX].source, span) from None
             if not rest:
                 return first
             items: list[tuple[Any, Any]] = [(first, None)] + [
@@ -522,7 +522,7 @@ class Machine:
             modelled = value.model.selected(self, value, name)
             if modelled is not None:
                 return modelled
-        return value.derive(f"{_operand(value)}.{_attr_text(name)}", env.ctx.source, span)
+        return value.derive(f"{_operand(value)}.{_attr_text(name)}", env[CTX].source, span)
 
     def missing_attribute(self, name: str, attrs: Attrs, env: Env, span: n.Span) -> E.EvalError:
         suggestion = closest(name, attrs.items)
@@ -530,11 +530,11 @@ class Machine:
             f"attribute '{name}' missing",
             hint=f"did you mean '{suggestion}'?" if suggestion else None,
         )
-        return err.at(env.ctx.source, span)
+        return err.at(env[CTX].source, span)
 
     def _position_of(self, attrs: Any, name: str, env: Env, span: n.Span) -> tuple[Source, n.Span]:
         where = attrs.position(name) if type(attrs) is Attrs else None
-        return where if where is not None else (env.ctx.source, span)
+        return where if where is not None else (env[CTX].source, span)
 
     def _compile_has_attr(self, e: n.HasAttr, scope: Scope | None) -> Code:
         expr = self.compile(e.expr, scope)
@@ -566,7 +566,7 @@ class Machine:
                             value = self._select_unknown(value, name, env, span)
                             continue
                         return value.derive(
-                            f"{_operand(value)} ? {_attr_text(name)}", env.ctx.source, span
+                            f"{_operand(value)} ? {_attr_text(name)}", env[CTX].source, span
                         )
                     return False
                 item = value.items.get(name, MISSING)
@@ -601,10 +601,11 @@ class Machine:
                             closure_env = fn.env
                             try:
                                 return body(
-                                    Env(
+                                    (
                                         {code.param: Thunk(node, env, argument_run)},
                                         closure_env,
-                                        closure_env.ctx,
+                                        closure_env[CTX],
+                                        None,
                                     )
                                 )
                             except E.EvalError as err:
@@ -629,7 +630,7 @@ class Machine:
                         closure_env = fn.env
                         try:
                             return body(
-                                Env({code.param: argument(env)}, closure_env, closure_env.ctx)
+                                ({code.param: argument(env)}, closure_env, closure_env[CTX], None)
                             )
                         except E.EvalError as err:
                             calling(err, fn.lam, env, span)
@@ -674,7 +675,12 @@ class Machine:
                         closure_env = fn.env
                         try:
                             return both(
-                                Env({code.param: a, then.param: b}, closure_env, closure_env.ctx)
+                                (
+                                    {code.param: a, then.param: b},
+                                    closure_env,
+                                    closure_env[CTX],
+                                    None,
+                                )
                             )
                         except E.EvalError as err:
                             calling(err, fn.lam.body, env, span)
@@ -699,7 +705,7 @@ class Machine:
             if body is not None and code.formals is None:  # as in `_compile_apply`
                 closure_env = fn.env
                 try:
-                    return body(Env({code.param: arg}, closure_env, closure_env.ctx))
+                    return body(({code.param: arg}, closure_env, closure_env[CTX], None))
                 except E.EvalError as error:
                     self._calling(error, fn.lam, env, span)
                     raise
@@ -719,7 +725,7 @@ class Machine:
         if t is Unknown:
             return fn.derive(
                 f"{_operand(fn)} {describe_argument(arg)}",
-                env.ctx.source if env is not None else fn.source,
+                env[CTX].source if env is not None else fn.source,
                 span if span is not None else fn.span,
                 called=True,
             )
@@ -727,7 +733,7 @@ class Machine:
             f"attempt to call something which is not a function but {show_type(fn)}"
         )
         if env is not None:
-            err.at(env.ctx.source, span)
+            err.at(env[CTX].source, span)
         raise err
 
     def call_two(self, fn: Any, a: Any, b: Any) -> Any:
@@ -751,9 +757,9 @@ class Machine:
                 first, second = code.param, then.param
                 assert first is not None and second is not None
                 closure_env = fn.env
-                ctx = closure_env.ctx
+                ctx = closure_env[CTX]
                 for item in items:
-                    acc = both(Env({first: acc, second: item}, closure_env, ctx))
+                    acc = both(({first: acc, second: item}, closure_env, ctx, None))
                 return acc
         for item in items:
             acc = self.call(self.call(fn, acc), item)
@@ -771,8 +777,8 @@ class Machine:
             if code.formals is None:
                 body, param, closure_env = code.body, code.param, fn.env
                 assert body is not None and param is not None
-                ctx = closure_env.ctx
-                return [Thunk(None, Env({param: arg}, closure_env, ctx), body) for arg in args]
+                ctx = closure_env[CTX]
+                return [Thunk(None, ({param: arg}, closure_env, ctx, None), body) for arg in args]
         return [Thunk(partial(self.call, fn, arg), None) for arg in args]
 
     def _call_primop(
@@ -780,16 +786,16 @@ class Machine:
     ) -> Any:
         try:
             if op.site:
-                result = op.fn(*args, site=(env.ctx.source if env is not None else None, span))
+                result = op.fn(*args, site=(env[CTX].source if env is not None else None, span))
             else:
                 result = op.fn(*args)
             if type(result) is Unknown and result.span is None and env is not None:
-                result.source, result.span = env.ctx.source, span  # made here, by a fetcher
+                result.source, result.span = env[CTX].source, span  # made here, by a fetcher
             return result
         except E.NeedsValue as err:
             # The effect models' wrappers (`site`) say themselves what they needed.
             if not self.unknowns or op.site or op.name in _STRICT_PRIMOPS:
-                raise err.at(env.ctx.source if env is not None else None, span) from None
+                raise err.at(env[CTX].source if env is not None else None, span) from None
             # A pure builtin applied to an unknown gives an unknown.
             described = " ".join(describe_argument(a) for a in args)
             needed = err.unknown
@@ -802,7 +808,7 @@ class Machine:
                 described += f" (which needs {cause.provenance})"
             result = Unknown(
                 f"{builtin_name(op.name)} {described}",
-                env.ctx.source if env is not None else None,
+                env[CTX].source if env is not None else None,
                 span,
                 model=A_STRING if op.name in _STRING_PRIMOPS else None,
             )
@@ -810,7 +816,7 @@ class Machine:
             return result
         except E.EvalError as err:
             if env is not None:
-                err.at(env.ctx.source, span)
+                err.at(env[CTX].source, span)
             raise
 
     def _call_lambda(self, fn: Closure, arg: Any, env: Env | None, span: n.Span | None) -> Any:
@@ -820,7 +826,7 @@ class Machine:
                 code.compile(self, fn.lam)
             closure_env = fn.env
             if code.formals is None:
-                new_env = Env({code.param: arg}, closure_env, closure_env.ctx)  # type: ignore[dict-item]
+                new_env: Env = ({code.param: arg}, closure_env, closure_env[CTX], None)  # type: ignore[dict-item]
                 return code.body(new_env)  # type: ignore[misc]
             forced = force(arg)
             if type(forced) is Unknown:
@@ -828,7 +834,7 @@ class Machine:
             if type(forced) is not Attrs:
                 raise self.type_error(forced, "a set", env, span)
             bound: dict[str, Any] = {}
-            new_env = Env(bound, closure_env, closure_env.ctx)
+            new_env = (bound, closure_env, closure_env[CTX], None)
             if code.param is not None:
                 bound[code.param] = arg
             used = 0
@@ -854,7 +860,7 @@ class Machine:
     ) -> None:
         """Say in `err`'s trace that it happened in a call of the function `lam` at `span`."""
         if env is not None and len(err.trace) < MAX_TRACE:
-            err.note(f"while calling {_function_name(self, lam)}", env.ctx.source, span)
+            err.note(f"while calling {_function_name(self, lam)}", env[CTX].source, span)
 
     def _missing_argument(
         self,
@@ -893,7 +899,7 @@ class Machine:
         lam = fn.lam
         assert lam.formals is not None
         bound: dict[str, Any] = {}
-        new_env = Env(bound, fn.env, fn.env.ctx)
+        new_env = (bound, fn.env, fn.env[CTX], None)
         if lam.param is not None:
             bound[lam.param] = arg
         for f in lam.formals.entries:
@@ -901,7 +907,7 @@ class Machine:
                 bound[f.name] = unknown.overlay[f.name]
             else:
                 bound[f.name] = unknown.derive(
-                    f"{_operand(unknown)}.{_attr_text(f.name)}", fn.env.ctx.source, f.span
+                    f"{_operand(unknown)}.{_attr_text(f.name)}", fn.env[CTX].source, f.span
                 )
         return fn.code.body(new_env)
 
@@ -956,7 +962,7 @@ class Machine:
             try:
                 return operator(self, a, b)  # type: ignore[misc]
             except E.EvalError as err:
-                raise err.at(env.ctx.source, span) from None
+                raise err.at(env[CTX].source, span) from None
 
         # The commonest operands, integers (and strings), take a path of their own that
         # gives what `general` gives them: a loop in the library (`foldl'` over a range)
@@ -1037,7 +1043,7 @@ class Machine:
                 and unknown.model.not_null
             ):
                 return op is BinaryOp.NEQ
-            raise E.NeedsValue(unknown, f"the comparison '{op.value}'").at(env.ctx.source, e.span)
+            raise E.NeedsValue(unknown, f"the comparison '{op.value}'").at(env[CTX].source, e.span)
         if (
             op is BinaryOp.ADD
             and type(left) is Unknown
@@ -1058,13 +1064,13 @@ class Machine:
                 base = left if type(right) is not Unknown else right
                 return Unknown(
                     base.provenance if overlay else provenance,
-                    env.ctx.source,
+                    env[CTX].source,
                     e.span,
                     overlay or None,
                     base.model,
                 )
-            return Unknown(provenance, env.ctx.source, e.span, right.overlay)
-        return Unknown(provenance, env.ctx.source, e.span)
+            return Unknown(provenance, env[CTX].source, e.span, right.overlay)
+        return Unknown(provenance, env[CTX].source, e.span)
 
     def _compile_not(self, e: n.Not, scope: Scope | None) -> Code:
         expr, span, force_bool = self.compile(e.expr, scope), e.expr.span, self.force_bool
@@ -1081,11 +1087,11 @@ class Machine:
         def negate(env: Env) -> Any:
             value = expr(env)
             if type(value) is Unknown:
-                return Unknown(f"-{_describe(value)}", env.ctx.source, span)
+                return Unknown(f"-{_describe(value)}", env[CTX].source, span)
             try:
                 return ops.sub(self, 0, value)
             except E.EvalError as err:
-                raise err.at(env.ctx.source, span) from None
+                raise err.at(env[CTX].source, span) from None
 
         return negate
 
@@ -1121,7 +1127,7 @@ class Machine:
 
             def recursive_set(env: Env) -> Attrs:
                 items: dict[str, Any] = {}
-                inner = Env(items, env, env.ctx)
+                inner = (items, env, env[CTX], None)
                 for name, value, code, inherited in members:
                     if inherited:
                         items[name] = code(env)
@@ -1132,12 +1138,12 @@ class Machine:
                 if overrides or dynamic:
                     # The set gets more names than the scope its members see.
                     items = dict(items)
-                origin: Origin = (env.ctx.source, e)
+                origin: Origin = (env[CTX].source, e)
                 if overrides:
                     extra = self.force_attrs(items["__overrides"], env, span)
                     for name in extra.names():
-                        if name in inner.vars:
-                            inner.vars[name] = extra.items[name]
+                        if name in inner[VARS]:
+                            inner[VARS][name] = extra.items[name]
                         items[name] = extra.items[name]
                     # An overridden attribute is where the overrides set has it, as in Nix.
                     origin = (extra.items, extra.origin, origin)
@@ -1152,8 +1158,8 @@ class Machine:
                 for name, value, code, run in members_plain
             }
             if dynamic:
-                return self._dynamic_attrs(items, dynamic, env, env, (env.ctx.source, e))
-            return Attrs(items, (env.ctx.source, e))
+                return self._dynamic_attrs(items, dynamic, env, env, (env[CTX].source, e))
+            return Attrs(items, (env[CTX].source, e))
 
         return attrset
 
@@ -1167,7 +1173,7 @@ class Machine:
     ) -> Attrs:
         """The set `items` with its dynamic attributes (``${k} = v;``) added; `origin` says
         where the others were defined, and each dynamic one is where its name starts."""
-        source = env.ctx.source
+        source = env[CTX].source
         for dd, key_code, value_code in dynamic:
             key = key_code(dynamic_env)
             if key is None:
@@ -1201,7 +1207,7 @@ class Machine:
 
         def let(env: Env) -> Any:
             bound: dict[str, Any] = {}
-            inner = Env(bound, env, env.ctx)
+            inner = (bound, env, env[CTX], None)
             for name, value, code, run, inherited in bindings:
                 where = env if inherited else inner
                 bound[name] = code(where) if run is None else Thunk(value, where, run)
@@ -1224,7 +1230,7 @@ class Machine:
     def _compile_with(self, e: n.With, scope: Scope | None) -> Code:
         # A ``with`` is a scope that binds no name statically (`_lookup_with`).
         body, attrs = self.compile(e.body, Scope(set(), scope)), self._compile_item(e.env, scope)
-        return lambda env: body(WithEnv(env, attrs(env)))
+        return lambda env: body(({}, env, env[CTX], attrs(env)))
 
     def _compile_assert(self, e: n.Assert, scope: Scope | None) -> Code:
         cond, body = self.compile(e.cond, scope), self.compile(e.body, scope)
@@ -1232,8 +1238,8 @@ class Machine:
 
         def assert_(env: Env) -> Any:
             if not self.force_bool(cond(env), env, cond_span):
-                shown = nix_show(e.cond, env.ctx.base_dir)
-                raise E.AssertionFailed(f"assertion '{shown}' failed").at(env.ctx.source, span)
+                shown = nix_show(e.cond, env[CTX].base_dir)
+                raise E.AssertionFailed(f"assertion '{shown}' failed").at(env[CTX].source, span)
             return body(env)
 
         return assert_
@@ -1290,7 +1296,7 @@ def _variable_and_integer(
     if depth == 0:
 
         def operation(env: Env) -> Any:
-            a = env.vars[name]
+            a = env[VARS][name]
             if type(a) is Thunk:
                 a = a.value if a.state == EVALUATED else force(a)
             if type(a) is int:
@@ -1300,7 +1306,7 @@ def _variable_and_integer(
     else:
 
         def operation(env: Env) -> Any:
-            a = env.up.vars[name]  # type: ignore[union-attr]
+            a = env[UP][VARS][name]  # type: ignore[index]
             if type(a) is Thunk:
                 a = a.value if a.state == EVALUATED else force(a)
             if type(a) is int:
@@ -1337,7 +1343,7 @@ def _resolve(name: str, scope: Scope | None) -> tuple[int, bool]:
 
 def _up(env: Env | None, depth: int) -> Env | None:
     while depth and env is not None:
-        env = env.up
+        env = env[UP]
         depth -= 1
     return env
 
@@ -1350,15 +1356,15 @@ def _lexical_item(name: str, depth: int, e: n.Var, run: Code) -> Code:
     if depth == 0:
 
         def item(env: Env) -> Any:
-            value = env.vars.get(name, MISSING)
+            value = env[VARS].get(name, MISSING)
             return Thunk(e, env, run) if value is MISSING else value
 
         return item
     if depth == 1:
-        return lambda env: env.up.vars[name]  # type: ignore[union-attr]
+        return lambda env: env[UP][VARS][name]  # type: ignore[index]
     if depth == 2:
-        return lambda env: env.up.up.vars[name]  # type: ignore[union-attr]
-    return lambda env: _up(env, depth).vars[name]  # type: ignore[union-attr]
+        return lambda env: env[UP][UP][VARS][name]  # type: ignore[index]
+    return lambda env: _up(env, depth)[VARS][name]  # type: ignore[index]
 
 
 def _lexical_variable(name: str, depth: int) -> Code:
@@ -1368,7 +1374,7 @@ def _lexical_variable(name: str, depth: int) -> Code:
     if depth == 0:
 
         def variable(env: Env) -> Any:
-            item = env.vars[name]
+            item = env[VARS][name]
             if type(item) is not Thunk:
                 return item
             if item.state == EVALUATED:
@@ -1378,7 +1384,7 @@ def _lexical_variable(name: str, depth: int) -> Code:
     elif depth == 1:
 
         def variable(env: Env) -> Any:
-            item = env.up.vars[name]  # type: ignore[union-attr]
+            item = env[UP][VARS][name]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
             if item.state == EVALUATED:
@@ -1388,7 +1394,7 @@ def _lexical_variable(name: str, depth: int) -> Code:
     elif depth == 2:
 
         def variable(env: Env) -> Any:
-            item = env.up.up.vars[name]  # type: ignore[union-attr]
+            item = env[UP][UP][VARS][name]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
             if item.state == EVALUATED:
@@ -1398,10 +1404,10 @@ def _lexical_variable(name: str, depth: int) -> Code:
     else:
 
         def variable(env: Env) -> Any:
-            frame: Any = env.up.up.up  # type: ignore[union-attr]
+            frame: Any = env[UP][UP][UP]  # type: ignore[index]
             for _ in hops:
-                frame = frame.up
-            item = frame.vars[name]
+                frame = frame[UP]
+            item = frame[VARS][name]
             if type(item) is not Thunk:
                 return item
             if item.state == EVALUATED:
@@ -1474,8 +1480,10 @@ def _compile_lambda(e: n.Lambda, scope: Scope | None) -> Code:
 
 def _compile_cur_pos(e: n.CurPos, scope: Scope | None) -> Code:
     def cur_pos(env: Env) -> Attrs:
-        pos = env.ctx.source.position(e.span.start)
-        return Attrs({"column": pos.column, "file": env.ctx.source.position_file, "line": pos.line})
+        pos = env[CTX].source.position(e.span.start)
+        return Attrs(
+            {"column": pos.column, "file": env[CTX].source.position_file, "line": pos.line}
+        )
 
     return cur_pos
 
@@ -1487,13 +1495,13 @@ def _function_name(machine: Machine, lam: n.Lambda) -> str:
 
 def _stack_overflow(env: Env, span: n.Span) -> E.EvalError:
     """Out of Python stack: the error, at the innermost call that still has room."""
-    return E.StackOverflow("stack overflow (possible infinite recursion)").at(env.ctx.source, span)
+    return E.StackOverflow("stack overflow (possible infinite recursion)").at(env[CTX].source, span)
 
 
 def _named_at(machine: Machine, lam: n.Lambda, closure_env: Env) -> str:
     """A function as Nix 2.8's argument errors name it: ``'f' at file:1:9``, or
     ``anonymous function at (string):1:2``."""
-    source = closure_env.ctx.source
+    source = closure_env[CTX].source
     where = source.nix_position(source.own_start(lam.span.start, lam.span.end))
     name = machine.lambda_names.get(id(lam))
     return f"'{name}' at {where}" if name else f"anonymous function at {where}"
@@ -1510,8 +1518,8 @@ def _call_site(
     env: Env | None, span: n.Span | None, closure_env: Env, lam: n.Lambda
 ) -> tuple[Source, n.Span]:
     if env is not None and span is not None:
-        return env.ctx.source, span
-    return closure_env.ctx.source, lam.span
+        return env[CTX].source, span
+    return closure_env[CTX].source, lam.span
 
 
 _COMPARISONS = frozenset(
