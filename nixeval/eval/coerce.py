@@ -377,7 +377,10 @@ def join_text(separator: str, pieces: list[str]) -> str:
 
 
 _INT_MASK = (1 << 64) - 1
-_INT_SIGN = 1 << 63
+# Nix's integers are those in [-INT_LIMIT, INT_LIMIT). (The evaluator's hottest
+# operators test this themselves and call `wrap` only past it: a Python call less.)
+INT_LIMIT = 1 << 63
+_INT_SIGN = INT_LIMIT
 
 
 def wrap(value: int) -> int:

@@ -48,6 +48,7 @@ from . import errors as E
 from . import ops
 from .access import PathAccess
 from .coerce import (
+    INT_LIMIT,
     canon_path,
     concat_strings,
     hole,
@@ -984,7 +985,8 @@ class Machine:
                 ta = type(a)
                 if ta is type(b):
                     if ta is int:
-                        return wrap(a + b)
+                        r = a + b
+                        return r if -INT_LIMIT <= r < INT_LIMIT else wrap(r)
                     if ta is str:
                         return a + b
                 return general(env, a, b)
@@ -996,7 +998,8 @@ class Machine:
                 a = left(env)
                 b = right(env)
                 if type(a) is int and type(b) is int:
-                    return wrap(a - b)
+                    r = a - b
+                    return r if -INT_LIMIT <= r < INT_LIMIT else wrap(r)
                 return general(env, a, b)
 
             return sub
@@ -1300,7 +1303,8 @@ def _variable_and_integer(
             if type(a) is Thunk:
                 a = a.value if a.state == EVALUATED else force(a)
             if type(a) is int:
-                return wrap(on_ints(a, constant)) if arithmetic else on_ints(a, constant)
+                r = on_ints(a, constant)
+                return r if not arithmetic or -INT_LIMIT <= r < INT_LIMIT else wrap(r)
             return general(env, a, constant)
 
     else:
@@ -1310,7 +1314,8 @@ def _variable_and_integer(
             if type(a) is Thunk:
                 a = a.value if a.state == EVALUATED else force(a)
             if type(a) is int:
-                return wrap(on_ints(a, constant)) if arithmetic else on_ints(a, constant)
+                r = on_ints(a, constant)
+                return r if not arithmetic or -INT_LIMIT <= r < INT_LIMIT else wrap(r)
             return general(env, a, constant)
 
     return operation
