@@ -193,10 +193,11 @@ _MODELS = os.path.realpath(os.path.join(os.path.dirname(__file__), "nixpkgs")) +
 def _stored_trees(source: Source) -> Path | None:
     """Where the trees of files like `source` are kept between processes
     (`nixeval.syntax.stored`), or None for a file parsed afresh each time: one in or
-    under the working directory (the project, whose files change as it is edited) or a
-    small one. The rest are the pinned sources a project imports (nixpkgs lib,
-    flake-parts, hercules-ci-effects) and ci-eval's own models, wherever it runs."""
-    if len(source.text) < stored.MIN_BYTES or not os.path.isabs(source.name):
+    under the working directory (the project, whose files change as it is edited). The
+    rest are the pinned sources a project imports (nixpkgs lib, flake-parts,
+    hercules-ci-effects) and ci-eval's own models, wherever it runs; small ones too, as
+    loading even a 28-byte file's tree takes a third of the time parsing it does."""
+    if not os.path.isabs(source.name):
         return None
     path = os.path.realpath(source.name)
     here = os.path.realpath(os.getcwd()) + os.sep

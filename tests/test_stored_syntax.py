@@ -13,7 +13,7 @@ from pathlib import Path
 from nixeval.frontend import parse_checked
 from nixeval.syntax import Source, parse_source, stored
 
-# A library file big enough to be stored (stored.MIN_BYTES).
+# A library file.
 LIBRARY = (
     "{ lib }:\nrec {\n"
     + "".join(f'  f{i} = x: lib.g (x + {i}) "{"padding " * 4}";\n' for i in range(120))
@@ -68,17 +68,19 @@ def test_a_changed_file_is_a_new_entry(tmp_path: Path) -> None:
     assert len(entries(cache)) == 2
 
 
-def test_project_files_and_small_files_are_not_stored(tmp_path: Path) -> None:
+def test_project_files_are_not_stored_and_small_library_files_are(tmp_path: Path) -> None:
     work, cache, _ = project(tmp_path)
     (work / "big.nix").write_text(LIBRARY)
     (tmp_path / "small.nix").write_text("x: x + 1")
-    done = run(
-        work,
-        cache,
-        f"[ ((import ./big.nix {{ lib = {{ g = x: y: x; }}; }}).f1 1) ((import {tmp_path}/small.nix) 1) ]",
+    expression = (
+        f"[ ((import ./big.nix {{ lib = {{ g = x: y: x; }}; }}).f1 1) "
+        f"((import {tmp_path}/small.nix) 1) ]"
     )
+    done = run(work, cache, expression)
     assert done.stdout == "[ 2 2 ]\n", done.stderr
-    assert entries(cache) == []
+    [entry] = entries(cache)  # small.nix's, not big.nix's (in the project)
+    assert parse_checked(Source(str(tmp_path / "small.nix"), "x: x + 1"))[0] == stored.load(entry)
+    assert run(work, cache, expression).stdout == "[ 2 2 ]\n"
 
 
 def test_a_damaged_entry_is_parsed_again(tmp_path: Path) -> None:

@@ -25,9 +25,6 @@ from typing import Any
 
 from . import nodes as n
 
-# Files smaller than this are parsed faster than a stored tree is found and loaded.
-MIN_BYTES = 4096
-
 _stamp: str | None = None
 
 
