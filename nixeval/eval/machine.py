@@ -275,8 +275,10 @@ class Machine:
             err.at(env[CTX].source, span)
         return err
 
+    # The force_* methods test for a thunk themselves: for a value, the usual case, a call
+    # of `force` less.
     def force_attrs(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> Attrs:
-        v = force(item)
+        v = item if type(item) is not Thunk else force(item)
         if type(v) is not Attrs:
             raise self.type_error(v, "a set", env, span)
         return v
@@ -284,7 +286,7 @@ class Machine:
     def force_list(
         self, item: Any, env: Env | None = None, span: n.Span | None = None
     ) -> list[Any]:
-        v = force(item)
+        v = item if type(item) is not Thunk else force(item)
         if type(v) is not list:
             raise self.type_error(v, "a list", env, span)
         return v
@@ -293,7 +295,7 @@ class Machine:
         """A function (a lambda, a builtin, a set with ``__functor``), as Nix's
         forceFunction: the builtins that call a function they are given check it before
         they look at anything else, called or not (``builtins.filter 1 [ ]`` fails)."""
-        v = force(item)
+        v = item if type(item) is not Thunk else force(item)
         t = type(v)
         if t is Closure or t is PrimOp or t is PrimOpApp:
             return v
@@ -302,13 +304,13 @@ class Machine:
         raise self.type_error(v, "a function", env, span)
 
     def force_bool(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> bool:
-        v = force(item)
+        v = item if type(item) is not Thunk else force(item)
         if type(v) is not bool:
             raise self.type_error(v, "a Boolean", env, span)
         return v
 
     def force_string(self, item: Any, env: Env | None = None, span: n.Span | None = None) -> str:
-        v = force(item)
+        v = item if type(item) is not Thunk else force(item)
         if not isinstance(v, str):
             raise self.type_error(v, "a string", env, span)
         return v
@@ -1156,10 +1158,10 @@ class Machine:
         members_plain = [(d.name, d.value, *self._compile_binding(d.value, scope)) for d in e.attrs]
 
         def attrset(env: Env) -> Attrs:
-            items = {
-                name: code(env) if run is None else Thunk(value, env, run)
-                for name, value, code, run in members_plain
-            }
+            # A loop, not a comprehension (a function call of its own): sets are small.
+            items: dict[str, Any] = {}
+            for name, value, code, run in members_plain:
+                items[name] = code(env) if run is None else Thunk(value, env, run)
             if dynamic:
                 return self._dynamic_attrs(items, dynamic, env, env, (env[CTX].source, e))
             return Attrs(items, (env[CTX].source, e))
