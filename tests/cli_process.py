@@ -11,6 +11,18 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+import pytest
+
+# The main job and ``check`` on the sample project, as the cold-start tests run them.
+on_main_job_and_check = pytest.mark.parametrize(
+    "command",
+    [
+        ["fixtures/neat-network/ci.nix", "-A", "neat-network", "--as-branch", "main"],
+        ["check", "--format", "gcc", "fixtures/neat-network/ci.nix"],
+    ],
+    ids=["main-job", "check"],
+)
+
 
 def ci_eval(
     cwd: Path,

@@ -24,6 +24,7 @@ from nixeval.effects import known_valid, validate
 from nixeval.effects.known_valid import validate_remembered
 from nixeval.sources import FetchError, LockedInput, fetch, tls
 from nixeval.store import nar_sha256
+from tests.cli_process import on_main_job_and_check
 from tests.references import PINS, tree
 
 # --- TLS: one context per process, made only for a connection that is open ------------------
@@ -275,14 +276,7 @@ def _imported_packages(stderr: str) -> set[str]:
     return {module.split(".")[0] for module in _imported_modules(stderr)}
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["fixtures/neat-network/ci.nix", "-A", "neat-network", "--as-branch", "main"],
-        ["check", "--format", "gcc", "fixtures/neat-network/ci.nix"],
-    ],
-    ids=["main-job", "check"],
-)
+@on_main_job_and_check
 def test_run_again_on_an_unchanged_project_jsonschema_is_not_imported(
     tmp_path: Path, command: list[str]
 ) -> None:
@@ -326,14 +320,7 @@ NOT_AT_START = (
 )
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["fixtures/neat-network/ci.nix", "-A", "neat-network", "--as-branch", "main"],
-        ["check", "--format", "gcc", "fixtures/neat-network/ci.nix"],
-    ],
-    ids=["main-job", "check"],
-)
+@on_main_job_and_check
 def test_a_command_does_not_import_what_it_does_not_use(tmp_path: Path, command: list[str]) -> None:
     code = (
         "import sys\n"

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_process import on_main_job_and_check
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # This checkout's ci-eval in an interpreter that loads nothing at start-up: no site
@@ -197,14 +199,7 @@ NOT_ON_A_WARM_RUN = (
 )
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["fixtures/neat-network/ci.nix", "-A", "neat-network", "--as-branch", "main"],
-        ["check", "--format", "gcc", "fixtures/neat-network/ci.nix"],
-    ],
-    ids=["main-job", "check"],
-)
+@on_main_job_and_check
 def test_a_run_on_a_filled_cache_does_not_load_what_it_does_not_use(
     tmp_path: Path, command: list[str]
 ) -> None:
@@ -224,14 +219,7 @@ def test_a_run_on_a_filled_cache_does_not_load_what_it_does_not_use(
     assert again[-2:] == ["0 []", "0"]
 
 
-@pytest.mark.parametrize(
-    "command",
-    [
-        ["fixtures/neat-network/ci.nix", "-A", "neat-network", "--as-branch", "main"],
-        ["check", "--format", "gcc", "fixtures/neat-network/ci.nix"],
-    ],
-    ids=["main-job", "check"],
-)
+@on_main_job_and_check
 def test_a_first_run_on_a_valid_project_does_not_import_jsonschema(
     tmp_path: Path, command: list[str]
 ) -> None:
