@@ -78,6 +78,23 @@ def test_unknowns_propagate(text: str, printed: str) -> None:
     assert evaluate(text)[0] == printed
 
 
+@pytest.mark.parametrize(
+    ("elements", "builtin"),
+    [
+        ('map (x: if u.a then "a" else "b") [ 1 ]', "builtins.substring 0 1"),
+        ('builtins.genList (i: if u.a then "a" else "b") 1', "builtins.substring 0 1"),
+        ("map (x: if u.a then { } else { }) [ 1 ]", "builtins.attrNames"),
+    ],
+)
+def test_a_builtin_given_an_element_that_needs_an_unknown_says_so(
+    elements: str, builtin: str
+) -> None:
+    """A ``map`` or ``genList`` element is a thunk of its function's body, with no node of
+    its own: a builtin it is given to, when it needs an unknown, shows it as ``…``."""
+    text = f"let u = builtins.fetchGit ./.; in map ({builtin}) ({elements})"
+    assert evaluate(text)[0] == f"[ «unknown: {builtin} … (which needs (fetchGit /project).a)» ]"
+
+
 def test_unknowns_in_json_say_where_they_come_from() -> None:
     _, json_text = evaluate('{ src = builtins.fetchTarball "https://x/y.tar.gz"; }')
     assert (

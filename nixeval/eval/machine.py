@@ -1617,7 +1617,8 @@ def builtin_name(name: str) -> str:
 def describe_argument(item: Any) -> str:
     """An argument in a provenance, short: its value if evaluated, else its Nix source."""
     if type(item) is Thunk and item.state != EVALUATED:
-        text = to_nix(item.code) if item.env is not None else "…"
+        # (A thunk of a builtin's, or of a `map` element's function body, has no node.)
+        text = to_nix(item.code) if isinstance(item.code, n.Expr) else "…"
     else:
         text = _describe(item.value if type(item) is Thunk else item)
     if len(text) > 80:
