@@ -85,6 +85,17 @@ def _all(answers: Any) -> Answer:
     return result
 
 
+def _any(answers: Any) -> Answer:
+    """True if one answer is; else None if one is not known, else False."""
+    result: Answer = False
+    for answer in answers:
+        if answer is True:
+            return True
+        if answer is None:
+            result = None
+    return result
+
+
 def _equal(a: object, b: object) -> Answer:
     """JSON equality (1 == 1.0, but true != 1 and false != 0), as jsonschema's."""
     ka, kb = _kind(a), _kind(b)
@@ -345,9 +356,7 @@ class Schemas:
         return node, base
 
     def _type(self, instance: object, kind: str, types: Any, schema: Any, base: str) -> Answer:
-        if type(types) is str and types in _TYPE_NAMES:
-            return kind == types or (kind == "integer" and types == "number")
-        names = types
+        names = [types] if type(types) is str else types
         if type(names) is not list or not all(name in _TYPE_NAMES for name in names):
             return None
         return kind in names or (kind == "integer" and "number" in names)
@@ -402,10 +411,7 @@ class Schemas:
     def _any_of(self, instance: object, kind: str, schemas: Any, schema: Any, base: str) -> Answer:
         if type(schemas) is not list:
             return None
-        answers = [self._check(instance, sub, base) for sub in schemas]
-        if True in answers:
-            return True
-        return None if None in answers else False
+        return _any(self._check(instance, sub, base) for sub in schemas)
 
     def _one_of(self, instance: object, kind: str, schemas: Any, schema: Any, base: str) -> Answer:
         if type(schemas) is not list:
@@ -438,10 +444,7 @@ class Schemas:
     def _enum(self, instance: object, kind: str, values: Any, schema: Any, base: str) -> Answer:
         if type(values) is not list:
             return None
-        answers = [_equal(instance, value) for value in values]
-        if True in answers:
-            return True
-        return None if None in answers else False
+        return _any(_equal(instance, value) for value in values)
 
     def _pattern(self, instance: Any, kind: str, pattern: Any, schema: Any, base: str) -> Answer:
         if kind != "string":
