@@ -109,18 +109,23 @@ def fetch(
     from ..budget import on_interrupt
 
     try:
-        with on_interrupt(abort.trigger), staging_for(entry) as staging:
-            if kind == "git":
-                root = _git_tree(node, staging, timeout, abort, env)
-                what = f"the git revision {node.get('rev')} of {redact(str(node.get('url')))}"
-            else:
-                url = archive_url(node, env)
-                what = f"the archive at {redact(url)}"
-                archive = staging / "archive"
-                _download(url, archive, timeout, bar, abort)
-                root = _unpacked(archive, staging / "unpacked", True, what, abort)
-                archive.unlink()
-            return place_in_cache(root, locked, entry, what)
+        with on_interrupt(abort.trigger):
+            url = None if kind == "git" else archive_url(node, env)
+            if url is not None:
+                # Before the staging directory: a host without an address fails the fetch
+                # having made nothing, and tempfile and shutil (~2 ms to load) stay unloaded.
+                _check_host(url, redact(url), abort)
+            with staging_for(entry) as staging:
+                if url is None:
+                    root = _git_tree(node, staging, timeout, abort, env)
+                    what = f"the git revision {node.get('rev')} of {redact(str(node.get('url')))}"
+                else:
+                    what = f"the archive at {redact(url)}"
+                    archive = staging / "archive"
+                    _download(url, archive, timeout, bar, abort)
+                    root = _unpacked(archive, staging / "unpacked", True, what, abort)
+                    archive.unlink()
+                return place_in_cache(root, locked, entry, what)
     except CacheError as e:  # the cache cannot be written, or the hash is not the pinned one
         raise FetchError(str(e)) from None
 
@@ -326,12 +331,12 @@ def _opener(abort: _Abort) -> urllib.request.OpenerDirector:
 
 
 def _download(url: str, dest: Path, timeout: float, bar: Progress, abort: _Abort) -> None:
-    """`url` into the new file `dest`, whole or `FetchError`."""
+    """`url` into the new file `dest`, whole or `FetchError` (its host is `_check_host`ed
+    first, by `fetch`)."""
     shown = redact(url)
     if urlsplit(url).scheme == "file":
         _copy_local(url, dest, bar, abort)
         return
-    _check_host(url, shown, abort)
     import http.client
     import urllib.error
     import urllib.request
@@ -392,15 +397,17 @@ def _check_host(url: str, shown: str, abort: _Abort) -> None:
         return
     if not host or parts.scheme not in ("http", "https") or not _idna_as_is(host):
         return
-    import socket
+    # The C module: socket.getaddrinfo is this call with its results made enums, and the
+    # socket module (~2 ms to load, its enums made from _socket's names) is left to urllib.
+    import _socket
 
     try:
         # As http.client connects: socket.create_connection's look-up (of the bytes that
         # the "idna" codec, ~3 ms to load, makes of an ASCII name: the same).
-        socket.getaddrinfo(
-            host.encode(), _PORTS[parts.scheme] if port is None else port, 0, socket.SOCK_STREAM
+        _socket.getaddrinfo(
+            host.encode(), _PORTS[parts.scheme] if port is None else port, 0, _socket.SOCK_STREAM
         )
-    except socket.gaierror as e:
+    except _socket.gaierror as e:
         abort.check()
         if e.strerror:  # what `_download` reports of urllib's URLError for it
             raise FetchError(f"cannot fetch {shown}: {e.strerror}") from None
