@@ -55,9 +55,26 @@ class _Parser(argparse.ArgumentParser):
     keep their lines)."""
 
     def __init__(self, *args: Any, trailer: Callable[[], str] | None = None, **kwargs: Any) -> None:
+        self._adding = False
         super().__init__(*args, **kwargs)
         # Made when help is shown: wrapping it loads textwrap, which a run does not need.
         self.trailer = trailer
+
+    def add_argument(self, *args: Any, **kwargs: Any) -> argparse.Action:
+        self._adding = True
+        try:
+            return super().add_argument(*args, **kwargs)
+        finally:
+            self._adding = False
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        if self._adding:
+            # argparse makes one to check the argument's metavar, which does not depend on
+            # the width: asking the terminal's would load shutil (~1.5 ms) for nothing.
+            make: Any = self.formatter_class  # typeshed's type of it takes prog only
+            formatter: argparse.HelpFormatter = make(prog=self.prog, width=80)
+            return formatter
+        return super()._get_formatter()
 
     def format_help(self) -> str:
         return super().format_help() + (f"\n{self.trailer()}" if self.trailer else "")

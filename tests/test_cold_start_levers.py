@@ -154,6 +154,46 @@ def test_a_host_without_an_address_fails_before_the_http_modules_are_loaded() ->
     assert "http.client" in loaded_by_urllib
 
 
+def test_a_main_job_whose_sources_hosts_have_no_address_loads_no_network_or_staging_modules(
+    tmp_path: Path,
+) -> None:
+    """The main job on the sample project, its pinned archives on a host that has no
+    address: each fetch fails on looking the host up (with the C module, not socket's
+    enums) before a staging directory is made (tempfile, shutil), and the models stand in
+    as ever."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "fixtures" / "neat-network", project)
+    ci = project / "ci.nix"
+    ci.write_text(ci.read_text().replace("https://github.com/", "https://ci-eval-test.invalid/"))
+    unloaded = ("socket", "tempfile", "shutil", "random", "http.client", "ssl", "urllib.request")
+    code = (
+        "from nixeval.cli import main\n"
+        f"status = main([{str(ci)!r}, '-A', 'neat-network', '--as-branch', 'main'])\n"
+        f"print(status, sorted(m for m in {unloaded!r} if m in sys.modules))\n"
+    )
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name.lower() not in _PROXIES and name != "CI_EVAL_OFFLINE"
+    }
+    env["CI_EVAL_CACHE_DIR"] = str(tmp_path / "cache")
+    first, out = (  # the first run fills the cache (parsed files, a valid description)
+        subprocess.run(
+            [sys.executable, "-S", "-c", _CLEAN_PRELUDE + code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        for _ in range(2)
+    )
+    assert first.stdout.splitlines()[-1].startswith("0 "), first.stderr[-2000:]
+    assert out.stdout.splitlines()[-1] == "0 []", out.stderr[-2000:]
+    for pinned in ("NixOS/nixpkgs", "hercules-ci/hercules-ci-effects"):
+        failed = f"fetching it failed: cannot fetch https://ci-eval-test.invalid/{pinned}/archive/"
+        assert failed in out.stderr
+
+
 def test_through_a_proxy_the_host_is_left_to_the_proxy() -> None:
     """With a proxy, the proxy looks the host up: no look-up of ours says it has no
     address; the fetch fails connecting to the proxy."""
@@ -189,11 +229,13 @@ def test_only_names_the_idna_codec_keeps_as_they_are_are_looked_up_as_bytes(
 # --- modules a run does not use -------------------------------------------------------------
 
 # Loaded only by what needs them: the help's wrapping (textwrap), writing a cache entry
-# (tempfile, and random with it), reading a flake.lock or a flake reference.
+# (tempfile, and random with it), the terminal's width for help or usage and copying or
+# removing a tree (shutil), reading a flake.lock or a flake reference.
 NOT_ON_A_WARM_RUN = (
     "textwrap",
     "tempfile",
     "random",
+    "shutil",
     "nixeval.sources.flakeref",
     "nixeval.sources.lockfile",
 )
@@ -217,6 +259,35 @@ def test_a_run_on_a_filled_cache_does_not_load_what_it_does_not_use(
     again = _clean_python(code, env).splitlines()
     assert first[-2].startswith("0 ")
     assert again[-2:] == ["0 []", "0"]
+
+
+def test_help_and_usage_are_as_wide_as_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parsers look the terminal's width up only to write help or usage (shutil is
+    not loaded to add an argument): they write them as argparse does at that width."""
+    import argparse
+    import functools
+
+    from nixeval.cli import _arguments
+
+    helps = []
+    for columns in (50, 120):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        parser, at_that_width = _arguments(), _arguments()
+        at_that_width.formatter_class = functools.partial(argparse.HelpFormatter, width=columns - 2)
+        assert parser.format_help() == at_that_width.format_help()
+        assert parser.format_usage() == at_that_width.format_usage()
+        helps.append(parser.format_help())
+    assert helps[0] != helps[1]
+
+
+def test_a_metavar_that_does_not_fit_nargs_is_still_refused() -> None:
+    """argparse checks each argument's metavar with a formatter as it is added; the
+    parsers give it one that does not ask the terminal's width, and the check holds."""
+    from nixeval.cli import _Parser
+
+    parser = _Parser(prog="ci-eval")
+    with pytest.raises(ValueError, match="length of metavar tuple does not match nargs"):
+        parser.add_argument("--pair", nargs=2, metavar=("ONE",))
 
 
 @on_main_job_and_check

@@ -16,7 +16,6 @@ Nothing found is None: the caller makes the input unknown and says how to provid
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -92,6 +91,8 @@ def add_to_cache(tree: Path, locked: LockedInput, cache: Path | None = None) -> 
     entry = cache_entry(locked, cache)
     if entry.is_dir():
         return entry
+    import shutil  # here: as tempfile in staging_for
+
     with staging_for(entry) as staging:
         copy = staging / "tree"
         try:
@@ -113,7 +114,10 @@ def staging_for(entry: Path) -> Iterator[Path]:
     """A new, private directory beside the cache entry `entry` (same file system, so the
     tree made in it can be renamed into place), removed with what is left in it when the
     block ends, whether it succeeded, failed or was interrupted."""
-    import tempfile  # here: a run that finds its sources where they lie need not load it
+    # Here: a run that finds its sources where they lie (or whose fetch fails before any
+    # directory is made) need not load them.
+    import shutil
+    import tempfile
 
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
