@@ -92,22 +92,42 @@ _RE_HPATH_START_DOLLAR = re.compile(r"~/(?=\$\{)")
 _RE_SPATH = re.compile(rf"<{_PATH_CHAR}+(?:/{_PATH_CHAR}+)*>")
 _RE_URI = re.compile(r"[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+")
 # White space, line comments and block comments, any number of them.
-_BLANK_START = frozenset(" \t\r\n#/")
-_RE_BLANKS = re.compile(r"(?:[ \t\r\n]+|#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)*")
+_BLANKS = r"(?:[ \t\r\n]+|#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)*+"
 _RE_IND_OPEN = re.compile(r"''(?: *\n)?")
 _RE_IND_TEXT = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
 _PATH_RUN = re.compile(rf"{_PATH_CHAR}*")
 _SCHEME_RUN = re.compile(r"[a-zA-Z0-9+\-.]*")
 _RE_INPATH = re.compile(rf"(?:{_PATH_CHAR}*(?:/{_PATH_CHAR}+)+/?)|(?:{_PATH_CHAR}*/)|{_PATH_CHAR}+")
 
+# The commonest tokens of Nix code, after any white space and comments, in one match: where
+# they stand, no other rule matches a longer text, so they need not be tried.
+# - An identifier or keyword, unless the run of path characters after it goes on with '/'
+#   or ':' (it may then be the start of a path, ``a.b/c``, or a URI, ``a.b:c``: a URI's
+#   scheme and a path's first segment hold only identifier characters, '.' and '+'). The
+#   run is looked at for 64 characters at most, so that ``a.a.a…`` stays linear: a longer
+#   one takes the full rules, which remember where runs end.
+# - '.' before an identifier, unless it starts a path (``.a/b``); '=' but not '=='.
+# - Punctuation that begins no longer token: the lone ones, and '{', '}' and '"', which
+#   change the mode.
+_NOT_PATH_AFTER = r"(?=[a-zA-Z0-9._\-+]{0,64}+(?:[^a-zA-Z0-9._\-+/:]|\Z))"
+_RE_COMMON = re.compile(
+    _BLANKS
+    + r"(?:([a-zA-Z_][a-zA-Z0-9_'\-]*+)"
+    + _NOT_PATH_AFTER
+    + r"|([()\[\];:,?@]|=(?!=)|\.(?=[a-zA-Z_])"
+    + _NOT_PATH_AFTER
+    + ")"
+    + r"|(\{)|(\})|(\"))?"
+)
+# _RE_COMMON's groups.
+_WORD, _LONE, _OPEN_BRACE, _CLOSE_BRACE, _QUOTE = 1, 2, 3, 4, 5
+# A keyword's token type is its text; any other word is an ID.
+_WORD_TYPES = {word: word for word in KEYWORDS}
+
 # Two- and three-character operators, longest first; flex lists them before ID.
 _OPERATORS = ("...", "==", "!=", "<=", ">=", "&&", "||", "->", "//", "++")
 _OPERATORS_BY_CHAR = {c: tuple(op for op in _OPERATORS if op[0] == c) for c in ".=!<>&|-/+"}
 _PUNCTUATION = frozenset("(){}[];:,.=?@+-*/<>!")
-# Punctuation that begins no longer token and changes no mode.
-_LONE_PUNCTUATION = frozenset("()[];:,?@")
-# What may follow an identifier's characters in a longer path or URI token.
-_MAY_CONTINUE_ID = frozenset("./+:")
 
 _ESCAPES = {"n": "\n", "r": "\r", "t": "\t"}
 
@@ -156,12 +176,39 @@ class Lexer:
         text = self.text
         n = len(text)
         modes = self.modes
+        openers = self.openers
+        common = _RE_COMMON.match
+        word_types = _WORD_TYPES
         while True:
             mode = modes[-1]
             if mode == EXPR:
-                tok = self._expr_token()
-                if tok is None:
-                    break
+                m = common(text, self.pos)
+                group = m.lastindex  # type: ignore[union-attr]
+                if group is None:  # none of the commonest: all the rules, from here
+                    self.pos = m.end()  # type: ignore[union-attr]
+                    tok = self._expr_token()
+                    if tok is None:
+                        break
+                else:
+                    start, end = m.span(group)  # type: ignore[union-attr]
+                    self.pos = end
+                    if group == _WORD:
+                        word = text[start:end]
+                        tok = Token(word_types.get(word, ID), word, start, end)
+                    else:
+                        c = text[start]
+                        if group == _OPEN_BRACE:
+                            modes.append(EXPR)
+                            openers.append(("{", start))
+                        elif group == _CLOSE_BRACE:
+                            if len(modes) > 1:
+                                modes.pop()
+                                if openers:
+                                    openers.pop()
+                        elif group == _QUOTE:
+                            modes.append(STRING)
+                            openers.append(('"', start))
+                        tok = Token(c, c, start, end)
             elif mode == STRING:
                 tok = self._string_token()
             elif mode == IND_STRING:
@@ -176,34 +223,15 @@ class Lexer:
     # --- EXPR ------------------------------------------------------------------------------
 
     def _expr_token(self) -> Token | None:
-        """The next token in Nix code, or None at the end of the text."""
+        """The next token in Nix code, from past white space and comments (`tokens` has
+        skipped them), or None at the end of the text."""
         text = self.text
         pos = self.pos
         if pos >= len(text):
             return None
         c = text[pos]
-        if c in _BLANK_START:
-            # Past white space and comments; a '/*' left where they end never ends.
-            pos = _RE_BLANKS.match(text, pos).end()  # type: ignore[union-attr]
-            self.pos = pos
-            if pos >= len(text):
-                return None
-            c = text[pos]
-
-        # The commonest tokens first, where no other rule can match a longer text: an
-        # identifier or keyword not followed by what could continue it as a path or URI
-        # (a URI's scheme and a path's first segment hold only identifier characters and
-        # '.' or '+', and end at ':' or '/'), and punctuation that starts nothing longer.
-        if c in _ID_START:
-            end = _RE_ID.match(text, pos).end()  # type: ignore[union-attr]
-            if end == len(text) or text[end] not in _MAY_CONTINUE_ID:
-                self.pos = end
-                word = text[pos:end]
-                return Token(word if word in KEYWORDS else ID, word, pos, end)
-        elif c in _LONE_PUNCTUATION:
-            self.pos = pos + 1
-            return Token(c, c, pos, pos + 1)
-        elif c == "/" and text.startswith("/*", pos):
+        # A '/*' left where white space and comments end never ends.
+        if c == "/" and text.startswith("/*", pos):
             raise LexError(
                 "unterminated comment", pos, pos + 2, "a '/*' comment must end with '*/'"
             )
