@@ -3,15 +3,16 @@ and every common mistake gives the expected diagnostic (tests/golden/parse_error
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 import pytest
 
 from nixeval.diagnostics import render_gcc
 from nixeval.frontend import parse_checked
-from nixeval.syntax import Source, SyntaxFailure, parse
+from nixeval.syntax import Source, SyntaxFailure, nodes, parse
 from nixeval.syntax.dump import dump
-from nixeval.syntax.printer import to_nix
+from nixeval.syntax.printer import _PRINT, to_nix
 
 from .golden_format import Chunk, check, load
 
@@ -48,6 +49,12 @@ def test_parse_error(chunk: Chunk) -> None:
 
 def test_goldens_cover_every_form() -> None:
     assert len(SYNTAX) >= 80 and len(ERRORS) >= 30
+
+
+def test_the_printer_has_a_method_for_every_expression_class() -> None:
+    """`to_nix` finds a node's printer by its class (no ``match`` that mypy checks for
+    exhaustiveness), so a new class of expression needs one too."""
+    assert set(_PRINT) == set(typing.get_args(nodes.Expr))
 
 
 def test_parse_errors_raise_syntax_failure_with_a_position() -> None:

@@ -9,7 +9,8 @@ comes back as ``{ a = { b = 1; }; }``.
 from __future__ import annotations
 
 import re
-from typing import assert_never
+from collections.abc import Callable
+from typing import Any
 
 from . import nodes as n
 from .lexer import KEYWORDS
@@ -66,10 +67,7 @@ def attr_name_text(name: str) -> str:
 
 class _Printer:
     def __init__(self, out: list[str]) -> None:
-        self.out = out
-
-    def write(self, text: str) -> None:
-        self.out.append(text)
+        self.write: Callable[[str], None] = out.append
 
     def operand(self, e: n.Expr, allow: tuple[type, ...] = ()) -> None:
         """An operand: bare when it is simple (or one of `allow`), else in parentheses."""
@@ -138,110 +136,167 @@ class _Printer:
         self.write(" }" if f.entries or f.ellipsis else "}")
 
     def expr(self, e: n.Expr) -> None:
+        _PRINT[type(e)](self, e)
+
+    # One method per node class, found by `expr` through `_PRINT`: a dictionary lookup,
+    # where a ``match`` on the node's class tries the cases one by one.
+
+    def int_(self, e: n.Int) -> None:
+        self.write(str(e.value))
+
+    def float_(self, e: n.Float) -> None:
+        self.write(float_text(e.value))
+
+    def str_(self, e: n.Str) -> None:
+        self.string(e.parts)
+
+    def path(self, e: n.Path) -> None:
         w = self.write
-        match e:
-            case n.Int(value=v):
-                w(str(v))
-            case n.Float(value=v):
-                w(float_text(v))
-            case n.Str(parts=parts):
-                self.string(parts)
-            case n.Path(parts=parts):
-                for p in parts:
-                    if isinstance(p, str):
-                        w(p)
-                    else:
-                        w("${")
-                        self.expr(p)
-                        w("}")
-            case n.SearchPath(name=name):
-                w(f"<{name}>")
-            case n.Uri(value=v):
-                w(v)
-            case n.Var(name=name):
-                w(name)
-            case n.CurPos():
-                w("__curPos")
-            case n.Select(expr=base, path=path, default=default):
-                if isinstance(base, n.Int):  # `1.a` would read as the float `1.`
-                    w(f"({base.value})")
-                else:
-                    self.operand(base)
-                w(".")
-                self.attr_path(path)
-                if default is not None:
-                    w(" or ")
-                    self.operand(default, (n.Select,))
-            case n.HasAttr(expr=base, path=path):
-                self.operand(base, (n.Select,))
-                w(" ? ")
-                self.attr_path(path)
-            case n.Apply(fn=fn, arg=n.Var(name="or")):
-                self.operand(fn)
-                w(" or")
-            case n.Apply(fn=fn, arg=arg):
-                self.operand(fn, (n.Select, n.Apply))
-                w(" ")
-                self.operand(arg, (n.Select,))
-            case n.Lambda(param=param, formals=formals, body=body, param_first=first):
-                if formals is None:
-                    w(f"{param}: ")
-                elif param is None:
-                    self.formals(formals)
-                    w(": ")
-                elif first:
-                    w(f"{param} @ ")
-                    self.formals(formals)
-                    w(": ")
-                else:
-                    self.formals(formals)
-                    w(f" @ {param}: ")
-                self.expr(body)
-            case n.BinOp(op=op, left=left, right=right):
-                self.operand(left, (n.Select, n.Apply))
-                w(f" {op.value} ")
-                self.operand(right, (n.Select, n.Apply))
-            case n.Not(expr=inner):
-                w("!")
-                self.operand(inner, (n.Select, n.Apply))
-            case n.Negate(expr=inner):
-                w("-")
-                self.operand(inner, (n.Select, n.Apply))
-            case n.List(elements=elements):
-                w("[")
-                for x in elements:
-                    w(" ")
-                    self.operand(x, (n.Select,))
-                w(" ]")
-            case n.AttrSet(recursive=rec, attrs=attrs, dynamic=dynamic):
-                w("rec {" if rec else "{")
-                self.bindings(attrs, dynamic)
-                w(" }")
-            case n.LetIn(bindings=bindings, body=body):
-                w("let")
-                self.bindings(bindings, ())
-                w(" in ")
-                self.expr(body)
-            case n.LegacyLet(attrs=attrs):
-                w("let {")
-                self.bindings(attrs.attrs, attrs.dynamic)
-                w(" }")
-            case n.With(env=env, body=body):
-                w("with ")
-                self.expr(env)
-                w("; ")
-                self.expr(body)
-            case n.Assert(cond=cond, body=body):
-                w("assert ")
-                self.expr(cond)
-                w("; ")
-                self.expr(body)
-            case n.If(cond=cond, then=then, else_=else_):
-                w("if ")
-                self.expr(cond)
-                w(" then ")
-                self.expr(then)
-                w(" else ")
-                self.expr(else_)
-            case _:
-                assert_never(e)
+        for p in e.parts:
+            if isinstance(p, str):
+                w(p)
+            else:
+                w("${")
+                self.expr(p)
+                w("}")
+
+    def search_path(self, e: n.SearchPath) -> None:
+        self.write(f"<{e.name}>")
+
+    def uri(self, e: n.Uri) -> None:
+        self.write(e.value)
+
+    def var(self, e: n.Var) -> None:
+        self.write(e.name)
+
+    def cur_pos(self, e: n.CurPos) -> None:
+        self.write("__curPos")
+
+    def select(self, e: n.Select) -> None:
+        w = self.write
+        base = e.expr
+        if isinstance(base, n.Int):  # `1.a` would read as the float `1.`
+            w(f"({base.value})")
+        else:
+            self.operand(base)
+        w(".")
+        self.attr_path(e.path)
+        if e.default is not None:
+            w(" or ")
+            self.operand(e.default, (n.Select,))
+
+    def has_attr(self, e: n.HasAttr) -> None:
+        self.operand(e.expr, (n.Select,))
+        self.write(" ? ")
+        self.attr_path(e.path)
+
+    def apply(self, e: n.Apply) -> None:
+        arg = e.arg
+        if isinstance(arg, n.Var) and arg.name == "or":
+            self.operand(e.fn)
+            self.write(" or")
+        else:
+            self.operand(e.fn, (n.Select, n.Apply))
+            self.write(" ")
+            self.operand(arg, (n.Select,))
+
+    def lambda_(self, e: n.Lambda) -> None:
+        w = self.write
+        param, formals = e.param, e.formals
+        if formals is None:
+            w(f"{param}: ")
+        elif param is None:
+            self.formals(formals)
+            w(": ")
+        elif e.param_first:
+            w(f"{param} @ ")
+            self.formals(formals)
+            w(": ")
+        else:
+            self.formals(formals)
+            w(f" @ {param}: ")
+        self.expr(e.body)
+
+    def bin_op(self, e: n.BinOp) -> None:
+        self.operand(e.left, (n.Select, n.Apply))
+        self.write(f" {e.op.value} ")
+        self.operand(e.right, (n.Select, n.Apply))
+
+    def not_(self, e: n.Not) -> None:
+        self.write("!")
+        self.operand(e.expr, (n.Select, n.Apply))
+
+    def negate(self, e: n.Negate) -> None:
+        self.write("-")
+        self.operand(e.expr, (n.Select, n.Apply))
+
+    def list_(self, e: n.List) -> None:
+        w = self.write
+        w("[")
+        for x in e.elements:
+            w(" ")
+            self.operand(x, (n.Select,))
+        w(" ]")
+
+    def attr_set(self, e: n.AttrSet) -> None:
+        self.write("rec {" if e.recursive else "{")
+        self.bindings(e.attrs, e.dynamic)
+        self.write(" }")
+
+    def let_in(self, e: n.LetIn) -> None:
+        self.write("let")
+        self.bindings(e.bindings, ())
+        self.write(" in ")
+        self.expr(e.body)
+
+    def legacy_let(self, e: n.LegacyLet) -> None:
+        self.write("let {")
+        self.bindings(e.attrs.attrs, e.attrs.dynamic)
+        self.write(" }")
+
+    def with_(self, e: n.With) -> None:
+        self.write("with ")
+        self.expr(e.env)
+        self.write("; ")
+        self.expr(e.body)
+
+    def assert_(self, e: n.Assert) -> None:
+        self.write("assert ")
+        self.expr(e.cond)
+        self.write("; ")
+        self.expr(e.body)
+
+    def if_(self, e: n.If) -> None:
+        w = self.write
+        w("if ")
+        self.expr(e.cond)
+        w(" then ")
+        self.expr(e.then)
+        w(" else ")
+        self.expr(e.else_)
+
+
+_PRINT: dict[type, Callable[[_Printer, Any], None]] = {
+    n.Int: _Printer.int_,
+    n.Float: _Printer.float_,
+    n.Str: _Printer.str_,
+    n.Path: _Printer.path,
+    n.SearchPath: _Printer.search_path,
+    n.Uri: _Printer.uri,
+    n.Var: _Printer.var,
+    n.CurPos: _Printer.cur_pos,
+    n.Select: _Printer.select,
+    n.HasAttr: _Printer.has_attr,
+    n.Apply: _Printer.apply,
+    n.Lambda: _Printer.lambda_,
+    n.BinOp: _Printer.bin_op,
+    n.Not: _Printer.not_,
+    n.Negate: _Printer.negate,
+    n.List: _Printer.list_,
+    n.AttrSet: _Printer.attr_set,
+    n.LetIn: _Printer.let_in,
+    n.LegacyLet: _Printer.legacy_let,
+    n.With: _Printer.with_,
+    n.Assert: _Printer.assert_,
+    n.If: _Printer.if_,
+}
