@@ -94,6 +94,20 @@ def test_fast_paths_keep_nix_longest_match() -> None:
     assert isinstance(parse("a.b"), nodes.Select)
 
 
+@pytest.mark.parametrize("length", [1, 31, 32, 33, 200])
+def test_an_identifier_before_a_long_run_of_path_characters(length: int) -> None:
+    """The fast path looks at most 64 characters past an identifier for a '/' or ':' that
+    makes it a path or URI; past that the full rules decide, with the same answers."""
+    run = ".b" * length
+    assert isinstance(parse(f"a{run}/c"), nodes.Path)
+    assert isinstance(parse(f"a{run}:c"), nodes.Uri)
+    assert isinstance(parse(f"a.b{run}/c"), nodes.Path)
+    select = parse(f"a{run}")
+    assert isinstance(select, nodes.Select) and len(select.path) == length
+    assert isinstance(parse(f"{{ x = a{run}; }}"), nodes.AttrSet)
+    assert isinstance(parse(f"f a{run} x/y"), nodes.Apply)
+
+
 def _reference(cls: type) -> type:
     """The class as ``@dataclass(frozen=True, slots=True)`` makes it, same fields."""
     made: Any = dataclasses.make_dataclass(
