@@ -93,6 +93,10 @@ _RE_SPATH = re.compile(rf"<{_PATH_CHAR}+(?:/{_PATH_CHAR}+)*>")
 _RE_URI = re.compile(r"[a-zA-Z][a-zA-Z0-9+\-.]*:[a-zA-Z0-9%/?:@&=+$,\-_.!~*']+")
 # White space, line comments and block comments, any number of them.
 _BLANKS = r"(?:[ \t\r\n]+|#[^\r\n]*|/\*(?:[^*]|\*+[^*/])*\*+/)*+"
+# The text of a "…" string: lexer.l's ([^$"\\]|\$[^{"\\]|\\ANY|\$\\ANY)+, or the same ending
+# in a '$' right before the closing '"'; a '\\' or '$\\' at the very end of the input too
+# (the string is then unterminated).
+_RE_STRING_TEXT = re.compile(r'(?:[^"\\$]+|\\[\s\S]?|\$\\[\s\S]?|\$[^{"\\]|\$(?="|\Z))++')
 _RE_IND_OPEN = re.compile(r"''(?: *\n)?")
 _RE_IND_TEXT = re.compile(r"(?:[^$']|\$[^{']|'[^'$])+")
 _PATH_RUN = re.compile(rf"{_PATH_CHAR}*")
@@ -405,25 +409,7 @@ class Lexer:
             self.openers.append(("${", pos))
             self.pos = pos + 2
             return Token("${", "${", pos, pos + 2)
-        # ([^$"\\]|\$[^{"\\]|\\ANY|\$\\ANY)+, or the same ending in '$' right before '"'.
-        i = pos
-        while i < n:
-            c = text[i]
-            if c == '"':
-                break
-            if c == "\\":
-                i += 2
-            elif c == "$":
-                d = text[i + 1] if i + 1 < n else ""
-                if d == "{":
-                    break
-                if d == '"' or d == "":
-                    i += 1
-                    break
-                i += 3 if d == "\\" else 2
-            else:
-                i += 1
-        i = min(i, n)
+        i = _RE_STRING_TEXT.match(text, pos).end()  # type: ignore[union-attr]
         self.pos = i
         return Token(STR, unescape(text[pos:i]), pos, i)
 
