@@ -15,9 +15,9 @@ Nix's:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import assert_never
+from typing import Any
 
 from .builtins.names import BASE_ENV
 from .spelling import closest
@@ -40,6 +40,9 @@ class _Scope:
 
 _BASE = _Scope(BASE_ENV, None)
 
+# The variables found bound nowhere: name, where, and the scope they were looked up in.
+_Found = list[tuple[str, Span, _Scope]]
+
 
 def undefined_variables(
     expr: n.Expr, extra_names: frozenset[str] = frozenset()
@@ -47,7 +50,7 @@ def undefined_variables(
     """Every variable of `expr` that Nix would reject as undefined, in source order.
 
     `extra_names` are bound around the expression (the scope of a scopedImport)."""
-    found: list[tuple[str, Span, _Scope]] = []
+    found: _Found = []
     _walk(expr, _Scope(extra_names, _BASE) if extra_names else _BASE, found)
     found.sort(key=lambda f: f[1].start)
     return [UndefinedVariable(name, span, _suggest(name, scope)) for name, span, scope in found]
@@ -72,86 +75,139 @@ def _lookup(name: str, scope: _Scope | None) -> bool:
     return False
 
 
-def _walk(e: n.Expr, scope: _Scope, found: list[tuple[str, Span, _Scope]]) -> None:
-    match e:
-        case n.Var(name=name, span=span):
-            if not _lookup(name, scope):
-                found.append((name, span, scope))
-        case n.Int() | n.Float() | n.Uri() | n.CurPos() | n.SearchPath():
-            pass
-        case n.Str(parts=parts) | n.Path(parts=parts):
-            for p in parts:
-                if not isinstance(p, str):
-                    _walk(p, scope, found)
-        case n.Select(expr=base, path=path, default=default):
-            _walk(base, scope, found)
-            _walk_path(path, scope, found)
-            if default is not None:
-                _walk(default, scope, found)
-        case n.HasAttr(expr=base, path=path):
-            _walk(base, scope, found)
-            _walk_path(path, scope, found)
-        case n.Lambda(param=param, formals=formals, body=body):
-            names = {param} if param is not None else set()
-            if formals is not None:
-                names.update(f.name for f in formals.entries)
-            inner = _Scope(frozenset(names), scope)
-            if formals is not None:
-                for f in formals.entries:
-                    if f.default is not None:
-                        _walk(f.default, inner, found)
-            _walk(body, inner, found)
-        case n.Apply(fn=fn, arg=arg):
-            _walk(fn, scope, found)
-            _walk(arg, scope, found)
-        case n.BinOp(left=left, right=right):
-            _walk(left, scope, found)
-            _walk(right, scope, found)
-        case n.Not(expr=inner) | n.Negate(expr=inner):
-            _walk(inner, scope, found)
-        case n.List(elements=elements):
-            for x in elements:
-                _walk(x, scope, found)
-        case n.AttrSet():
-            _walk_attrs(e, scope, found)
-        case n.LegacyLet(attrs=attrs):
-            _walk_attrs(attrs, scope, found)
-        case n.LetIn(bindings=bindings, body=body):
-            inner = _Scope(frozenset(d.name for d in bindings), scope)
-            _walk_defs(bindings, inner, scope, found)
-            _walk(body, inner, found)
-        case n.With(env=env, body=body):
-            _walk(env, scope, found)
-            _walk(body, _Scope(None, scope), found)
-        case n.Assert(cond=cond, body=body):
-            _walk(cond, scope, found)
-            _walk(body, scope, found)
-        case n.If(cond=cond, then=then, else_=else_):
-            _walk(cond, scope, found)
-            _walk(then, scope, found)
-            _walk(else_, scope, found)
-        case _:
-            assert_never(e)
+def _walk(e: n.Expr, scope: _Scope, found: _Found) -> None:
+    _WALK[type(e)](e, scope, found)
 
 
-def _walk_path(
-    path: Iterable[n.AttrName], scope: _Scope, found: list[tuple[str, Span, _Scope]]
-) -> None:
+# One function per node class, found by `_walk` through `_WALK`: a dictionary lookup,
+# where a ``match`` on the node's class tries the cases one by one.
+
+
+def _var(e: n.Var, scope: _Scope, found: _Found) -> None:
+    if not _lookup(e.name, scope):
+        found.append((e.name, e.span, scope))
+
+
+def _leaf(e: n.Expr, scope: _Scope, found: _Found) -> None:
+    pass
+
+
+def _parts(e: n.Str | n.Path, scope: _Scope, found: _Found) -> None:
+    for p in e.parts:
+        if not isinstance(p, str):
+            _walk(p, scope, found)
+
+
+def _select(e: n.Select, scope: _Scope, found: _Found) -> None:
+    _walk(e.expr, scope, found)
+    _walk_path(e.path, scope, found)
+    if e.default is not None:
+        _walk(e.default, scope, found)
+
+
+def _has_attr(e: n.HasAttr, scope: _Scope, found: _Found) -> None:
+    _walk(e.expr, scope, found)
+    _walk_path(e.path, scope, found)
+
+
+def _lambda(e: n.Lambda, scope: _Scope, found: _Found) -> None:
+    formals = e.formals
+    names = {e.param} if e.param is not None else set()
+    if formals is not None:
+        names.update(f.name for f in formals.entries)
+    inner = _Scope(frozenset(names), scope)
+    if formals is not None:
+        for f in formals.entries:
+            if f.default is not None:
+                _walk(f.default, inner, found)
+    _walk(e.body, inner, found)
+
+
+def _apply(e: n.Apply, scope: _Scope, found: _Found) -> None:
+    _walk(e.fn, scope, found)
+    _walk(e.arg, scope, found)
+
+
+def _bin_op(e: n.BinOp, scope: _Scope, found: _Found) -> None:
+    _walk(e.left, scope, found)
+    _walk(e.right, scope, found)
+
+
+def _operand(e: n.Not | n.Negate, scope: _Scope, found: _Found) -> None:
+    _walk(e.expr, scope, found)
+
+
+def _list(e: n.List, scope: _Scope, found: _Found) -> None:
+    for x in e.elements:
+        _walk(x, scope, found)
+
+
+def _legacy_let(e: n.LegacyLet, scope: _Scope, found: _Found) -> None:
+    _walk_attrs(e.attrs, scope, found)
+
+
+def _let_in(e: n.LetIn, scope: _Scope, found: _Found) -> None:
+    inner = _Scope(frozenset(d.name for d in e.bindings), scope)
+    _walk_defs(e.bindings, inner, scope, found)
+    _walk(e.body, inner, found)
+
+
+def _with(e: n.With, scope: _Scope, found: _Found) -> None:
+    _walk(e.env, scope, found)
+    _walk(e.body, _Scope(None, scope), found)
+
+
+def _assert(e: n.Assert, scope: _Scope, found: _Found) -> None:
+    _walk(e.cond, scope, found)
+    _walk(e.body, scope, found)
+
+
+def _if(e: n.If, scope: _Scope, found: _Found) -> None:
+    _walk(e.cond, scope, found)
+    _walk(e.then, scope, found)
+    _walk(e.else_, scope, found)
+
+
+def _walk_path(path: Iterable[n.AttrName], scope: _Scope, found: _Found) -> None:
     for a in path:
         if isinstance(a, n.DynamicAttr):
             _walk(a.expr, scope, found)
 
 
-def _walk_defs(
-    defs: Iterable[n.AttrDef], inner: _Scope, outer: _Scope, found: list[tuple[str, Span, _Scope]]
-) -> None:
+def _walk_defs(defs: Iterable[n.AttrDef], inner: _Scope, outer: _Scope, found: _Found) -> None:
     for d in defs:
         _walk(d.value, outer if d.kind is n.AttrKind.INHERIT else inner, found)
 
 
-def _walk_attrs(e: n.AttrSet, scope: _Scope, found: list[tuple[str, Span, _Scope]]) -> None:
+def _walk_attrs(e: n.AttrSet, scope: _Scope, found: _Found) -> None:
     inner = _Scope(frozenset(d.name for d in e.attrs), scope) if e.recursive else scope
     _walk_defs(e.attrs, inner, scope, found)
     for dd in e.dynamic:
         _walk(dd.key, inner, found)
         _walk(dd.value, inner, found)
+
+
+_WALK: dict[type, Callable[[Any, _Scope, _Found], None]] = {
+    n.Var: _var,
+    n.Int: _leaf,
+    n.Float: _leaf,
+    n.Uri: _leaf,
+    n.CurPos: _leaf,
+    n.SearchPath: _leaf,
+    n.Str: _parts,
+    n.Path: _parts,
+    n.Select: _select,
+    n.HasAttr: _has_attr,
+    n.Lambda: _lambda,
+    n.Apply: _apply,
+    n.BinOp: _bin_op,
+    n.Not: _operand,
+    n.Negate: _operand,
+    n.List: _list,
+    n.AttrSet: _walk_attrs,
+    n.LegacyLet: _legacy_let,
+    n.LetIn: _let_in,
+    n.With: _with,
+    n.Assert: _assert,
+    n.If: _if,
+}

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import typing
 
 import pytest
 
 from nixeval.builtins.names import BASE_ENV
-from nixeval.resolve import undefined_variables
-from nixeval.syntax import parse
+from nixeval.resolve import _WALK, undefined_variables
+from nixeval.syntax import nodes, parse
 
 
 def names(text: str) -> list[str]:
@@ -88,3 +89,9 @@ def test_every_name_of_the_base_environment_is_implemented() -> None:
     from nixeval.builtins.base import missing_builtins
 
     assert missing_builtins() == []
+
+
+def test_every_expression_class_is_walked() -> None:
+    """`undefined_variables` finds a node's walk by its class (no ``match`` that mypy checks
+    for exhaustiveness), so a new class of expression needs one too."""
+    assert set(_WALK) == set(typing.get_args(nodes.Expr))
