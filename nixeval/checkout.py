@@ -20,7 +20,7 @@ import functools
 import os
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
 from .values import A_STRING, Attrs, NixPath, Unknown
@@ -297,8 +297,7 @@ _SYMREF_DEPTH = 5
 _PER_WORKTREE = ("refs/worktree/", "refs/bisect/", "refs/rewritten/")
 
 
-@dataclass(frozen=True)
-class Repository:
+class Repository(NamedTuple):
     """A git repository as its files show it: the working tree's `root`, the `git_dir`
     (``.git``, or where a ``.git`` file's ``gitdir:`` points: a worktree's or submodule's)
     and the `common_dir` that holds the shared refs and config (a worktree's main

@@ -68,7 +68,7 @@ import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import assert_never
+from typing import NamedTuple, assert_never
 
 from .builtins.names import BASE_ENV
 from .diagnostics import CODES, Diagnostic, Label, warning
@@ -163,16 +163,14 @@ class _Binding:
     referenced: bool = False  # referenced at all
 
 
-@dataclass(frozen=True, slots=True)
-class _With:
+class _With(NamedTuple):
     """A `with` in scope."""
 
     node: n.With
     names: frozenset[str]  # the attributes its environment is known to have
 
 
-@dataclass(frozen=True, slots=True)
-class _Scope:
+class _Scope(NamedTuple):
     """The names one scope binds, inside the scope `up`."""
 
     bindings: Mapping[str, _Binding]
@@ -652,8 +650,7 @@ _LISTED = re.compile(r"[^,\s](?:[^,]*[^,\s])?")
 _Rules = dict[int, frozenset[str] | None]
 
 
-@dataclass(frozen=True)
-class _Listed:
+class _Listed(NamedTuple):
     """A code as an ``ignore[…]`` comment names it (upper-cased), and where."""
 
     code: str

@@ -16,8 +16,7 @@ Nix's:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .builtins.names import BASE_ENV
 from .spelling import closest
@@ -25,15 +24,13 @@ from .syntax import nodes as n
 from .syntax.nodes import Span
 
 
-@dataclass(frozen=True, slots=True)
-class UndefinedVariable:
+class UndefinedVariable(NamedTuple):
     name: str
     span: Span
     suggestion: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class _Scope:
+class _Scope(NamedTuple):
     names: frozenset[str] | None  # None: a `with`, which may bind anything
     up: _Scope | None
 

@@ -12,15 +12,13 @@ The name is the one under ``builtins.``; whether it is also global, and under wh
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
 
 
-@dataclass(frozen=True, slots=True)
-class Builtin:
+class Builtin(NamedTuple):
     name: str
     arity: int  # 0 for a constant
     fn: Callable[..., Any]

@@ -18,11 +18,10 @@ there). Exit status: 1 if any error (or any warning with ``--warnings-as-errors`
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING
+from collections.abc import Sequence
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from ..diagnostics import RENDERERS, Diagnostic, Severity, render_human, use_colour
 from ..frontend import (
@@ -42,11 +41,10 @@ if TYPE_CHECKING:
 STDIN = "-"
 
 
-@dataclass
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """What ``ci-eval check`` was asked to do."""
 
-    files: list[str] = field(default_factory=list)
+    files: Sequence[str] = ()
     format: str = "human"  # human | gcc | json | sarif
     stdin_filename: str | None = None
     secrets: str | None = None
@@ -56,15 +54,16 @@ class CheckOptions:
     max_memory: int = 1024  # MiB the evaluation of one file may grow by
     debug: bool = False
     # `--override-input INPUT DIR` pairs: where a flake input is (check never fetches).
-    overrides: list[tuple[str, str]] = field(default_factory=list)
+    overrides: Sequence[tuple[str, str]] = ()
 
 
 def run_check(options: CheckOptions, stdin: IO[str], stdout: IO[str], stderr: IO[str]) -> int:
     diagnostics: list[Diagnostic] = []
+    files: Sequence[str]
     if options.hook:
         from .hook import hook_files
 
-        files, diagnostics = hook_files(options.files)
+        files, diagnostics = hook_files(list(options.files))
     else:
         files = options.files or [_default_file()]
     for name in files:
@@ -189,7 +188,7 @@ def _before_the_flake(d: Diagnostic, path: str, root: str) -> Diagnostic:
         f"help: if {name} is a module of the flake, rename it (e.g. to ci-module.nix) so "
         "that Hercules CI evaluates flake.nix",
     )
-    return dataclasses.replace(d, notes=(*d.notes, *notes))
+    return d._replace(notes=(*d.notes, *notes))
 
 
 # --- evaluation passes --------------------------------------------------------------------
@@ -241,7 +240,7 @@ def _on_ref(d: Diagnostic, ref: str) -> Diagnostic:
             break
     else:
         note = f"found when evaluated as if on ref '{ref}'"
-    return dataclasses.replace(d, notes=(*d.notes, note))
+    return d._replace(notes=(*d.notes, note))
 
 
 def _secrets_file(options: CheckOptions, root: str) -> SecretsFile | None:
@@ -267,4 +266,4 @@ def _for_the_user(d: Diagnostic, path: str, source: Source) -> Diagnostic:
     d = for_the_user(d)
     here = os.getcwd() + os.sep
     notes = tuple(note.replace(path, source.name).replace(here, "") for note in d.notes)
-    return dataclasses.replace(d, source=source if checked else d.source, notes=notes)
+    return d._replace(source=source if checked else d.source, notes=notes)

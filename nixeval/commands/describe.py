@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import IO, Any
+from collections.abc import Callable, Sequence
+from typing import IO, Any, NamedTuple
 
 from ..budget import JOB_MIB, JOB_SECONDS, Budget, BudgetExceeded, over_budget
 from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
@@ -26,15 +25,14 @@ from ..syntax import Source
 from ..syntax.nodes import Span
 
 
-@dataclass
-class DescribeOptions:
+class DescribeOptions(NamedTuple):
     """What the main job (``ci-eval FILE``, ``--list``) was asked to do."""
 
     file: str | None
-    attr_paths: list[str] = field(default_factory=list)
-    args: list[tuple[str, str]] = field(default_factory=list)
-    argstrs: list[tuple[str, str]] = field(default_factory=list)
-    include: list[str] = field(default_factory=list)
+    attr_paths: Sequence[str] = ()
+    args: Sequence[tuple[str, str]] = ()
+    argstrs: Sequence[tuple[str, str]] = ()
+    include: Sequence[str] = ()
     as_branch: str | None = None
     as_ref: str | None = None
     as_tag: str | None = None
@@ -52,7 +50,7 @@ class DescribeOptions:
     offer_impure: bool = False
     # Where the project's pinned inputs come from: ``--override-input`` pairs, and whether
     # the network may be used (`nixeval.sources.session`).
-    overrides: list[tuple[str, str]] = field(default_factory=list)
+    overrides: Sequence[tuple[str, str]] = ()
     offline: bool = False
 
 
@@ -312,7 +310,7 @@ def for_the_user(d: Diagnostic) -> Diagnostic:
     if source.name != display_path(source.name):
         source = dataclasses.replace(source, name=display_path(source.name))
     notes = tuple(note for note in d.notes if MODEL_DIR not in note)
-    return dataclasses.replace(d, source=source, notes=notes)
+    return d._replace(source=source, notes=notes)
 
 
 def _report(diagnostics: list[Diagnostic], options: DescribeOptions, stderr: IO[str]) -> None:

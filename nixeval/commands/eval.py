@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
 from ..eval import errors as E
@@ -27,26 +26,25 @@ from ..syntax.nodes import Span
 SHORT_TRACE = 3
 
 
-@dataclass
-class EvalOptions:
+class EvalOptions(NamedTuple):
     """What ``ci-eval --eval`` was asked to do."""
 
-    inputs: list[str]
+    inputs: Sequence[str]
     expressions: bool = False
     strict: bool = False
     json: bool = False
     xml: bool = False  # printValueAsXML (--xml), with positions unless `location` is off
     location: bool = True
-    attr_paths: list[str] = field(default_factory=list)
-    args: list[tuple[str, str]] = field(default_factory=list)  # --arg NAME EXPR
-    argstrs: list[tuple[str, str]] = field(default_factory=list)  # --argstr NAME VALUE
-    include: list[str] = field(default_factory=list)  # -I
+    attr_paths: Sequence[str] = ()
+    args: Sequence[tuple[str, str]] = ()  # --arg NAME EXPR
+    argstrs: Sequence[tuple[str, str]] = ()  # --argstr NAME VALUE
+    include: Sequence[str] = ()  # -I
     show_trace: bool = False
     diagnostics_format: str = "human"
     debug: bool = False
     # Nix's experimental features turned on (--extra-experimental-features): `flakes`
     # gives `builtins.getFlake`, as in Nix 2.8.
-    features: list[str] = field(default_factory=list)
+    features: Sequence[str] = ()
 
 
 def search_path(include: Sequence[str], nix_path: str | None) -> list[tuple[str, str]]:

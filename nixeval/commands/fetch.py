@@ -33,7 +33,6 @@ interrupted.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -205,7 +204,7 @@ def _fetch_evaluated(
     # all: the lines on stdout say it) are not about fetching.
     errors = [for_the_user(d) for d in diagnostics if d.severity is Severity.ERROR]
     if errors:
-        errors[0] = dataclasses.replace(errors[0], notes=(*errors[0].notes, _REACHED_BEFORE))
+        errors[0] = errors[0]._replace(notes=(*errors[0].notes, _REACHED_BEFORE))
     elif not sources.reached:
         stderr.write(
             f"ci-eval fetch: the evaluation of {escape(file)} asked for no pinned source\n"

@@ -15,10 +15,8 @@ just cannot look further.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Severity
 from ..effects.checks import Context, Locate, SecretsFile, check_effect
@@ -30,8 +28,7 @@ from ..syntax.nodes import Span, Str
 from ..values import Attrs, Unknown
 
 
-@dataclass(frozen=True)
-class Pass:
+class Pass(NamedTuple):
     """What one pass evaluates: the file (absolute), the ref it pretends to be on, the
     repository root, the default branch, the secrets file, and the buffer's text when it
     is not read from disk (an editor's unsaved buffer)."""
@@ -166,4 +163,4 @@ def _diagnostic(err: E.EvalError, fallback: Source) -> Diagnostic:
         return d
     # Not the file's fault: what it needs is unknown offline.
     notes = (*d.notes, "ci-eval check does not look past a value it cannot know offline")
-    return dataclasses.replace(d, severity=Severity.WARNING, code="W203", notes=notes)
+    return d._replace(severity=Severity.WARNING, code="W203", notes=notes)

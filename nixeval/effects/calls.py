@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Severity
 from ..eval import errors as E
@@ -54,8 +54,7 @@ class EffectCheckFailed(E.EvalError):
         self.code = code
 
 
-@dataclass
-class Call:
+class Call(NamedTuple):
     """One call of an effect function: what the ci file wrote, and where."""
 
     function: str
@@ -67,8 +66,7 @@ class Call:
     module: tuple[str, Source | None, Span | None] | None = None
 
 
-@dataclass
-class RunIf:
+class RunIf(NamedTuple):
     """One ``runIf condition effect`` call."""
 
     condition: bool

@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..diagnostics import Diagnostic, error
 from ..eval.access import PathAccess
@@ -44,8 +44,7 @@ NETWORK_FILE_ARGUMENTS = ("networkFiles", "prebuildOnlyNetworkFiles", "deployOnl
 Locate = Callable[[str | None, str | None], tuple[Source, Span]]
 
 
-@dataclass(frozen=True)
-class SecretsFile:
+class SecretsFile(NamedTuple):
     """A secrets.json as read for checking: its entries as JSON (values unparsed, so one
     bad entry is reported for the effects that use it), or why it could not be read. Its
     text (`file`, a sensitive Source) serves only to say where a problem is."""

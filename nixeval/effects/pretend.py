@@ -7,13 +7,12 @@ condition language only when there is a secrets file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Pretend"]
 
 
-@dataclass(frozen=True)
-class Pretend:
+class Pretend(NamedTuple):
     """The job that conditions are evaluated for, as ``hci effect run`` would see it.
 
     ``ref`` is the full git ref; ``branch``/``tag`` are its short forms when it is

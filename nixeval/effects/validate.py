@@ -23,9 +23,8 @@ import importlib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from .schema_validity import Schemas
@@ -73,8 +72,7 @@ _SUFFIX = ".schema.json"
 _MESSAGE_LIMIT = 300
 
 
-@dataclass(frozen=True)
-class SchemaProblem:
+class SchemaProblem(NamedTuple):
     """A place where a description does not match its schema.
 
     ``pointer`` is a JSON pointer into the document (``/effects/0/details/action``; ``""``

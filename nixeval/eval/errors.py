@@ -9,14 +9,13 @@ the evaluation. Every error remembers where it happened and, as it travels up, g
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from ..syntax.nodes import Span
 from ..syntax.source import Source
 
 
-@dataclass(frozen=True, slots=True)
-class Frame:
+class Frame(NamedTuple):
     """One step of the trace: what was being evaluated, and where."""
 
     message: str

@@ -18,8 +18,7 @@ bundled one (`nixeval.nixpkgs.offline_lib`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..values import Attrs, CStr, Model, PrimOp, Unknown, thunk_of
 
@@ -41,8 +40,7 @@ _FLAKE_EXPOSED = (
 )
 
 
-@dataclass(frozen=True)
-class LibChoice:
+class LibChoice(NamedTuple):
     """Which nixpkgs lib an evaluation uses: the directory of its ``lib/`` (None: the
     bundled one), and how it was chosen, as the description says it."""
 

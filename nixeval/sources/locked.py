@@ -8,8 +8,7 @@ name determine the store path: ``/nix/store/<hash>-source``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..store import Hash, StoreError, parse_hash
 from ..store.paths import STORE_DIR, fixed_output_path
@@ -22,8 +21,7 @@ class LockError(ValueError):
     """A lock node ci-eval cannot use: the message says what is wrong with it."""
 
 
-@dataclass(frozen=True)
-class LockedInput:
+class LockedInput(NamedTuple):
     """What identifies a pinned source tree: its NAR hash (sha256), its store name, and the
     lock node it came from (for messages and, later, for fetching)."""
 

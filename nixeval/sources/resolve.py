@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..store import StoreError, base32, nar_sha256
 from ..store.paths import STORE_DIR
@@ -31,8 +31,7 @@ class CacheError(Exception):
     cache cannot be written): the message says which."""
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     """A source tree found for an input, and where it was found: ``override``, ``store``
     or ``cache``."""
 

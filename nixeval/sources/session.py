@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from .locked import LockedInput
 from .resolve import Resolved, cache_dir, resolve, store_dir
@@ -22,8 +22,7 @@ if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
 
 
-@dataclass(frozen=True)
-class Missing:
+class Missing(NamedTuple):
     """A pinned input no place had: what it is (``flake input 'nixpkgs'``), how it is
     pinned (``github:NixOS/nixpkgs/<rev>``) and why it could not be had."""
 
