@@ -308,7 +308,7 @@ def for_the_user(d: Diagnostic) -> Diagnostic:
 
     source = d.source
     if source.name != display_path(source.name):
-        source = dataclasses.replace(source, name=display_path(source.name))
+        source = source.renamed(display_path(source.name))
     notes = tuple(note for note in d.notes if MODEL_DIR not in note)
     return d._replace(source=source, notes=notes)
 

@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import hashlib
 import pprint
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "_data" / "grammar" / "nix.lark"
 TABLES_PATH = Path(__file__).resolve().parent / "_lalr_tables.py"
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     """One production: what it reduces to and how its children are shaped.
 
     callback: the lowering method to call (the alias, else the rule name), or None when the
@@ -41,8 +39,7 @@ class Rule:
     splice_children: bool
 
 
-@dataclass(frozen=True, slots=True)
-class Tables:
+class Tables(NamedTuple):
     """The LALR(1) automaton: actions[state][symbol] = shift/goto state (>= 0) or
     reduce rule ``-1 - action`` (< 0); literals maps a keyword or punctuation text to its
     terminal name."""

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import nodes as n
@@ -44,57 +43,72 @@ class SyntaxProblem(Exception):
 
 
 # --- what callbacks pass to each other before nodes exist ----------------------------------
-# (Not frozen, unlike the nodes: they never leave the lowering, and a frozen dataclass is
-# slower to make, which counts at one or more per token.)
+# Plain slotted classes: one or more is made per token, as fast as a dataclass's instances
+# (a frozen dataclass's or a named tuple's are slower), and making the class costs nothing
+# at start (a dataclass compiles its methods in every process, ~0.7 ms a class).
 
 
-@dataclass(slots=True)
 class _Interp:
     """``${ e }``: an interpolation in a string or path, or a dynamic attribute name."""
 
-    span: Span
-    expr: n.Expr
+    __slots__ = ("expr", "span")
+
+    def __init__(self, span: Span, expr: n.Expr) -> None:
+        self.span = span
+        self.expr = expr
 
 
-@dataclass(slots=True)
 class _AttrPath:
-    span: Span
-    names: tuple[n.AttrName, ...]
+    __slots__ = ("names", "span")
+
+    def __init__(self, span: Span, names: tuple[n.AttrName, ...]) -> None:
+        self.span = span
+        self.names = names
 
 
-@dataclass(slots=True)
 class _Binding:
-    span: Span
-    path: _AttrPath
-    value: n.Expr
+    __slots__ = ("path", "span", "value")
+
+    def __init__(self, span: Span, path: _AttrPath, value: n.Expr) -> None:
+        self.span = span
+        self.path = path
+        self.value = value
 
 
-@dataclass(slots=True)
 class _Inherit:
-    span: Span
-    source: n.Expr | None  # the e of ``inherit (e) …``
-    names: tuple[n.AttrName, ...]
-    pos: int  # where Nix places the names: the end of ``inherit``, or of its ``(e)``
+    __slots__ = ("names", "pos", "source", "span")
+
+    def __init__(
+        self, span: Span, source: n.Expr | None, names: tuple[n.AttrName, ...], pos: int
+    ) -> None:
+        self.span = span
+        self.source = source  # the e of ``inherit (e) …``
+        self.names = names
+        self.pos = pos  # where Nix places the names: the end of ``inherit``, or of its ``(e)``
 
 
-@dataclass(slots=True)
 class _Def:
     """An attribute definition while its set is still being built."""
 
-    span: Span
-    value: n.Expr | _Attrs
-    kind: AttrKind
-    pos: int  # `n.AttrDef.pos`
+    __slots__ = ("kind", "pos", "span", "value")
+
+    def __init__(self, span: Span, value: n.Expr | _Attrs, kind: AttrKind, pos: int) -> None:
+        self.span = span
+        self.value = value
+        self.kind = kind
+        self.pos = pos  # `n.AttrDef.pos`
 
 
-@dataclass(slots=True)
 class _Attrs:
     """A set under construction: Nix's ExprAttrs before it is frozen into an `AttrSet`."""
 
-    span: Span
-    recursive: bool
-    attrs: dict[str, _Def] = field(default_factory=dict)
-    dynamic: list[tuple[Span, n.Expr, n.Expr | _Attrs]] = field(default_factory=list)
+    __slots__ = ("attrs", "dynamic", "recursive", "span")
+
+    def __init__(self, span: Span, recursive: bool) -> None:
+        self.span = span
+        self.recursive = recursive
+        self.attrs: dict[str, _Def] = {}
+        self.dynamic: list[tuple[Span, n.Expr, n.Expr | _Attrs]] = []
 
     @staticmethod
     def thaw(node: n.AttrSet) -> _Attrs:

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import nodes as n
 from .errors import describe_unexpected
@@ -28,8 +27,7 @@ from .nodes import Span
 from .source import Source
 
 
-@dataclass(frozen=True, slots=True)
-class ParseIssue:
+class ParseIssue(NamedTuple):
     """One parse error: a message, where, optional labelled spans, and a hint."""
 
     code: str
