@@ -301,7 +301,6 @@ def _schedule_of(document: dict[str, Any], attr_path: str) -> dict[str, str]:
 def for_the_user(d: Diagnostic) -> Diagnostic:
     """File names relative to the working directory; no notes from inside ci-eval's own
     models of nixpkgs and the effects library (the user's call is the position)."""
-    import dataclasses
 
     from ..effects.encode import display_path
     from ..eval.access import MODEL_DIR
