@@ -10,6 +10,7 @@ which also record how each ``nixops deploy`` ended (``record_exit``).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import random
@@ -70,10 +71,27 @@ def effect_processes(rig: Rig) -> list[int]:
     return found
 
 
+def state_locked(rig: Rig) -> bool:
+    """Whether a process holds the state directory's lock: a live effect, or a child of
+    the killed ci-eval forked to run one and not yet exec'd (whose environment does not
+    name the build directory yet, but which holds the lock it inherited)."""
+    try:
+        fd = os.open(rig.state / ".lock", os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # releases it, if taken
+    return False
+
+
 def wait_for_effects(rig: Rig, timeout: float = 30) -> None:
     """Until the effect a killed ci-eval left running has ended."""
     deadline = time.monotonic() + timeout
-    while effect_processes(rig):
+    while effect_processes(rig) or state_locked(rig):
         if time.monotonic() > deadline:
             pytest.fail(f"the effect still runs after {timeout} s: {effect_processes(rig)}")
         time.sleep(0.02)
