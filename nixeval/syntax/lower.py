@@ -226,7 +226,11 @@ class Lowering:
         return n.With(_span(c), c[1], c[3])
 
     def let_in(self, c: list[Any]) -> n.LetIn:
-        attrs = self._build_attrs(Span(_start(c[0]), _end(c[-2])), False, c[1:-2])
+        binds = c[1:-2]
+        defs = _plain_defs(binds)
+        if defs is not None:
+            return n.LetIn(_span(c), defs, c[-1])
+        attrs = self._build_attrs(Span(_start(c[0]), _end(c[-2])), False, binds)
         if attrs.dynamic:
             raise SyntaxProblem(
                 "E005", "dynamic attributes not allowed in let", attrs.dynamic[0][0]
@@ -317,10 +321,16 @@ class Lowering:
         return n.LegacyLet(_span(c), attrs)
 
     def rec_attrset(self, c: list[Any]) -> n.AttrSet:
-        return self._build_attrs(Span(c[0].start, c[-1].end), True, c[2:-1]).freeze()
+        return self._attrset(Span(c[0].start, c[-1].end), True, c[2:-1])
 
     def attrset(self, c: list[Any]) -> n.AttrSet:
-        return self._build_attrs(Span(c[0].start, c[-1].end), False, c[1:-1]).freeze()
+        return self._attrset(Span(c[0].start, c[-1].end), False, c[1:-1])
+
+    def _attrset(self, span: Span, recursive: bool, binds: Sequence[Any]) -> n.AttrSet:
+        defs = _plain_defs(binds)
+        if defs is not None:
+            return n.AttrSet(span, recursive, defs, ())
+        return self._build_attrs(span, recursive, binds).freeze()
 
     def list_(self, c: list[Any]) -> n.List:
         return n.List(Span(c[0].start, c[-1].end), tuple(c[1:-1]))
@@ -380,6 +390,28 @@ class Lowering:
             else:
                 _add_inherit(attrs, b)
         return attrs
+
+
+def _plain_defs(binds: Sequence[Any]) -> tuple[n.AttrDef, ...] | None:
+    """The definitions of bindings that each name one attribute, ``a = v;``, every name
+    different (most sets and lets), made at once; None for any other (a nested path, an
+    ``inherit``, a dynamic name, a name defined twice), which `_build_attrs` builds as Nix
+    does, merging and checking."""
+    defs = []
+    seen = set()
+    for b in binds:
+        if type(b) is not _Binding:
+            return None
+        names = b.path.names
+        if len(names) != 1:
+            return None
+        attr = names[0]
+        if type(attr) is not n.StaticAttr or attr.name in seen:
+            return None
+        seen.add(attr.name)
+        span = b.path.span
+        defs.append(n.AttrDef(span, attr.name, b.value, AttrKind.PLAIN, span.start))
+    return tuple(defs)
 
 
 def _tok(c: list[Any], text: str) -> Token:
