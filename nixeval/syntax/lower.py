@@ -353,9 +353,9 @@ class Lowering:
 
     def attrpath(self, c: list[Any]) -> _AttrPath:
         # Names and the "." tokens between them alternate.
-        span = Span(c[0].span.start, c[-1].span.end)
         if len(c) == 1 and type(c[0]) is n.StaticAttr:
-            return _AttrPath(span, (c[0],))
+            return _AttrPath(c[0].span, (c[0],))  # spans are immutable: one will do
+        span = Span(c[0].span.start, c[-1].span.end)
         return _AttrPath(span, tuple(self._attr_name(x) for x in c[::2]))
 
     def _attr_name(self, x: n.AttrName | _Interp) -> n.AttrName:
