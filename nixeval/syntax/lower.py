@@ -67,10 +67,12 @@ class _AttrPath:
 
 
 class _Binding:
-    __slots__ = ("path", "span", "value")
+    """``path = value;`` (no span of its own: a binding is never the first or last child of
+    the rules it is spliced into, whose spans begin and end with a token)."""
 
-    def __init__(self, span: Span, path: _AttrPath, value: n.Expr) -> None:
-        self.span = span
+    __slots__ = ("path", "value")
+
+    def __init__(self, path: _AttrPath, value: n.Expr) -> None:
         self.path = path
         self.value = value
 
@@ -372,7 +374,7 @@ class Lowering:
         return n.DynamicAttr(x.span, e)
 
     def binding(self, c: list[Any]) -> _Binding:
-        return _Binding(Span(c[0].span.start, c[3].end), c[0], c[2])
+        return _Binding(c[0], c[2])
 
     def inherit(self, c: list[Any]) -> _Inherit:
         names = tuple(self._attr_name(x) for x in c[1:-1])
