@@ -19,6 +19,9 @@ _IDENTIFIER = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'\-]*\Z")
 
 # Nodes that may stand anywhere an operand may, without parentheses.
 _SIMPLE = (n.Int, n.Str, n.Var, n.CurPos, n.List, n.AttrSet, n.LegacyLet, n.SearchPath)
+# And those that may stand bare where a selection or an application may too.
+_OR_SELECT = (*_SIMPLE, n.Select)
+_OR_APPLY = (*_SIMPLE, n.Select, n.Apply)
 
 
 def to_nix(expr: n.Expr) -> str:
@@ -69,9 +72,10 @@ class _Printer:
     def __init__(self, out: list[str]) -> None:
         self.write: Callable[[str], None] = out.append
 
-    def operand(self, e: n.Expr, allow: tuple[type, ...] = ()) -> None:
-        """An operand: bare when it is simple (or one of `allow`), else in parentheses."""
-        if isinstance(e, _SIMPLE + allow) and not (isinstance(e, n.Int) and e.value < 0):
+    def operand(self, e: n.Expr, bare: tuple[type, ...] = _SIMPLE) -> None:
+        """An operand: bare when it is one of `bare` (`_SIMPLE`, `_OR_SELECT`, `_OR_APPLY`),
+        else in parentheses."""
+        if isinstance(e, bare) and not (isinstance(e, n.Int) and e.value < 0):
             self.expr(e)
         else:
             self.write("(")
@@ -183,10 +187,10 @@ class _Printer:
         self.attr_path(e.path)
         if e.default is not None:
             w(" or ")
-            self.operand(e.default, (n.Select,))
+            self.operand(e.default, _OR_SELECT)
 
     def has_attr(self, e: n.HasAttr) -> None:
-        self.operand(e.expr, (n.Select,))
+        self.operand(e.expr, _OR_SELECT)
         self.write(" ? ")
         self.attr_path(e.path)
 
@@ -196,9 +200,9 @@ class _Printer:
             self.operand(e.fn)
             self.write(" or")
         else:
-            self.operand(e.fn, (n.Select, n.Apply))
+            self.operand(e.fn, _OR_APPLY)
             self.write(" ")
-            self.operand(arg, (n.Select,))
+            self.operand(arg, _OR_SELECT)
 
     def lambda_(self, e: n.Lambda) -> None:
         w = self.write
@@ -218,24 +222,24 @@ class _Printer:
         self.expr(e.body)
 
     def bin_op(self, e: n.BinOp) -> None:
-        self.operand(e.left, (n.Select, n.Apply))
+        self.operand(e.left, _OR_APPLY)
         self.write(f" {e.op.value} ")
-        self.operand(e.right, (n.Select, n.Apply))
+        self.operand(e.right, _OR_APPLY)
 
     def not_(self, e: n.Not) -> None:
         self.write("!")
-        self.operand(e.expr, (n.Select, n.Apply))
+        self.operand(e.expr, _OR_APPLY)
 
     def negate(self, e: n.Negate) -> None:
         self.write("-")
-        self.operand(e.expr, (n.Select, n.Apply))
+        self.operand(e.expr, _OR_APPLY)
 
     def list_(self, e: n.List) -> None:
         w = self.write
         w("[")
         for x in e.elements:
             w(" ")
-            self.operand(x, (n.Select,))
+            self.operand(x, _OR_SELECT)
         w(" ]")
 
     def attr_set(self, e: n.AttrSet) -> None:
