@@ -289,9 +289,7 @@ KEPT_DATACLASSES = {
 
 
 @on_main_job_and_check
-def test_a_run_makes_only_the_kept_dataclasses(
-    tmp_path: Path, command: list[str]
-) -> None:
+def test_a_run_makes_only_the_kept_dataclasses(tmp_path: Path, command: list[str]) -> None:
     """Every class a run has `dataclass` make (counted as the machinery makes it) is one of
     `KEPT_DATACLASSES`."""
     code = (

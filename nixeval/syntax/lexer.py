@@ -89,8 +89,10 @@ class LexError(Exception):
 
 # --- the regular expressions of lexer.l ----------------------------------------------------
 
-_PATH_CHAR = r"[a-zA-Z0-9._\-+]"
-_RE_ID = re.compile(r"[a-zA-Z_][a-zA-Z0-9_'\-]*")
+_PATH_CHARS = r"a-zA-Z0-9._\-+"
+_PATH_CHAR = rf"[{_PATH_CHARS}]"
+_ID = r"[a-zA-Z_][a-zA-Z0-9_'\-]*"
+_RE_ID = re.compile(_ID)
 _RE_INT = re.compile(r"[0-9]+")
 _RE_FLOAT = re.compile(r"(?:(?:[1-9][0-9]*\.[0-9]*)|(?:0?\.[0-9]+))(?:[Ee][+-]?[0-9]+)?")
 _RE_PATH = re.compile(rf"{_PATH_CHAR}*(?:/{_PATH_CHAR}+)+/?")
@@ -121,10 +123,10 @@ _RE_INPATH = re.compile(rf"(?:{_PATH_CHAR}*(?:/{_PATH_CHAR}+)+/?)|(?:{_PATH_CHAR
 # - '.' before an identifier, unless it starts a path (``.a/b``); '=' but not '=='.
 # - Punctuation that begins no longer token: the lone ones, and '{', '}' and '"', which
 #   change the mode.
-_NOT_PATH_AFTER = r"(?=[a-zA-Z0-9._\-+]{0,64}+(?:[^a-zA-Z0-9._\-+/:]|\Z))"
+_NOT_PATH_AFTER = rf"(?={_PATH_CHAR}{{0,64}}+(?:[^{_PATH_CHARS}/:]|\Z))"
 _RE_COMMON = re.compile(
     _BLANKS
-    + r"(?:([a-zA-Z_][a-zA-Z0-9_'\-]*+)"
+    + rf"(?:({_ID}+)"  # possessive (``*+``): a word does not give back characters
     + _NOT_PATH_AFTER
     + r"|([()\[\];:,?@]|=(?!=)|\.(?=[a-zA-Z_])"
     + _NOT_PATH_AFTER
