@@ -63,7 +63,7 @@ def run_check(options: CheckOptions, stdin: IO[str], stdout: IO[str], stderr: IO
     if options.hook:
         from .hook import hook_files
 
-        files, diagnostics = hook_files(list(options.files))
+        files, diagnostics = hook_files(options.files)
     else:
         files = options.files or [_default_file()]
     for name in files:

@@ -11,11 +11,12 @@ a hook may pass every changed file).
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 
 from ..diagnostics import Diagnostic, unplaced
 
 
-def hook_files(given: list[str]) -> tuple[list[str], list[Diagnostic]]:
+def hook_files(given: Sequence[str]) -> tuple[list[str], list[Diagnostic]]:
     """The files `check --hook` checks: the agent's entry point of the repository of the
     current directory (first, once, even if also given) and the given ``.nix`` files;
     and an E008 if the agent would find no entry point."""
