@@ -15,11 +15,8 @@ out) makes ``branch`` and ``tag`` known too (``null`` when the ref is not of tha
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import os
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlsplit
 
@@ -42,34 +39,92 @@ _REV_HOW = "evaluate in a git checkout with a commit"
 _REMOTE_HOW = "set git's remote.origin.url to the repository's forge URL"
 
 
-@dataclass(frozen=True)
 class Checkout:
     """The checkout's metadata. None means "not known", except for `branch` and `tag`
-    when `ref` is known (then None is Nix's ``null``: the ref is not a branch / tag)."""
+    when `ref` is known (then None is Nix's ``null``: the ref is not a branch / tag).
 
-    ref: str | None
-    branch: str | None
-    tag: str | None
-    rev: str | None
-    short_rev: str | None
-    root: str
-    remote_http_url: str | None
-    owner: str | None
-    repo: str | None
-    # How the files git tracks are known (`tracked`): "git" (the main job asks git),
-    # "index" (check reads the index), None (not in a git repository).
-    tracked_from: str | None = dataclasses.field(default=None, compare=False)
+    Equal (and hashed alike) when the fields other than `tracked_from` are. Not a
+    dataclass: ``dataclasses`` alone costs a cold run ~10 ms to import."""
+
+    __slots__ = (
+        "_tracked",
+        "branch",
+        "owner",
+        "ref",
+        "remote_http_url",
+        "repo",
+        "rev",
+        "root",
+        "short_rev",
+        "tag",
+        "tracked_from",
+    )
+
+    def __init__(
+        self,
+        ref: str | None,
+        branch: str | None,
+        tag: str | None,
+        rev: str | None,
+        short_rev: str | None,
+        root: str,
+        remote_http_url: str | None,
+        owner: str | None,
+        repo: str | None,
+        # How the files git tracks are known (`tracked`): "git" (the main job asks git),
+        # "index" (check reads the index), None (not in a git repository).
+        tracked_from: str | None = None,
+    ) -> None:
+        self.ref = ref
+        self.branch = branch
+        self.tag = tag
+        self.rev = rev
+        self.short_rev = short_rev
+        self.root = root
+        self.remote_http_url = remote_http_url
+        self.owner = owner
+        self.repo = repo
+        self.tracked_from = tracked_from
+        # `tracked`, once read (in a tuple: None is one of its values).
+        self._tracked: tuple[frozenset[str] | None] | None = None
+
+    def _fields(self) -> tuple[str | None, ...]:
+        """What equality compares: every field but `tracked_from`."""
+        return (
+            self.ref,
+            self.branch,
+            self.tag,
+            self.rev,
+            self.short_rev,
+            self.root,
+            self.remote_http_url,
+            self.owner,
+            self.repo,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Checkout) and other.__class__ is self.__class__:
+            return self._fields() == other._fields()
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
     @property
     def with_git(self) -> bool:
         """Whether git may be asked more (`commit_number`): the main job's checkout."""
         return self.tracked_from == "git"
 
-    @functools.cached_property
+    @property
     def tracked(self) -> frozenset[str] | None:
         """The files git tracks, relative to `root`; None when not known (no git
         repository, an index that cannot be read). Only a flake needs them (it is
-        evaluated from these only), so they are read when first asked for."""
+        evaluated from these only), so they are read when first asked for (once)."""
+        if self._tracked is None:
+            self._tracked = (self._read_tracked(),)
+        return self._tracked[0]
+
+    def _read_tracked(self) -> frozenset[str] | None:
         if self.tracked_from == "git":
             listed = _git_output(self.root, "ls-files", "-z")
             return frozenset(name for name in listed.split("\0") if name) if listed else None
@@ -172,10 +227,7 @@ def checkout_for(
     rev = _git(directory, "rev-parse", "--verify", "-q", "HEAD") if toplevel else None
     url = _git(directory, "config", "--get", "remote.origin.url") if toplevel else None
     root = toplevel if toplevel is not None else os.path.abspath(directory)
-    checkout = _checkout(ref, rev, url, root)
-    if toplevel is None:
-        return checkout
-    return dataclasses.replace(checkout, tracked_from="git")
+    return _checkout(ref, rev, url, root, "git" if toplevel is not None else None)
 
 
 def commit_number(root: str, what: str) -> int | None:
@@ -207,13 +259,13 @@ def checkout_without_git(
         return _checkout(ref, None, None, os.path.abspath(directory))
     if ref is None:
         ref = repository.head_ref()
-    checkout = _checkout(
+    return _checkout(
         ref,
         repository.resolve("HEAD"),
         repository.config("remote", "origin", "url"),
         repository.root,
+        "index",
     )
-    return dataclasses.replace(checkout, tracked_from="index")
 
 
 def _flag_ref(as_branch: str | None, as_ref: str | None, as_tag: str | None) -> str | None:
@@ -227,7 +279,9 @@ def _flag_ref(as_branch: str | None, as_ref: str | None, as_tag: str | None) -> 
     return as_ref
 
 
-def _checkout(ref: str | None, rev: str | None, url: str | None, root: str) -> Checkout:
+def _checkout(
+    ref: str | None, rev: str | None, url: str | None, root: str, tracked_from: str | None = None
+) -> Checkout:
     branch, tag = split_ref(ref)
     if rev is not None and not _REV.fullmatch(rev):
         rev = None
@@ -242,6 +296,7 @@ def _checkout(ref: str | None, rev: str | None, url: str | None, root: str) -> C
         remote_http_url=http_url,
         owner=owner,
         repo=repo,
+        tracked_from=tracked_from,
     )
 
 

@@ -67,7 +67,6 @@ import enum
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import NamedTuple, assert_never
 
 from .builtins.names import BASE_ENV
@@ -150,17 +149,26 @@ class _Kind(enum.Enum):
     REC = "attribute of the recursive set"
 
 
-@dataclass(eq=False, slots=True)
 class _Binding:
-    """A name bound in a scope, and whether it is used."""
+    """A name bound in a scope, and whether it is used (compared by identity)."""
 
-    name: str
-    kind: _Kind
-    span: Span  # the name
-    value: n.Expr | None = None  # the bound expression of a plain `name = value;`
-    origin: n.Expr | None = None  # the e of `inherit (e) name;`
-    used: bool = False  # referenced from outside its own value
-    referenced: bool = False  # referenced at all
+    __slots__ = ("kind", "name", "origin", "referenced", "span", "used", "value")
+
+    def __init__(
+        self,
+        name: str,
+        kind: _Kind,
+        span: Span,  # the name
+        value: n.Expr | None = None,  # the bound expression of a plain `name = value;`
+        origin: n.Expr | None = None,  # the e of `inherit (e) name;`
+    ) -> None:
+        self.name = name
+        self.kind = kind
+        self.span = span
+        self.value = value
+        self.origin = origin
+        self.used = False  # referenced from outside its own value
+        self.referenced = False  # referenced at all
 
 
 class _With(NamedTuple):

@@ -319,6 +319,22 @@ def test_files_checkout_on_a_branch(repo: Path) -> None:
     assert from_files == checkout_without_git(str(repo / "sub" / "ci.nix"))
 
 
+def test_checkouts_equal_but_for_how_tracked_files_are_read_hash_alike(repo: Path) -> None:
+    """Equality and hashing leave `tracked_from` out (and the tracked files, read once);
+    a checkout is not equal to a tuple of its fields."""
+    with_git, from_files = both(repo)
+    assert (with_git.tracked_from, from_files.tracked_from) == ("git", "index")
+    assert with_git == from_files and hash(with_git) == hash(from_files)
+    assert len({with_git, from_files}) == 1
+    assert with_git != known(root=from_files.root)
+    assert from_files != (from_files.ref, from_files.branch, from_files.tag, from_files.rev)
+    assert from_files.tracked == frozenset({"sub/ci.nix"})
+    (repo / ".git" / "index").unlink()
+    assert from_files.tracked == frozenset({"sub/ci.nix"})  # read when first asked for only
+    assert checkout_without_git(str(repo)).tracked is None  # a new checkout reads it again
+    assert checkout_without_git(str(repo)) == from_files
+
+
 def test_files_checkout_starts_no_process(repo: Path, no_processes: None) -> None:
     co = checkout_without_git(str(repo))
     assert (co.ref, co.remote_http_url) == (

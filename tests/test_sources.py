@@ -104,6 +104,24 @@ def test_where_the_store_and_the_cache_are(tmp_path: Path) -> None:
     assert cache_dir({}).parts[-2:] == (".cache", "ci-eval")
 
 
+def test_an_evaluation_s_sources_are_the_store_and_cache_of_when_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Sources` reads ``NIX_STORE_DIR`` and ``CI_EVAL_CACHE_DIR`` when it is made (not
+    when its module is imported), unless given them; each has lists of its own."""
+    from nixeval.sources.session import Missing, Sources
+
+    monkeypatch.setenv("NIX_STORE_DIR", str(tmp_path / "store"))
+    monkeypatch.setenv("CI_EVAL_CACHE_DIR", str(tmp_path / "cache"))
+    one, other = Sources(), Sources(store="/s", cache=Path("/c"))
+    assert (one.store, one.cache) == (str(tmp_path / "store"), tmp_path / "cache")
+    assert (other.store, other.cache) == ("/s", Path("/c"))
+    assert (one.overrides, one.network, one.offline, one.progress) == ({}, False, False, None)
+    one.missing.append(Missing("flake input 'x'", "github:o/x", "why"))
+    one.overrides["x"] = "/x"
+    assert (other.missing, other.overrides, other.found, other.lib_trees) == ([], {}, [], [])
+
+
 @pytest.mark.parametrize(
     ("node", "message"),
     [

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..eval import errors as E
@@ -379,15 +378,17 @@ class _Scanner:
 # --- compiler (libstdc++ _Compiler) ----------------------------------------------------
 
 
-@dataclass(slots=True)
 class _Frag:
     """A _StateSeq (start and end state) and, in parallel, the same thing as Python `re`
     text; `nullable` says whether it can match the empty string."""
 
-    start: int
-    end: int
-    py: str
-    nullable: bool
+    __slots__ = ("end", "nullable", "py", "start")
+
+    def __init__(self, start: int, end: int, py: str, nullable: bool) -> None:
+        self.start = start
+        self.end = end
+        self.py = py
+        self.nullable = nullable
 
 
 class _Compiler:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -153,14 +153,24 @@ def _legacy_file(directory: str) -> str | Diagnostic | None:
     return None if is_flake(file) else file
 
 
-@dataclass
 class _Reaching(Sources):
     """The `Sources` of the evaluation of a legacy file: each pinned source it asks for is
     made available as a flake input is (`_make_available`), once, and `on_reached` told
     where it is; the evaluation then finds it in the store or the cache as usual."""
 
-    on_reached: Callable[[Pin, str, str | None], None] = lambda pin, where, problem: None
-    reached: dict[tuple[str, str], Pin] = field(default_factory=dict)
+    __slots__ = ("on_reached", "reached")
+
+    def __init__(
+        self,
+        on_reached: Callable[[Pin, str, str | None], None],
+        *,
+        network: bool,
+        offline: bool,
+        progress: IO[str] | None,
+    ) -> None:
+        super().__init__(network=network, offline=offline, progress=progress)
+        self.on_reached = on_reached
+        self.reached: dict[tuple[str, str], Pin] = {}
 
     def tree(
         self, locked: LockedInput, what: str, pinned: str, override: str | None

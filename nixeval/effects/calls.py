@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..diagnostics import Diagnostic, Severity
@@ -76,23 +75,34 @@ class RunIf(NamedTuple):
     effect: Any  # the item given as the effect
 
 
-@dataclass
 class Calls:
     """What the wrappers saw during one evaluation. Keyed by the identity of the value
     they made (which is kept alive here, so the key stays valid)."""
 
-    by_tag: dict[int, tuple[Attrs, Call]] = field(default_factory=dict)
-    run_ifs: dict[int, tuple[Attrs, RunIf]] = field(default_factory=dict)
-    # Effects the real library made (`library`): the effect, its call, the library's root.
-    by_effect: dict[int, tuple[Attrs, Call, str]] = field(default_factory=dict)
-    # The library's runIf calls by the effect they were given: a runIf result that went
-    # through the module system (a flake-parts `herculesCI`) is a copy of the one made,
-    # but its `run` is still the effect.
-    run_ifs_by_effect: dict[int, tuple[Any, RunIf]] = field(default_factory=dict)
-    warnings: list[Diagnostic] = field(default_factory=list)
-    _warned: set[tuple[str, int, int]] = field(default_factory=set)
-    # The conditions of the runIf calls being evaluated, innermost last (`under_run_if`).
-    conditions: list[Any] = field(default_factory=list)
+    __slots__ = (
+        "_warned",
+        "by_effect",
+        "by_tag",
+        "conditions",
+        "run_ifs",
+        "run_ifs_by_effect",
+        "warnings",
+    )
+
+    def __init__(self) -> None:
+        self.by_tag: dict[int, tuple[Attrs, Call]] = {}
+        self.run_ifs: dict[int, tuple[Attrs, RunIf]] = {}
+        # Effects the real library made (`library`): the effect, its call, the library's
+        # root.
+        self.by_effect: dict[int, tuple[Attrs, Call, str]] = {}
+        # The library's runIf calls by the effect they were given: a runIf result that went
+        # through the module system (a flake-parts `herculesCI`) is a copy of the one made,
+        # but its `run` is still the effect.
+        self.run_ifs_by_effect: dict[int, tuple[Any, RunIf]] = {}
+        self.warnings: list[Diagnostic] = []
+        self._warned: set[tuple[str, int, int]] = set()
+        # The conditions of the runIf calls being evaluated, innermost last (`under_run_if`).
+        self.conditions: list[Any] = []
 
     def call_of(self, tag: Any) -> Call | None:
         entry = self.by_tag.get(id(tag))

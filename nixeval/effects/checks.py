@@ -16,11 +16,9 @@ literal inside the argument (``"network-aws.nix"``), else the argument, else the
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..diagnostics import Diagnostic, error
@@ -85,20 +83,31 @@ class SecretsFile(NamedTuple):
         return f"{where}: {self.problem}" if where else f"'{self.path}': {self.problem}"
 
 
-@dataclass(frozen=True)
 class Context:
     """What the checks of one evaluation pass know: the project's root (the only place
     files may be read), the secrets file if any, and the job evaluated for."""
 
-    root: str
-    base: str  # the ci file's directory: description paths are relative to it
-    secrets: SecretsFile | None
-    pretend: Pretend
+    __slots__ = ("_access", "base", "pretend", "root", "secrets")
 
-    @functools.cached_property
+    def __init__(
+        self,
+        root: str,
+        base: str,  # the ci file's directory: description paths are relative to it
+        secrets: SecretsFile | None,
+        pretend: Pretend,
+    ) -> None:
+        self.root = root
+        self.base = base
+        self.secrets = secrets
+        self.pretend = pretend
+        self._access: PathAccess | None = None
+
+    @property
     def access(self) -> PathAccess:
-        """The files these checks may read: the evaluation's own restriction."""
-        return PathAccess([self.root])
+        """The files these checks may read: the evaluation's own restriction (made once)."""
+        if self._access is None:
+            self._access = PathAccess([self.root])
+        return self._access
 
 
 def check_effect(description: Mapping[str, Any], locate: Locate, ctx: Context) -> list[Diagnostic]:

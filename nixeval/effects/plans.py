@@ -18,7 +18,6 @@ import functools
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ..eval.force import force
@@ -49,16 +48,18 @@ _HELPER_CALL = re.compile(r"\b(writeAWSSecret|writeSSHKey|writeDockerKey|writeGP
 _READ_SECRET = re.compile(r"\breadSecret(?:String|JSON)\s+(\S+)\s+\.([A-Za-z0-9_\-]+)")
 
 
-@dataclass
 class Plan:
     """The function-specific part of a description."""
 
-    phases: dict[str, list[Step]] = field(default_factory=dict)
-    env: dict[str, JSON] = field(default_factory=dict)
-    state_files: list[dict[str, Any]] = field(default_factory=list)
-    files: dict[str, JSON] = field(default_factory=dict)
-    details: dict[str, JSON] = field(default_factory=dict)
-    fields: dict[str, set[str]] = field(default_factory=dict)  # local secret -> data fields
+    __slots__ = ("details", "env", "fields", "files", "phases", "state_files")
+
+    def __init__(self) -> None:
+        self.phases: dict[str, list[Step]] = {}
+        self.env: dict[str, JSON] = {}
+        self.state_files: list[dict[str, Any]] = []
+        self.files: dict[str, JSON] = {}
+        self.details: dict[str, JSON] = {}
+        self.fields: dict[str, set[str]] = {}  # local secret -> data fields
 
 
 class Effect:

@@ -17,7 +17,6 @@ job, ``check`` and ``run``, and the Python API for tools built on ci-eval
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..builtins.paths import import_file
@@ -36,20 +35,24 @@ ROOT_HINT = (
 )
 
 
-@dataclass
 class Project:
     """An opened project: its file (absolute), the machine that evaluates it, the
     checkout it is evaluated for, and the value the agent walks (`root`). `jobs` tells
     how it is walked: by its ``herculesCI`` jobs (a flake, or a legacy file with
     ``herculesCI``), or as a legacy file's attributes."""
 
-    file: str
-    machine: Machine
-    checkout: Checkout
-    root: Any
-    jobs: bool
-    # The `when` of each scheduled job walked so far, by the job's attribute path.
-    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    __slots__ = ("checkout", "file", "jobs", "machine", "root", "schedules")
+
+    def __init__(
+        self, file: str, machine: Machine, checkout: Checkout, root: Any, jobs: bool
+    ) -> None:
+        self.file = file
+        self.machine = machine
+        self.checkout = checkout
+        self.root = root
+        self.jobs = jobs
+        # The `when` of each scheduled job walked so far, by the job's attribute path.
+        self.schedules: dict[str, dict[str, Any]] = {}
 
     def walk(self, attr_path: str = "", on_error: Any = None) -> Any:
         """Every effect below `attr_path` (``-A``'s syntax): (attribute path, value);

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -33,25 +32,48 @@ class Missing(NamedTuple):
     instead: str | None = None
 
 
-@dataclass
 class Sources:
     """Where one evaluation finds pinned sources. `overrides` maps an input path as
-    ``--override-input`` takes it (``hercules-ci-effects/nixpkgs``) to a directory."""
+    ``--override-input`` takes it (``hercules-ci-effects/nixpkgs``) to a directory;
+    `store` and `cache` are the Nix store's and ci-eval's cache's (`store_dir`,
+    `cache_dir`) unless given."""
 
-    overrides: dict[str, str] = field(default_factory=dict)
-    network: bool = False
-    offline: bool = False
-    progress: IO[str] | None = None
-    store: str = field(default_factory=store_dir)
-    cache: Path = field(default_factory=cache_dir)
-    # What the evaluation found and missed, in the order it asked: the description's
-    # ``sources`` and the warnings.
-    found: list[tuple[str, str, Resolved]] = field(default_factory=list)
-    missing: list[Missing] = field(default_factory=list)
-    # nixpkgs (or nixpkgs.lib) trees resolved for the project: the lib of a nixpkgs
-    # whose own source is not at hand comes from one of these (`nixpkgs.model.best_lib`).
-    lib_trees: list[str] = field(default_factory=list)
-    lib_used: list[str] = field(default_factory=list)
+    __slots__ = (
+        "cache",
+        "found",
+        "lib_trees",
+        "lib_used",
+        "missing",
+        "network",
+        "offline",
+        "overrides",
+        "progress",
+        "store",
+    )
+
+    def __init__(
+        self,
+        overrides: dict[str, str] | None = None,
+        network: bool = False,
+        offline: bool = False,
+        progress: IO[str] | None = None,
+        store: str | None = None,
+        cache: Path | None = None,
+    ) -> None:
+        self.overrides = overrides if overrides is not None else {}
+        self.network = network
+        self.offline = offline
+        self.progress = progress
+        self.store = store if store is not None else store_dir()
+        self.cache = cache if cache is not None else cache_dir()
+        # What the evaluation found and missed, in the order it asked: the description's
+        # ``sources`` and the warnings.
+        self.found: list[tuple[str, str, Resolved]] = []
+        self.missing: list[Missing] = []
+        # nixpkgs (or nixpkgs.lib) trees resolved for the project: the lib of a nixpkgs
+        # whose own source is not at hand comes from one of these (`nixpkgs.model.best_lib`).
+        self.lib_trees: list[str] = []
+        self.lib_used: list[str] = []
 
     @classmethod
     def for_command(
