@@ -112,22 +112,31 @@ def _reference(cls: type) -> type:
     """The class as ``@dataclass(frozen=True, slots=True)`` makes it, same fields."""
     made: Any = dataclasses.make_dataclass(
         cls.__name__,
-        [(f.name, Any, dataclasses.field(compare=f.compare)) for f in dataclasses.fields(cls)],
+        [(f.name, Any, dataclasses.field(compare=f.compare)) for f in nodes.fields(cls)],
         frozen=True,
         slots=True,
     )
     return made  # type: ignore[no-any-return]
 
 
-NODE_CLASSES = [
-    c for c in vars(nodes).values() if isinstance(c, type) and dataclasses.is_dataclass(c)
-]
+NODE_CLASSES = nodes.node_classes()
+
+
+def test_every_node_class_is_listed() -> None:
+    """`node_classes` (which stored trees and these tests go by) has every class that
+    `_node` made: a class with slots and a frozen ``__setattr__`` of its own."""
+    made = {
+        c
+        for c in vars(nodes).values()
+        if isinstance(c, type) and "__setattr__" in vars(c) and "__slots__" in vars(c)
+    }
+    assert len(made) > 20 and made == set(NODE_CLASSES)
 
 
 @pytest.mark.parametrize("cls", NODE_CLASSES, ids=lambda c: c.__name__)
 def test_nodes_behave_as_frozen_slotted_dataclasses(cls: type) -> None:
     reference = _reference(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
+    names = [f.name for f in nodes.fields(cls)]
     a_values = [nodes.Span(1, 2) if n == "span" else ("v", n) for n in names]
     b_values = [nodes.Span(3, 4) if n == "span" else ("v", n) for n in names]
     a, b = cls(*a_values), cls(**dict(zip(names, b_values, strict=True)))
@@ -139,13 +148,20 @@ def test_nodes_behave_as_frozen_slotted_dataclasses(cls: type) -> None:
     assert a != ra and a.__eq__(ra) is NotImplemented
     assert cls.__slots__ == reference.__slots__  # type: ignore[attr-defined]
     assert cls.__match_args__ == reference.__match_args__  # type: ignore[attr-defined]
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        setattr(a, names[-1], 1)
-    with pytest.raises(dataclasses.FrozenInstanceError):
-        delattr(a, names[-1])
+    for change in (lambda x: setattr(x, names[-1], 1), lambda x: delattr(x, names[-1])):
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            change(ra)
+        with pytest.raises(nodes.FrozenNodeError) as raised:  # an AttributeError too
+            change(a)
+        assert isinstance(raised.value, AttributeError)
     assert not hasattr(a, "__dict__")
-    changed = dataclasses.replace(a, **{names[-1]: "w"})
-    assert getattr(changed, names[-1]) == "w" and type(changed) is cls
+    changed, expected = (
+        f(x, **{names[-1]: "w"}) for f, x in ((nodes.replace, a), (dataclasses.replace, ra))
+    )
+    assert type(changed) is cls and repr(changed) == repr(expected)
+    assert nodes.replace(a) == a and nodes.replace(a) is not a
+    with pytest.raises(TypeError, match="no field 'nope'"):
+        nodes.replace(a, nope=1)
     assert pickle.loads(pickle.dumps(a)) == a
     with pytest.raises(TypeError):
         cls(*a_values, 1)

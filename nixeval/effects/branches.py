@@ -14,7 +14,6 @@ evaluation on the default branch never reaches the comparisons it skips):
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 
 from ..syntax import nodes as n
@@ -98,13 +97,13 @@ def nodes_of(root: object) -> Iterator[object]:
     while stack:
         node = stack.pop()
         yield node
-        if not dataclasses.is_dataclass(node) or isinstance(node, n.Span):
+        if not n.is_node(node) or isinstance(node, n.Span):
             continue
         children: list[object] = []
-        for f in dataclasses.fields(node):
+        for f in n.fields(node):
             value = getattr(node, f.name)
             if isinstance(value, tuple):
-                children.extend(v for v in value if dataclasses.is_dataclass(v))
-            elif dataclasses.is_dataclass(value) and not isinstance(value, n.Span):
+                children.extend(v for v in value if n.is_node(v))
+            elif n.is_node(value) and not isinstance(value, n.Span):
                 children.append(value)
         stack.extend(reversed(children))

@@ -11,7 +11,6 @@ file defined an option; the syntax trees say where in it.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -133,7 +132,7 @@ def _attrsets(expr: n.Expr) -> Iterator[n.AttrSet]:
         node = stack.pop()
         if isinstance(node, tuple):
             stack.extend(node)
-        elif dataclasses.is_dataclass(node) and not isinstance(node, n.Span):
+        elif n.is_node(node) and not isinstance(node, n.Span):
             if type(node) is n.AttrSet:
                 yield node
-            stack.extend(getattr(node, f.name) for f in dataclasses.fields(node))
+            stack.extend(getattr(node, f.name) for f in n.fields(node))

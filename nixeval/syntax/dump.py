@@ -7,11 +7,10 @@ JSON quotes, enums by their Nix spelling, None as ``_``.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import json
 
-from .nodes import Expr, Span
+from .nodes import Expr, Span, fields, is_node
 
 
 def dump(node: object) -> str:
@@ -39,9 +38,9 @@ def _dump(x: object, out: list[str]) -> None:
                 out.append(" ")
             _dump(item, out)
         out.append("]")
-    elif dataclasses.is_dataclass(x) and not isinstance(x, Span):
+    elif is_node(x) and not isinstance(x, Span):
         out.append(f"({type(x).__name__}")
-        for f in dataclasses.fields(x):
+        for f in fields(x):
             if not f.compare:  # a position
                 continue
             out.append(" ")

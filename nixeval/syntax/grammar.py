@@ -14,7 +14,6 @@ Regenerate with ``python -m nixeval.syntax.regenerate``.
 from __future__ import annotations
 
 import hashlib
-import pprint
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -148,6 +147,8 @@ def _callback_name(rule: object) -> str | None:
 
 def render(tables: Tables) -> str:
     """The Python source of _lalr_tables.py for these tables."""
+    import pprint  # only when regenerating: it imports `dataclasses` (~10 ms)
+
     rules = [
         (r.origin, r.size, r.callback, r.expand1, r.splice, r.splice_children) for r in tables.rules
     ]

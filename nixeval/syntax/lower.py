@@ -11,7 +11,6 @@ formal arguments, dynamic attribute names in ``let`` and ``inherit``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -316,7 +315,7 @@ class Lowering:
 
     def paren(self, c: list[Any]) -> n.Expr:
         # No node of its own (Nix has none): the inner expression, spanning the parentheses.
-        return dataclasses.replace(c[1], span=Span(c[0].start, c[2].end))  # type: ignore[no-any-return]
+        return n.replace(c[1], span=Span(c[0].start, c[2].end))  # type: ignore[no-any-return]
 
     def legacy_let(self, c: list[Any]) -> n.LegacyLet:
         attrs = self._build_attrs(_span(c), True, c[2:-1]).freeze()

@@ -19,7 +19,6 @@ stray character), the token Nix's scanner returns takes its place.
 from __future__ import annotations
 
 import hashlib
-import pprint
 import re
 import threading
 from collections.abc import Iterator
@@ -174,6 +173,8 @@ def fingerprint() -> str:
 
 def render_tables() -> str:
     """The text of `_nix_error_tables.py` for the model as it is."""
+    import pprint  # only when regenerating: it imports `dataclasses` (~10 ms)
+
     a = _build()
 
     def show(value: object) -> str:

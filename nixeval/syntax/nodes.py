@@ -1,4 +1,4 @@
-"""The typed Nix AST: frozen, slotted dataclasses, one per construct.
+"""The typed Nix AST: frozen, slotted classes, one per construct.
 
 Every node has a ``span`` (character offsets into its `Source`); spans do not take part in
 equality, so two parses of the same program compare equal wherever they came from.
@@ -21,84 +21,108 @@ and paths as written (resolved against the file's directory by the evaluator).
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import hashlib
-import inspect
 import pathlib
 import types
-from dataclasses import FrozenInstanceError, field
-from typing import Any, TypeAlias, TypeVar, dataclass_transform
+from typing import Any, NamedTuple, TypeAlias, TypeVar, dataclass_transform
 
 _C = TypeVar("_C", bound=type)
+_N = TypeVar("_N")
 _pending: list[type] = []
 
 
-# What `dataclasses.dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)`
-# records of a class it made: copied from a class it made, so it is what this Python's
-# `dataclasses` reads. (The class has a docstring: `dataclass` would write one from
-# `inspect.signature`, which for a class without ``__init__`` tokenizes object's: ~10 ms.)
-@dataclasses.dataclass(frozen=True, slots=True, init=False, repr=False, eq=False)
-class _Made:
-    """A class made by `dataclass`."""
+class Field(NamedTuple):
+    """A field of a node class, as `fields` gives it."""
+
+    name: str
+    compare: bool  # whether it takes part in equality and hashing (a span does not)
 
 
-_PARAMS = _Made.__dataclass_params__  # type: ignore[attr-defined]
-del _Made  # not a node
-# How a `Field` says it is an instance field (not a ClassVar or InitVar): private to
-# `dataclasses`, which `fields()` and `replace()` read.
-_INSTANCE_FIELD = dataclasses._FIELD  # type: ignore[attr-defined]
+class _FieldSpec(NamedTuple):
+    compare: bool
+
+
+def field(*, compare: bool = True) -> Any:
+    """What a node field's declaration may say beyond its type: ``span: Span =
+    field(compare=False)`` leaves the field out of equality and hashing."""
+    return _FieldSpec(compare)
+
+
+class FrozenNodeError(AttributeError):
+    """Raised on assigning to or deleting a field of a node: nodes are immutable."""
+
+
+# The fields of each class `_node` made. Not a class attribute: a name of ours among the
+# dunder names is not to be invented, and a plain one could clash with a field.
+_FIELDS: dict[type, tuple[Field, ...]] = {}
+
+
+def fields(node: object) -> tuple[Field, ...]:
+    """The fields of a node or node class, in declaration order (as
+    `dataclasses.fields` gives a dataclass's)."""
+    return _FIELDS[node if isinstance(node, type) else type(node)]
+
+
+def is_node(x: object) -> bool:
+    """Whether `x` is a node (a `Span` too), not a node class."""
+    return type(x) in _FIELDS
+
+
+def node_classes() -> tuple[type, ...]:
+    """Every node class, `Span` first."""
+    return tuple(_FIELDS)
+
+
+def replace(node: _N, **changes: Any) -> _N:
+    """A copy of `node` with the fields `changes` names set anew (as
+    `dataclasses.replace` makes one of a dataclass)."""
+    names = [f.name for f in fields(node)]
+    unknown = set(changes) - set(names)
+    if unknown:
+        raise TypeError(f"{type(node).__name__} has no field {sorted(unknown)[0]!r}")
+    return type(node)(*[changes.get(name, getattr(node, name)) for name in names])
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
 def _node(cls: _C) -> _C:
-    """``@dataclass(frozen=True, slots=True)``, made without the dataclass machinery.
+    """A frozen slotted class of `cls`'s annotated fields, made without `dataclasses`.
 
-    `dataclass` writes and compiles six functions for each frozen class, one `compile`
-    each, and makes a slotted class twice: ~0.4 ms a class, a tenth of a cold ``check``
-    for these ~30 classes. Here the slotted class is made once, with the same
-    ``__dataclass_fields__``, ``__match_args__``, ``__setattr__`` and ``__delattr__``
-    (raising `FrozenInstanceError`) and ``__getstate__``/``__setstate__`` a frozen
-    slotted dataclass has; `_complete` gives it the ``__init__`` (setting the slots
-    through their descriptors: a third faster than a frozen dataclass's), ``__repr__``,
-    ``__eq__`` and ``__hash__``, with the same results, from the generated module
-    `_node_methods` (compiled to bytecode with the package, not at each start).
-    (``__dataclass_params__`` says init, repr and eq are False: the dataclass machinery
-    did not write them.) tests/test_parse_speed.py checks every class against the one
-    ``@dataclass(frozen=True, slots=True)`` makes.
+    It behaves as ``@dataclass(frozen=True, slots=True)`` would make it: the same
+    ``__init__``, ``__eq__`` and ``__hash__`` (over the fields that `field` does not
+    leave out), ``__repr__``, ``__match_args__``, ``__slots__``, pickling, and errors on
+    assigning or deleting a field (`FrozenNodeError`); tests/test_parse_speed.py checks
+    each class against that dataclass. Why not `dataclass` itself: importing
+    `dataclasses` (it imports `inspect`, `ast`, `dis`, `tokenize`) takes ~10 ms, and
+    it writes and compiles six functions for each frozen class, ~0.4 ms a class: together
+    a tenth of a cold ``check``. `_complete` gives the class its methods from the
+    generated module `_node_methods` (compiled to bytecode with the package, not at each
+    start); an ``__init__`` there sets the slots through their descriptors, a third
+    faster than a frozen dataclass's.
     """
     if cls.__bases__ != (object,):
         raise TypeError(f"{cls.__name__}: a node class has no base class")
     body = dict(cls.__dict__)
-    fields: dict[str, dataclasses.Field[Any]] = {}
-    for name, annotation in inspect.get_annotations(cls).items():
-        spec = body.pop(name, None)
-        if spec is None:
-            spec = field()
-        if not isinstance(spec, dataclasses.Field) or (
-            spec.default is not dataclasses.MISSING
-            or spec.default_factory is not dataclasses.MISSING
-            or not spec.init
-        ):
+    specs: list[Field] = []
+    # The class's own annotations; `inspect.get_annotations` reads the same, but importing
+    # `inspect` is most of the ~10 ms this avoids.
+    for name in cls.__dict__.get("__annotations__", {}):  # noqa: RUF063
+        spec = body.pop(name, _FieldSpec(True))
+        if type(spec) is not _FieldSpec:
             raise TypeError(f"{cls.__name__}.{name}: a node field is set by __init__, no default")
-        spec.name, spec.type = name, annotation
-        spec._field_type = _INSTANCE_FIELD  # type: ignore[attr-defined]
-        if spec.kw_only is dataclasses.MISSING:
-            spec.kw_only = False
-        fields[name] = spec
-    names = tuple(fields)
+        specs.append(Field(name, spec.compare))
+    names = tuple(f.name for f in specs)
     body.pop("__dict__", None)
     body.pop("__weakref__", None)
     body.update(
         __slots__=names,
-        __dataclass_fields__=fields,
-        __dataclass_params__=_PARAMS,
         __match_args__=names,
         __getstate__=_getstate,
         __setstate__=_setstate,
     )
     made: _C = type(cls)(cls.__name__, cls.__bases__, body)
     made.__qualname__ = cls.__qualname__
+    _FIELDS[made] = tuple(specs)
     _frozen(made, names)
     _pending.append(made)
     return made
@@ -110,12 +134,12 @@ def _frozen(cls: type, names: tuple[str, ...]) -> None:
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in names:
-            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+            raise FrozenNodeError(f"cannot assign to field {name!r}")
         object.__setattr__(self, name, value)
 
     def __delattr__(self: Any, name: str) -> None:
         if type(self) is cls or name in names:
-            raise FrozenInstanceError(f"cannot delete field {name!r}")
+            raise FrozenNodeError(f"cannot delete field {name!r}")
         object.__delattr__(self, name)
 
     for function in (__setattr__, __delattr__):
@@ -172,9 +196,8 @@ def _methods_text(classes: list[type]) -> str:
     lines: list[str] = []
     for cls in classes:
         name = cls.__name__
-        fields = cls.__dataclass_fields__.values()  # type: ignore[attr-defined]
-        names = [f.name for f in fields]
-        compared = [f.name for f in fields if f.compare]
+        names = [f.name for f in _FIELDS[cls]]
+        compared = [f.name for f in _FIELDS[cls] if f.compare]
         mine = "".join(f"self.{f}," for f in compared)
         theirs = "".join(f"other.{f}," for f in compared)
         shown = ", ".join(f"{f}={{self.{f}!r}}" for f in names)

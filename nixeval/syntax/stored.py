@@ -15,7 +15,6 @@ planted file can at worst fail to load, and is then parsed again.
 from __future__ import annotations
 
 import copyreg
-import dataclasses
 import hashlib
 import io
 import os
@@ -93,13 +92,10 @@ def _reducer(names: tuple[str, ...]) -> Any:
 
 
 # A node is stored as its class and its fields, and made again by calling the class: three
-# times faster to load than the default for slotted dataclasses, which sets each field
+# times faster to load than the default for slotted classes, which sets each field
 # through a generic __setstate__.
-for _node_class in vars(n).values():
-    if isinstance(_node_class, type) and dataclasses.is_dataclass(_node_class):
-        copyreg.pickle(
-            _node_class, _reducer(tuple(f.name for f in dataclasses.fields(_node_class)))
-        )
+for _node_class in n.node_classes():
+    copyreg.pickle(_node_class, _reducer(tuple(f.name for f in n.fields(_node_class))))
 
 
 class _TreeUnpickler(pickle.Unpickler):
