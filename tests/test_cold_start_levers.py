@@ -272,6 +272,21 @@ def test_a_run_does_not_import_dataclasses(tmp_path: Path, command: list[str]) -
     assert loaded == ""
 
 
+def test_an_evaluation_making_derivations_does_not_import_dataclasses() -> None:
+    """Nor does ``--eval`` of a derivation (the store's records are not dataclasses): the
+    library-heavy workloads and a project's ``--list`` make many."""
+    code = (
+        "from nixeval.cli import main\n"
+        'expr = \'derivation { name = "x"; builder = "/bin/sh"; system = "x86_64-linux"; }\'\n'
+        "status = main(['--eval', '--strict', '--expr', f'({expr}).drvPath'])\n"
+        "print(status)\n"
+        "print(*sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules))\n"
+    )
+    out = _clean_python(code).splitlines()
+    assert out[0].startswith('"/nix/store/') and out[0].endswith('-x.drv"')
+    assert out[1:] == ["0", ""]
+
+
 def test_help_and_usage_are_as_wide_as_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     """The parsers look the terminal's width up only to write help or usage (shutil is
     not loaded to add an argument): they write them as argparse does at that width."""

@@ -10,11 +10,10 @@ quote therefore yields a .drv Nix itself cannot parse back, yet its path is well
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Output:
+class Output(NamedTuple):
     """One output: its path and, for a fixed output, "r:sha256"-style method/algo + hex."""
 
     path: str
@@ -22,16 +21,30 @@ class Output:
     hash_hex: str = ""
 
 
-@dataclass
 class Derivation:
-    name: str
-    outputs: dict[str, Output] = field(default_factory=dict)
-    input_drvs: dict[str, set[str]] = field(default_factory=dict)
-    input_srcs: set[str] = field(default_factory=set)
-    platform: str = ""
-    builder: str = ""
-    args: list[str] = field(default_factory=list)
-    env: dict[str, str] = field(default_factory=dict)
+    """A derivation being made: filled in by `DerivationStore`, then unparsed. (Not a
+    dataclass: importing `dataclasses` costs an evaluation ~10 ms.)"""
+
+    __slots__ = (
+        "args",
+        "builder",
+        "env",
+        "input_drvs",
+        "input_srcs",
+        "name",
+        "outputs",
+        "platform",
+    )
+
+    def __init__(self, name: str, args: list[str] | None = None) -> None:
+        self.name = name
+        self.outputs: dict[str, Output] = {}
+        self.input_drvs: dict[str, set[str]] = {}
+        self.input_srcs: set[str] = set()
+        self.platform = ""
+        self.builder = ""
+        self.args: list[str] = args if args is not None else []
+        self.env: dict[str, str] = {}
 
     @property
     def is_fixed_output(self) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .aterm import Derivation, Output, unparse
 from .errors import StoreError
@@ -26,8 +26,7 @@ _CONSUMED = frozenset({"__ignoreNulls", "__contentAddressed", "__impure"})
 _WHITESPACE = " \t\n\r"
 
 
-@dataclass(frozen=True)
-class DrvHash:
+class DrvHash(NamedTuple):
     """What `hashDerivationModulo` returns: one hash for an input-addressed derivation,
     one per output (keyed by output name) for a fixed-output one."""
 
