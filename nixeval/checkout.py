@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from .records import Record
 from .values import A_STRING, Attrs, NixPath, Unknown
 
 if TYPE_CHECKING:
@@ -352,7 +353,7 @@ _SYMREF_DEPTH = 5
 _PER_WORKTREE = ("refs/worktree/", "refs/bisect/", "refs/rewritten/")
 
 
-class Repository(NamedTuple):
+class Repository(Record):
     """A git repository as its files show it: the working tree's `root`, the `git_dir`
     (``.git``, or where a ``.git`` file's ``gitdir:`` points: a worktree's or submodule's)
     and the `common_dir` that holds the shared refs and config (a worktree's main

@@ -12,10 +12,11 @@ import json
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import PurePath
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from . import __version__
+from .records import Record
 from .syntax.nodes import Span
 from .syntax.source import Source
 from .terminal import escape, escape_message
@@ -107,14 +108,14 @@ class Severity(enum.Enum):
     NOTE = "note"
 
 
-class Label(NamedTuple):
+class Label(Record):
     """A secondary span with a short message (``first defined here``)."""
 
     span: Span
     message: str
 
 
-class Diagnostic(NamedTuple):
+class Diagnostic(Record):
     """A problem at a place: severity, stable code, message, primary span, labels, notes.
 
     Notes are complete sentences shown after the snippet; a note starting with ``help:``

@@ -67,10 +67,11 @@ import enum
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import NamedTuple, assert_never
+from typing import assert_never
 
 from .builtins.names import BASE_ENV
 from .diagnostics import CODES, Diagnostic, Label, warning
+from .records import Record
 from .spelling import closest
 from .syntax import nodes as n
 from .syntax.lexer import LexError, tokenize
@@ -171,14 +172,14 @@ class _Binding:
         self.referenced = False  # referenced at all
 
 
-class _With(NamedTuple):
+class _With(Record):
     """A `with` in scope."""
 
     node: n.With
     names: frozenset[str]  # the attributes its environment is known to have
 
 
-class _Scope(NamedTuple):
+class _Scope(Record):
     """The names one scope binds, inside the scope `up`."""
 
     bindings: Mapping[str, _Binding]
@@ -658,7 +659,7 @@ _LISTED = re.compile(r"[^,\s](?:[^,]*[^,\s])?")
 _Rules = dict[int, frozenset[str] | None]
 
 
-class _Listed(NamedTuple):
+class _Listed(Record):
     """A code as an ``ignore[…]`` comment names it (upper-cased), and where."""
 
     code: str

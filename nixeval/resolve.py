@@ -16,21 +16,22 @@ Nix's:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from .builtins.names import BASE_ENV
+from .records import Record
 from .spelling import closest
 from .syntax import nodes as n
 from .syntax.nodes import Span
 
 
-class UndefinedVariable(NamedTuple):
+class UndefinedVariable(Record):
     name: str
     span: Span
     suggestion: str | None
 
 
-class _Scope(NamedTuple):
+class _Scope(Record):
     names: frozenset[str] | None  # None: a `with`, which may bind anything
     up: _Scope | None
 

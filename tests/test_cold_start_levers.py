@@ -272,6 +272,31 @@ def test_a_run_does_not_import_dataclasses(tmp_path: Path, command: list[str]) -
     assert loaded == ""
 
 
+@on_main_job_and_check
+def test_a_run_makes_no_named_tuple_class(tmp_path: Path, command: list[str]) -> None:
+    """ci-eval's records are `nixeval.records.Record`s: ``collections.namedtuple`` (which
+    ``typing.NamedTuple`` calls) compiles each class's ``__new__``, ~0.3 ms a class in a
+    cold process. (The standard library's own named tuples, urllib's, are not counted.)"""
+    code = (
+        "import collections\n"
+        "made = []\n"
+        "real = collections.namedtuple\n"
+        "def counting(typename, field_names, *, module=None, **kwargs):\n"
+        "    where = module or sys._getframe(1).f_globals.get('__name__', '')\n"
+        "    made.append(f'{where}.{typename}')\n"
+        "    return real(typename, field_names, module=module, **kwargs)\n"
+        "collections.namedtuple = counting\n"
+        "from nixeval.cli import main\n"
+        f"status = main({command!r})\n"
+        "print(status)\n"
+        "print(*sorted(m for m in made if m.startswith('nixeval')))\n"
+    )
+    env = dict(os.environ, CI_EVAL_CACHE_DIR=str(tmp_path / "cache"), CI_EVAL_OFFLINE="1")
+    status, made = _clean_python(code, env).splitlines()[-2:]
+    assert status == "0"
+    assert made == ""
+
+
 def test_an_evaluation_making_derivations_does_not_import_dataclasses() -> None:
     """Nor does ``--eval`` of a derivation (the store's records are not dataclasses): the
     library-heavy workloads and a project's ``--list`` make many."""

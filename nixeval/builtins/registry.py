@@ -12,13 +12,15 @@ The name is the one under ``builtins.``; whether it is also global, and under wh
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
+
+from ..records import Record
 
 if TYPE_CHECKING:
     from ..eval.machine import Machine
 
 
-class Builtin(NamedTuple):
+class Builtin(Record):
     name: str
     arity: int  # 0 for a constant
     fn: Callable[..., Any]

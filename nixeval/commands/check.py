@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Sequence
-from typing import IO, TYPE_CHECKING, NamedTuple
+from typing import IO, TYPE_CHECKING
 
 from ..diagnostics import RENDERERS, Diagnostic, Severity, render_human, use_colour
 from ..frontend import (
@@ -31,6 +31,7 @@ from ..frontend import (
     parse_only,
     undefined_variable_errors,
 )
+from ..records import Record
 from ..syntax import Source
 from ..syntax.nodes import Expr
 
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
 STDIN = "-"
 
 
-class CheckOptions(NamedTuple):
+class CheckOptions(Record):
     """What ``ci-eval check`` was asked to do."""
 
     files: Sequence[str] = ()

@@ -15,17 +15,18 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from ..budget import JOB_MIB, JOB_SECONDS, Budget, BudgetExceeded, over_budget
 from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
 from ..eval import errors as E
 from ..frontend import InputError, input_error, internal_error, read_source
+from ..records import Record
 from ..syntax import Source
 from ..syntax.nodes import Span
 
 
-class DescribeOptions(NamedTuple):
+class DescribeOptions(Record):
     """What the main job (``ci-eval FILE``, ``--list``) was asked to do."""
 
     file: str | None

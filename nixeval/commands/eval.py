@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
 from ..eval import errors as E
@@ -20,13 +20,14 @@ from ..eval.force import force
 from ..eval.machine import Machine
 from ..frontend import InputError, input_error, internal_error, parse_checked, read_source
 from ..printing import force_deep, print_value, write_json
+from ..records import Record
 from ..syntax import Source
 from ..syntax.nodes import Span
 
 SHORT_TRACE = 3
 
 
-class EvalOptions(NamedTuple):
+class EvalOptions(Record):
     """What ``ci-eval --eval`` was asked to do."""
 
     inputs: Sequence[str]

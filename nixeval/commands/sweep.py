@@ -16,19 +16,20 @@ just cannot look further.
 from __future__ import annotations
 
 import os
-from typing import Any, NamedTuple
+from typing import Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..effects.checks import Context, Locate, SecretsFile, check_effect
 from ..effects.pretend import Pretend
 from ..eval import errors as E
 from ..frontend import internal_error
+from ..records import Record
 from ..syntax import Source
 from ..syntax.nodes import Span, Str
 from ..values import Attrs, Unknown
 
 
-class Pass(NamedTuple):
+class Pass(Record):
     """What one pass evaluates: the file (absolute), the ref it pretends to be on, the
     repository root, the default branch, the secrets file, and the buffer's text when it
     is not read from disk (an editor's unsaved buffer)."""

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, Severity
 from ..eval import errors as E
 from ..eval.env import CTX
 from ..eval.force import force
+from ..records import Record
 from ..spelling import closest
 from ..syntax.nodes import Span
 from ..syntax.source import Source
@@ -53,7 +54,7 @@ class EffectCheckFailed(E.EvalError):
         self.code = code
 
 
-class Call(NamedTuple):
+class Call(Record):
     """One call of an effect function: what the ci file wrote, and where."""
 
     function: str
@@ -65,7 +66,7 @@ class Call(NamedTuple):
     module: tuple[str, Source | None, Span | None] | None = None
 
 
-class RunIf(NamedTuple):
+class RunIf(Record):
     """One ``runIf condition effect`` call."""
 
     condition: bool

@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, error
 from ..eval.access import PathAccess
 from ..eval.errors import RestrictedPath
+from ..records import Record
 from ..spelling import closest
 from ..syntax import Source
 from ..syntax.nodes import Span
@@ -42,7 +43,7 @@ NETWORK_FILE_ARGUMENTS = ("networkFiles", "prebuildOnlyNetworkFiles", "deployOnl
 Locate = Callable[[str | None, str | None], tuple[Source, Span]]
 
 
-class SecretsFile(NamedTuple):
+class SecretsFile(Record):
     """A secrets.json as read for checking: its entries as JSON (values unparsed, so one
     bad entry is reported for the effects that use it), or why it could not be read. Its
     text (`file`, a sensitive Source) serves only to say where a problem is."""

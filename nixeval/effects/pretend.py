@@ -7,12 +7,12 @@ condition language only when there is a secrets file.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from ..records import Record
 
 __all__ = ["Pretend"]
 
 
-class Pretend(NamedTuple):
+class Pretend(Record):
     """The job that conditions are evaluated for, as ``hci effect run`` would see it.
 
     ``ref`` is the full git ref; ``branch``/``tag`` are its short forms when it is

@@ -24,7 +24,9 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
+
+from ..records import Record
 
 if TYPE_CHECKING:
     from .schema_validity import Schemas
@@ -72,7 +74,7 @@ _SUFFIX = ".schema.json"
 _MESSAGE_LIMIT = 300
 
 
-class SchemaProblem(NamedTuple):
+class SchemaProblem(Record):
     """A place where a description does not match its schema.
 
     ``pointer`` is a JSON pointer into the document (``/effects/0/details/action``; ``""``

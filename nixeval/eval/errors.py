@@ -9,13 +9,13 @@ the evaluation. Every error remembers where it happened and, as it travels up, g
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
 
+from ..records import Record
 from ..syntax.nodes import Span
 from ..syntax.source import Source
 
 
-class Frame(NamedTuple):
+class Frame(Record):
     """One step of the trace: what was being evaluated, and where."""
 
     message: str

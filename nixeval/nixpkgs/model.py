@@ -18,8 +18,9 @@ bundled one (`nixeval.nixpkgs.offline_lib`).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from ..records import Record
 from ..values import Attrs, CStr, Model, PrimOp, Unknown, thunk_of
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ _FLAKE_EXPOSED = (
 )
 
 
-class LibChoice(NamedTuple):
+class LibChoice(Record):
     """Which nixpkgs lib an evaluation uses: the directory of its ``lib/`` (None: the
     bundled one), and how it was chosen, as the description says it."""
 

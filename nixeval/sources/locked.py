@@ -8,8 +8,9 @@ name determine the store path: ``/nix/store/<hash>-source``.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
+from ..records import Record
 from ..store import Hash, StoreError, parse_hash
 from ..store.paths import STORE_DIR, fixed_output_path
 
@@ -21,7 +22,7 @@ class LockError(ValueError):
     """A lock node ci-eval cannot use: the message says what is wrong with it."""
 
 
-class LockedInput(NamedTuple):
+class LockedInput(Record):
     """What identifies a pinned source tree: its NAR hash (sha256), its store name, and the
     lock node it came from (for messages and, later, for fetching)."""
 

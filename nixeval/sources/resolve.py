@@ -19,8 +19,8 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
 
+from ..records import Record
 from ..store import StoreError, base32, nar_sha256
 from ..store.paths import STORE_DIR
 from .locked import LockedInput
@@ -31,7 +31,7 @@ class CacheError(Exception):
     cache cannot be written): the message says which."""
 
 
-class Resolved(NamedTuple):
+class Resolved(Record):
     """A source tree found for an input, and where it was found: ``override``, ``store``
     or ``cache``."""
 

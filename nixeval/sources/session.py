@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 
+from ..records import Record
 from .locked import LockedInput
 from .resolve import Resolved, cache_dir, resolve, store_dir
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from ..diagnostics import Diagnostic
 
 
-class Missing(NamedTuple):
+class Missing(Record):
     """A pinned input no place had: what it is (``flake input 'nixpkgs'``), how it is
     pinned (``github:NixOS/nixpkgs/<rev>``) and why it could not be had."""
 

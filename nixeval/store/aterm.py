@@ -10,10 +10,11 @@ quote therefore yields a .drv Nix itself cannot parse back, yet its path is well
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
+
+from ..records import Record
 
 
-class Output(NamedTuple):
+class Output(Record):
     """One output: its path and, for a fixed output, "r:sha256"-style method/algo + hex."""
 
     path: str

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from typing import NamedTuple
 
+from ..records import Record
 from .aterm import Derivation, Output, unparse
 from .errors import StoreError
 from .hashes import parse_hash_allow_empty, parse_hash_type
@@ -26,7 +26,7 @@ _CONSUMED = frozenset({"__ignoreNulls", "__contentAddressed", "__impure"})
 _WHITESPACE = " \t\n\r"
 
 
-class DrvHash(NamedTuple):
+class DrvHash(Record):
     """What `hashDerivationModulo` returns: one hash for an input-addressed derivation,
     one per output (keyed by output name) for a fixed-output one."""
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import NamedTuple
 
+from ..records import Record
 from .base32 import base32, base32_decode, base32_len
 from .errors import StoreError
 
@@ -17,7 +17,7 @@ HASH_SIZES: dict[str, int] = {"md5": 16, "sha1": 20, "sha256": 32, "sha512": 64}
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 
 
-class Hash(NamedTuple):
+class Hash(Record):
     """A digest together with its algorithm name ("md5", "sha1", "sha256", "sha512")."""
 
     algo: str

@@ -15,13 +15,15 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
+
+from ..records import Record
 
 GRAMMAR_PATH = Path(__file__).resolve().parent.parent / "_data" / "grammar" / "nix.lark"
 TABLES_PATH = Path(__file__).resolve().parent / "_lalr_tables.py"
 
 
-class Rule(NamedTuple):
+class Rule(Record):
     """One production: what it reduces to and how its children are shaped.
 
     callback: the lowering method to call (the alias, else the rule name), or None when the
@@ -38,7 +40,7 @@ class Rule(NamedTuple):
     splice_children: bool
 
 
-class Tables(NamedTuple):
+class Tables(Record):
     """The LALR(1) automaton: actions[state][symbol] = shift/goto state (>= 0) or
     reduce rule ``-1 - action`` (< 0); literals maps a keyword or punctuation text to its
     terminal name."""

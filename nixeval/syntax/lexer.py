@@ -24,8 +24,8 @@ import math
 import re
 import sys
 from collections.abc import Iterator
-from typing import NamedTuple
 
+from ..records import Record
 from .source import Source
 
 # Value-carrying token types (the grammar %declare's them).
@@ -65,7 +65,7 @@ class Token:
         return f"Token({self.type!r}, {self.value!r}, {self.start}, {self.end})"
 
 
-class IndStr(NamedTuple):
+class IndStr(Record):
     """A piece of an indented string; only raw text counts towards its indentation.
 
     Escapes (``''$``, ``'''``, ``''\\n``) and lone ``$``/``'`` are not raw text, exactly as in

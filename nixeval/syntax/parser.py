@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
+from ..records import Record
 from . import nodes as n
 from .errors import describe_unexpected
 from .grammar import Tables, load
@@ -27,7 +28,7 @@ from .nodes import Span
 from .source import Source
 
 
-class ParseIssue(NamedTuple):
+class ParseIssue(Record):
     """One parse error: a message, where, optional labelled spans, and a hint."""
 
     code: str

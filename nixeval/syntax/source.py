@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import bisect
-from typing import NamedTuple
+
+from ..records import Record
 
 
-class Position(NamedTuple):
+class Position(Record):
     """A 1-based line and column (columns count characters)."""
 
     line: int
