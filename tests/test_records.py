@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 import importlib
 import pickle
-import pkgutil
 import typing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +18,13 @@ from nixeval.records import Record
 
 def _all_records() -> list[type]:
     found: dict[str, type] = {}
-    for info in pkgutil.walk_packages(nixeval.__path__, "nixeval."):
-        if info.name.endswith("__main__"):
+    root = Path(nixeval.__file__).parent
+    # Every module file (pkgutil does not walk packages without an __init__.py).
+    for path in sorted(root.rglob("*.py")):
+        name = ".".join(("nixeval", *path.relative_to(root).with_suffix("").parts))
+        if name.endswith(("__main__", "__init__")):
             continue
-        module = importlib.import_module(info.name)
+        module = importlib.import_module(name)
         for value in vars(module).values():
             if isinstance(value, type) and Record in value.__bases__:
                 found[f"{value.__module__}.{value.__qualname__}"] = value
@@ -43,7 +46,7 @@ def _reference(cls: type) -> Any:
 def test_every_record_is_found() -> None:
     names = {f"{c.__module__}.{c.__qualname__}" for c in RECORDS}
     assert len(RECORDS) > 25
-    assert {"nixeval.diagnostics.Diagnostic", "nixeval.syntax.lexer.IndStr"} <= names
+    assert {"nixeval.diagnostics.Diagnostic", "nixeval.eval.errors.Frame"} <= names
 
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda c: f"{c.__module__}.{c.__qualname__}")
