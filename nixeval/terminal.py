@@ -16,6 +16,7 @@ and ``--eval`` prints values as ``nix-instantiate`` does.
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Escaped: C0 controls (tab only when asked), DEL, C1 controls, the bidi embeddings,
@@ -24,8 +25,16 @@ import re
 # programs), and the surrogate escapes U+DC80–U+DCFF that stand for bytes of a file that
 # are not UTF-8 (printed raw they would be those bytes, C1 controls for some terminals).
 _FORMATTING = "\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\udc80-\udcff"
-_UNSAFE = re.compile(f"[\x00-\x08\x0a-\x1f\x7f-\x9f{_FORMATTING}]")
-_UNSAFE_OR_TAB = re.compile(f"[\x00-\x1f\x7f-\x9f{_FORMATTING}]")
+
+
+@functools.cache
+def _unsafe(tab: bool) -> re.Pattern[str]:
+    """The characters `escape` shows as escapes (tab among them or not). Compiled when
+    first needed, ~0.5 ms each for the Unicode ranges: printable ASCII, most of what is
+    shown, is passed without them."""
+    controls = "\x00-\x1f" if tab else "\x00-\x08\x0a-\x1f"
+    return re.compile(f"[{controls}\x7f-\x9f{_FORMATTING}]")
+
 
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
@@ -41,7 +50,7 @@ def escape_char(char: str) -> str:
         return f"\\x{code - 0xDC00:02x}"
     if code < 0x20 or code == 0x7F:
         return f"\\x{code:02x}"
-    if _UNSAFE.match(char):
+    if _unsafe(False).match(char):
         return f"\\u{code:04x}"
     return char
 
@@ -49,7 +58,9 @@ def escape_char(char: str) -> str:
 def escape(text: str, *, tab: bool = True) -> str:
     """`text` with every character that could act on a terminal shown as an escape (see
     `escape_char`); with ``tab=False`` tabs stay (for text whose tabs are expanded)."""
-    pattern = _UNSAFE_OR_TAB if tab else _UNSAFE
+    if text.isascii() and text.isprintable():  # no control character, tab or newline
+        return text
+    pattern = _unsafe(tab)
     if pattern.search(text) is None:
         return text
     return pattern.sub(lambda m: escape_char(m.group()), text)
@@ -100,7 +111,7 @@ def escape_lines(text: str) -> str:
 
 def is_plain(text: str) -> bool:
     """Whether `escape` leaves `text` (with its tabs escaped) as it is."""
-    return _UNSAFE_OR_TAB.search(text) is None
+    return (text.isascii() and text.isprintable()) or _unsafe(True).search(text) is None
 
 
 def display_line(text: str) -> str:

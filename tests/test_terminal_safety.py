@@ -113,6 +113,20 @@ def test_ordinary_text_is_unchanged() -> None:
     assert display_line("\ta\tb") == "    a   b"
 
 
+def test_ascii_text_is_escaped_exactly_where_it_is_not_printable() -> None:
+    """Printable ASCII passes without the patterns (compiled only when other text comes);
+    every other ASCII character is escaped, tab only when asked."""
+    import nixeval.terminal as terminal
+
+    terminal._unsafe.cache_clear()
+    assert escape("plain text, (with) {punctuation} ~") == "plain text, (with) {punctuation} ~"
+    assert terminal._unsafe.cache_info().currsize == 0
+    for code in range(128):
+        char = chr(code)
+        assert (escape(f"a{char}b") == f"a{char}b") == (0x20 <= code < 0x7F), code
+        assert (escape(char, tab=False) == char) == (0x20 <= code < 0x7F or char == "\t")
+
+
 # --- diagnostics -------------------------------------------------------------------------
 
 
