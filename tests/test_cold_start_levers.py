@@ -255,21 +255,28 @@ def test_a_run_on_a_filled_cache_does_not_load_what_it_does_not_use(
     assert again[-2:] == ["0 []", "0"]
 
 
+def _after_a_run(tmp_path: Path, command: list[str], setup: str, report: str) -> str:
+    """What the expression `report` shows (one line) after `command` ran in a clean
+    interpreter, with the code `setup` run before ci-eval was imported."""
+    code = (
+        f"{setup}from nixeval.cli import main\n"
+        f"status = main({command!r})\n"
+        "print(status)\n"
+        f"print({report})\n"
+    )
+    env = dict(os.environ, CI_EVAL_CACHE_DIR=str(tmp_path / "cache"), CI_EVAL_OFFLINE="1")
+    status, shown = _clean_python(code, env).splitlines()[-2:]
+    assert status == "0"
+    return shown
+
+
 @on_main_job_and_check
 def test_a_run_does_not_import_dataclasses(tmp_path: Path, command: list[str]) -> None:
     """Importing `dataclasses` costs a cold run ~10 ms (it imports `inspect`, `ast`, `dis`,
     `tokenize`), and each class `dataclass` makes ~0.7 ms more (its methods are compiled
-    with `exec`): the records a run makes are named tuples, plain classes or nodes."""
-    code = (
-        "from nixeval.cli import main\n"
-        f"status = main({command!r})\n"
-        "print(status)\n"
-        "print(*sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules))\n"
-    )
-    env = dict(os.environ, CI_EVAL_CACHE_DIR=str(tmp_path / "cache"), CI_EVAL_OFFLINE="1")
-    status, loaded = _clean_python(code, env).splitlines()[-2:]
-    assert status == "0"
-    assert loaded == ""
+    with `exec`): the records a run makes are `Record`s, plain classes or nodes."""
+    loaded = "*sorted(m for m in ('dataclasses', 'inspect') if m in sys.modules)"
+    assert _after_a_run(tmp_path, command, "", loaded) == ""
 
 
 @on_main_job_and_check
@@ -277,7 +284,7 @@ def test_a_run_makes_no_named_tuple_class(tmp_path: Path, command: list[str]) ->
     """ci-eval's records are `nixeval.records.Record`s: ``collections.namedtuple`` (which
     ``typing.NamedTuple`` calls) compiles each class's ``__new__``, ~0.3 ms a class in a
     cold process. (The standard library's own named tuples, urllib's, are not counted.)"""
-    code = (
+    counting = (
         "import collections\n"
         "made = []\n"
         "real = collections.namedtuple\n"
@@ -286,15 +293,9 @@ def test_a_run_makes_no_named_tuple_class(tmp_path: Path, command: list[str]) ->
         "    made.append(f'{where}.{typename}')\n"
         "    return real(typename, field_names, module=module, **kwargs)\n"
         "collections.namedtuple = counting\n"
-        "from nixeval.cli import main\n"
-        f"status = main({command!r})\n"
-        "print(status)\n"
-        "print(*sorted(m for m in made if m.startswith('nixeval')))\n"
     )
-    env = dict(os.environ, CI_EVAL_CACHE_DIR=str(tmp_path / "cache"), CI_EVAL_OFFLINE="1")
-    status, made = _clean_python(code, env).splitlines()[-2:]
-    assert status == "0"
-    assert made == ""
+    made = "*sorted(m for m in made if m.startswith('nixeval'))"
+    assert _after_a_run(tmp_path, command, counting, made) == ""
 
 
 def test_an_evaluation_making_derivations_does_not_import_dataclasses() -> None:
