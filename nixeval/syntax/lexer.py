@@ -302,18 +302,8 @@ class Lexer:
                 break
         if best_end > pos:
             return self._finish_long(best_type, pos, best_end)
-        if c == "{":
-            self.modes.append(EXPR)
-            self.openers.append(("{", pos))
-        elif c == "}":
-            if len(self.modes) > 1:
-                self.modes.pop()
-                if self.openers:
-                    self.openers.pop()
-        elif c == '"':
-            self.modes.append(STRING)
-            self.openers.append(('"', pos))
-        elif c == "'" and text.startswith("''", pos):
+        # ('{', '}' and '"', which change the mode, never get here: `tokens` lexes them.)
+        if c == "'" and text.startswith("''", pos):
             m = _RE_IND_OPEN.match(text, pos)
             assert m is not None
             self.modes.append(IND_STRING)
