@@ -25,6 +25,7 @@ import enum
 import hashlib
 import pathlib
 import types
+from collections.abc import Iterable
 from typing import Any, TypeAlias, TypeVar, dataclass_transform
 
 _C = TypeVar("_C", bound=type)
@@ -197,11 +198,10 @@ def _complete() -> None:
             function.__name__ = method
             function.__qualname__ = f"{cls.__qualname__}.{method}"
             setattr(cls, method, function)
-    _classes.extend(_pending)
     _pending.clear()
 
 
-def _methods_text(classes: list[type]) -> str:
+def _methods_text(classes: Iterable[type]) -> str:
     """The Python source of the methods of `classes`, one function per method."""
     lines: list[str] = []
     for cls in classes:
@@ -226,12 +226,9 @@ def _methods_text(classes: list[type]) -> str:
     return "\n".join(lines) + "\n"
 
 
-_classes: list[type] = []  # every class `_node` made, in order
-
-
 def methods_module() -> str:
     """The text of `_node_methods.py` for the node classes as they are."""
-    text = _methods_text(_classes)
+    text = _methods_text(node_classes())
     return (
         '"""The methods of the node classes, generated from nodes.py so that they are compiled\n'
         "with the package. Do not edit: regenerate with ``python -m nixeval.syntax.regenerate``\n"
