@@ -89,7 +89,7 @@ class Checkout:
         # `tracked`, once read (in a tuple: None is one of its values).
         self._tracked: tuple[frozenset[str] | None] | None = None
 
-    def _fields(self) -> tuple[str | None, ...]:
+    def _compared(self) -> tuple[str | None, ...]:
         """What equality compares: every field but `tracked_from`."""
         return (
             self.ref,
@@ -105,11 +105,11 @@ class Checkout:
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Checkout) and other.__class__ is self.__class__:
-            return self._fields() == other._fields()
+            return self._compared() == other._compared()
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(self._fields())
+        return hash(self._compared())
 
     @property
     def with_git(self) -> bool:
