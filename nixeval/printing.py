@@ -19,7 +19,6 @@ from .eval.coerce import coerce_to_string
 from .eval.force import force
 from .syntax.text import escape_string, format_float
 from .values import (
-    EVALUATED,
     Attrs,
     Closure,
     CStr,
@@ -69,7 +68,7 @@ def print_value(value: Any) -> str:
         cell = None if top else id(v)
         top = False
         if type(v) is Thunk:
-            if v.state != EVALUATED:
+            if v.run is not None:
                 out.append("<CODE>")
                 continue
             v = v.value
@@ -164,7 +163,7 @@ def write_json(
     """`to_json_text`, appended to `out` as it goes. When evaluating a value fails, `out`
     holds what Nix has written by then: Nix's JSON writer closes each open list and object
     as the error unwinds it (``{"a":1,"b":}``)."""
-    if not strict and type(value) is Thunk and value.state != EVALUATED:
+    if not strict and type(value) is Thunk and value.run is not None:
         raise E.TypeMismatch("cannot convert a thunk to JSON")
     data = _to_json(machine, value, ctx, copy_to_store)
     if type(data) is list:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from ..eval import errors as E
 from ..eval.env import CTX
 from ..eval.force import force
-from ..values import Attrs, Closure, PrimOp, PrimOpApp, Thunk, show_type
+from ..values import Attrs, Closure, PrimOp, PrimOpApp, Thunk, show_type, thunk
 from .registry import builtin
 
 if TYPE_CHECKING:
@@ -87,7 +87,7 @@ def map_attrs(m: Machine, f: Any, s: Any) -> Attrs:
 
 def _applied(m: Machine, fn: Any, name: str, item: Any) -> Thunk:
     """A thunk of ``fn name item``."""
-    return Thunk(partial(m.call_two, fn, name, item), None)
+    return thunk(None, None, partial(m.call_two, fn, name, item))
 
 
 @builtin("intersectAttrs", 2)

@@ -21,7 +21,6 @@ from ..eval.force import force
 from ..eval.ops import is_derivation
 from ..syntax.text import format_float
 from ..values import (
-    EVALUATED,
     Attrs,
     Closure,
     CStr,
@@ -83,7 +82,7 @@ class _Printer:
         thunk not yet evaluated stays one)."""
         if self.strict:
             return force(item)
-        if type(item) is Thunk and item.state == EVALUATED:
+        if type(item) is Thunk and item.run is None:
             return item.value
         return item
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from functools import partial
 from typing import IO, Any
 
 from ..diagnostics import RENDERERS, Diagnostic, error, render_human, use_colour
@@ -156,7 +157,7 @@ def _evaluate_input(machine: Machine, item: str, expressions: bool) -> tuple[Sou
 
 
 def _auto_args(machine: Machine, options: EvalOptions) -> dict[str, Any]:
-    from ..values import Thunk
+    from ..values import thunk
 
     args: dict[str, Any] = {}
     for name, text in options.args:
@@ -164,7 +165,7 @@ def _auto_args(machine: Machine, options: EvalOptions) -> dict[str, Any]:
         expr, problems = parse_checked(source)
         if expr is None:
             raise E.ParseFailed(problems)
-        args[name] = Thunk(expr, machine.file_env(source, os.getcwd()))
+        args[name] = thunk(expr, machine.file_env(source, os.getcwd()), partial(machine.eval, expr))
     for name, value in options.argstrs:
         args[name] = value
     return args

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..values import BLACKHOLE, EVALUATED, SUSPENDED, Thunk
+from ..values import BLACKHOLE, Thunk
 from . import errors as E
 from .env import CTX
 
@@ -13,27 +13,22 @@ def force(item: Any) -> Any:
     """The value of an item: run a thunk (once), or return the value itself."""
     if type(item) is not Thunk:
         return item
-    state = item.state
-    if state == EVALUATED:
+    run = item.run
+    if run is None:
         return item.value
-    if state == BLACKHOLE:
+    if run is BLACKHOLE:
         code, env = item.code, item.env
         error = E.InfiniteRecursion("infinite recursion encountered")
         if env is not None and code is not None:
             error.at(env[CTX].source, code.span)
         raise error
-    item.state = BLACKHOLE
+    item.run = BLACKHOLE
     try:
         env = item.env
-        if env is None:
-            value = force(item.code())
-        else:
-            run = item.run
-            value = run(env) if run is not None else env[CTX].machine.eval(item.code, env)
+        value = force(run()) if env is None else run(env)
     except BaseException:
-        item.state = SUSPENDED
+        item.run = run
         raise
     item.value = value
-    item.state = EVALUATED
-    item.code = item.env = item.run = None
+    item.run = item.code = item.env = None
     return value

@@ -33,7 +33,6 @@ from ..syntax.show import nix_show
 from ..syntax.source import Source
 from ..values import (
     A_STRING,
-    EVALUATED,
     Attrs,
     Closure,
     CStr,
@@ -41,8 +40,10 @@ from ..values import (
     PrimOpApp,
     Thunk,
     Unknown,
+    closure,
     context_path,
     show_type,
+    thunk,
 )
 from . import errors as E
 from . import ops
@@ -256,10 +257,10 @@ class Machine:
 
             def variable_item(env: Env) -> Any:
                 item = env[CTX].names.get(name, MISSING)
-                return Thunk(e, env, run) if item is MISSING else item
+                return thunk(e, env, run) if item is MISSING else item
 
             return variable_item, None
-        return (lambda env: Thunk(e, env, run)), run
+        return (lambda env: thunk(e, env, run)), run
 
     # --- errors ---------------------------------------------------------------------------
 
@@ -344,7 +345,7 @@ class Machine:
                 item = lookup_with(e, env)
             if type(item) is not Thunk:
                 return item
-            if item.state == EVALUATED:
+            if item.run is None:
                 return item.value
             return force(item)
 
@@ -474,7 +475,7 @@ class Machine:
                     raise self.missing_attribute(name, value, env, span)
                 if type(item) is not Thunk:
                     value = item
-                elif item.state == EVALUATED:
+                elif item.run is None:
                     value = item.value
                 else:
                     try:
@@ -503,7 +504,7 @@ class Machine:
                     if type(item) is not Thunk:
                         if item is not MISSING:
                             return item
-                    elif item.state == EVALUATED:
+                    elif item.run is None:
                         return item.value
                     else:
                         try:
@@ -605,7 +606,7 @@ class Machine:
                             try:
                                 return body(
                                     (
-                                        {code.param: Thunk(node, env, argument_run)},
+                                        {code.param: thunk(node, env, argument_run)},
                                         closure_env,
                                         closure_env[CTX],
                                         None,
@@ -614,10 +615,10 @@ class Machine:
                             except E.EvalError as err:
                                 calling(err, fn.lam, env, span)
                                 raise
-                        return call_lambda(fn, Thunk(node, env, argument_run), env, span)
+                        return call_lambda(fn, thunk(node, env, argument_run), env, span)
                     if type(fn) is PrimOp and fn.arity == 1:
-                        return call_primop(fn, (Thunk(node, env, argument_run),), env, span)
-                    return call(fn, Thunk(node, env, argument_run), env, span)
+                        return call_primop(fn, (thunk(node, env, argument_run),), env, span)
+                    return call(fn, thunk(node, env, argument_run), env, span)
                 except RecursionError:
                     raise _stack_overflow(env, span) from None
 
@@ -661,7 +662,7 @@ class Machine:
         def apply_two(env: Env) -> Any:
             fn = function(env)
             try:
-                a = first(env) if first_run is None else Thunk(first_node, env, first_run)
+                a = first(env) if first_run is None else thunk(first_node, env, first_run)
                 t = type(fn)
                 if t is Closure:
                     code = fn.code
@@ -670,7 +671,7 @@ class Machine:
                         b = (
                             second(env)
                             if second_run is None
-                            else Thunk(second_node, env, second_run)
+                            else thunk(second_node, env, second_run)
                         )
                         both = code.both
                         if both is None:
@@ -689,10 +690,10 @@ class Machine:
                             calling(err, fn.lam.body, env, span)
                             raise
                 elif t is PrimOp and fn.arity == 2:
-                    b = second(env) if second_run is None else Thunk(second_node, env, second_run)
+                    b = second(env) if second_run is None else thunk(second_node, env, second_run)
                     return call_primop(fn, (a, b), env, span)
                 partial_fn = self.call(fn, a, env, inner_span)
-                b = second(env) if second_run is None else Thunk(second_node, env, second_run)
+                b = second(env) if second_run is None else thunk(second_node, env, second_run)
                 return self.call(partial_fn, b, env, span)
             except RecursionError:
                 raise _stack_overflow(env, span) from None
@@ -781,8 +782,8 @@ class Machine:
                 body, param, closure_env = code.body, code.param, fn.env
                 assert body is not None and param is not None
                 ctx = closure_env[CTX]
-                return [Thunk(None, ({param: arg}, closure_env, ctx, None), body) for arg in args]
-        return [Thunk(partial(self.call, fn, arg), None) for arg in args]
+                return [thunk(None, ({param: arg}, closure_env, ctx, None), body) for arg in args]
+        return [thunk(None, None, partial(self.call, fn, arg)) for arg in args]
 
     def _call_primop(
         self, op: PrimOp, args: tuple[Any, ...], env: Env | None, span: n.Span | None
@@ -1105,7 +1106,7 @@ class Machine:
     def _compile_list(self, e: n.List, scope: Scope | None) -> Code:
         elements = [(x, *self._compile_binding(x, scope)) for x in e.elements]
         return lambda env: [
-            code(env) if run is None else Thunk(x, env, run) for x, code, run in elements
+            code(env) if run is None else thunk(x, env, run) for x, code, run in elements
         ]
 
     def _compile_attrset(self, e: n.AttrSet, scope: Scope | None) -> Code:
@@ -1137,7 +1138,7 @@ class Machine:
                     if inherited:
                         items[name] = code(env)
                     elif overrides:
-                        items[name] = Thunk(value, inner, code)
+                        items[name] = thunk(value, inner, code)
                     else:
                         items[name] = code(inner)
                 if overrides or dynamic:
@@ -1161,7 +1162,7 @@ class Machine:
             # A loop, not a comprehension (a function call of its own): sets are small.
             items: dict[str, Any] = {}
             for name, value, code, run in members_plain:
-                items[name] = code(env) if run is None else Thunk(value, env, run)
+                items[name] = code(env) if run is None else thunk(value, env, run)
             if dynamic:
                 return self._dynamic_attrs(items, dynamic, env, env, (env[CTX].source, e))
             return Attrs(items, (env[CTX].source, e))
@@ -1215,7 +1216,7 @@ class Machine:
             inner = (bound, env, env[CTX], None)
             for name, value, code, run, inherited in bindings:
                 where = env if inherited else inner
-                bound[name] = code(where) if run is None else Thunk(value, where, run)
+                bound[name] = code(where) if run is None else thunk(value, where, run)
             return body(inner)
 
         return let
@@ -1303,7 +1304,7 @@ def _variable_and_integer(
         def operation(env: Env) -> Any:
             a = env[VARS][name]
             if type(a) is Thunk:
-                a = a.value if a.state == EVALUATED else force(a)
+                a = a.value if a.run is None else force(a)
             if type(a) is int:
                 r = on_ints(a, constant)
                 return r if not arithmetic or -INT_LIMIT <= r < INT_LIMIT else wrap(r)
@@ -1314,7 +1315,7 @@ def _variable_and_integer(
         def operation(env: Env) -> Any:
             a = env[UP][VARS][name]  # type: ignore[index]
             if type(a) is Thunk:
-                a = a.value if a.state == EVALUATED else force(a)
+                a = a.value if a.run is None else force(a)
             if type(a) is int:
                 r = on_ints(a, constant)
                 return r if not arithmetic or -INT_LIMIT <= r < INT_LIMIT else wrap(r)
@@ -1364,7 +1365,7 @@ def _lexical_item(name: str, depth: int, e: n.Var, run: Code) -> Code:
 
         def item(env: Env) -> Any:
             value = env[VARS].get(name, MISSING)
-            return Thunk(e, env, run) if value is MISSING else value
+            return thunk(e, env, run) if value is MISSING else value
 
         return item
     if depth == 1:
@@ -1384,7 +1385,7 @@ def _lexical_variable(name: str, depth: int) -> Code:
             item = env[VARS][name]
             if type(item) is not Thunk:
                 return item
-            if item.state == EVALUATED:
+            if item.run is None:
                 return item.value
             return force(item)
 
@@ -1394,7 +1395,7 @@ def _lexical_variable(name: str, depth: int) -> Code:
             item = env[UP][VARS][name]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
-            if item.state == EVALUATED:
+            if item.run is None:
                 return item.value
             return force(item)
 
@@ -1404,7 +1405,7 @@ def _lexical_variable(name: str, depth: int) -> Code:
             item = env[UP][UP][VARS][name]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
-            if item.state == EVALUATED:
+            if item.run is None:
                 return item.value
             return force(item)
 
@@ -1417,7 +1418,7 @@ def _lexical_variable(name: str, depth: int) -> Code:
             item = frame[VARS][name]
             if type(item) is not Thunk:
                 return item
-            if item.state == EVALUATED:
+            if item.run is None:
                 return item.value
             return force(item)
 
@@ -1462,7 +1463,7 @@ class LambdaCode:
             then = LambdaCode(inner)
             then.compile(machine, body)
             self.then = then
-            self.body = lambda env: Closure(body, env, then)
+            self.body = lambda env: closure(body, env, then)
             return
         self.body = machine.compile(lam.body, inner)  # last: a body means the rest is there
 
@@ -1482,7 +1483,7 @@ def _compile_constant(e: n.Int | n.Float | n.Uri, scope: Scope | None) -> Code:
 
 def _compile_lambda(e: n.Lambda, scope: Scope | None) -> Code:
     code = LambdaCode(scope)
-    return lambda env: Closure(e, env, code)
+    return lambda env: closure(e, env, code)
 
 
 def _compile_cur_pos(e: n.CurPos, scope: Scope | None) -> Code:
@@ -1583,7 +1584,7 @@ def _parenthesised(text: str) -> str:
 def _force_is(item: Any, value: Any) -> bool:
     """Whether `item` is (or is a thunk evaluated to) `value`."""
     if type(item) is Thunk:
-        return item.state == EVALUATED and item.value is value
+        return item.run is None and item.value is value
     return item is value
 
 
@@ -1616,7 +1617,7 @@ def builtin_name(name: str) -> str:
 
 def describe_argument(item: Any) -> str:
     """An argument in a provenance, short: its value if evaluated, else its Nix source."""
-    if type(item) is Thunk and item.state != EVALUATED:
+    if type(item) is Thunk and item.run is not None:
         # (A thunk of a builtin's, or of a `map` element's function body, has no node.)
         text = to_nix(item.code) if isinstance(item.code, n.Expr) else "…"
     else:
