@@ -32,13 +32,15 @@ class FileContext:
         self.names = names
 
 
-# One scope: ``(vars, up, ctx, with_)``. `vars` maps names to items; `up` is the scope
-# around it (None at the top); `ctx` is the file's `FileContext`; `with_` is the set item of
-# a ``with`` (whose `vars` is empty), None for every other scope. A tuple, not an object of
-# a class of its own: a tuple display costs a fifth of a call to a class's ``__init__``, and
-# an evaluation makes millions of scopes (one per function call, ``let`` and ``rec`` set).
-# Its fields are read by index, named here.
-Env: TypeAlias = "tuple[dict[str, Any], Env | None, FileContext, Any]"
+# One scope: ``(vars, up, ctx, with_)``. `vars` maps names to items, except in the scope
+# of a function's one plain parameter, where it is that item itself (see
+# `nixeval.eval.machine.Scope.single`); `up` is the scope around it (None at the top); `ctx`
+# is the file's `FileContext`; `with_` is the set item of a ``with`` (whose `vars` is
+# empty), None for every other scope. A tuple, not an object of a class of its own: a tuple
+# display costs a fifth of a call to a class's ``__init__``, and an evaluation makes
+# millions of scopes (one per function call, ``let`` and ``rec`` set). Its fields are read
+# by index, named here.
+Env: TypeAlias = "tuple[Any, Env | None, FileContext, Any]"
 VARS: Final = 0
 UP: Final = 1
 CTX: Final = 2

@@ -251,9 +251,9 @@ class Machine:
         run = self.compile(e, scope)
         if t is n.Var:
             name = e.name  # type: ignore[union-attr]
-            depth, bound = _resolve(name, scope)
-            if bound:
-                return _lexical_item(name, depth, e, run), None  # type: ignore[arg-type]
+            depth, found = _resolve(name, scope)
+            if found is not None:
+                return _lexical_item(name, depth, found.single, e, run), None  # type: ignore[arg-type]
 
             def variable_item(env: Env) -> Any:
                 item = env[CTX].names.get(name, MISSING)
@@ -334,9 +334,9 @@ class Machine:
 
     def _compile_var(self, e: n.Var, scope: Scope | None) -> Code:
         name = e.name
-        depth, bound = _resolve(name, scope)
-        if bound:
-            return _lexical_variable(name, depth)
+        depth, found = _resolve(name, scope)
+        if found is not None:
+            return _lexical_variable(name, depth, found.single)
         lookup_with = self._lookup_with
 
         def variable(env: Env) -> Any:
@@ -606,7 +606,7 @@ class Machine:
                             try:
                                 return body(
                                     (
-                                        {code.param: thunk(node, env, argument_run)},
+                                        thunk(node, env, argument_run),
                                         closure_env,
                                         closure_env[CTX],
                                         None,
@@ -633,9 +633,7 @@ class Machine:
                     if body is not None and code.formals is None:
                         closure_env = fn.env
                         try:
-                            return body(
-                                ({code.param: argument(env)}, closure_env, closure_env[CTX], None)
-                            )
+                            return body((argument(env), closure_env, closure_env[CTX], None))
                         except E.EvalError as err:
                             calling(err, fn.lam, env, span)
                             raise
@@ -709,7 +707,7 @@ class Machine:
             if body is not None and code.formals is None:  # as in `_compile_apply`
                 closure_env = fn.env
                 try:
-                    return body(({code.param: arg}, closure_env, closure_env[CTX], None))
+                    return body((arg, closure_env, closure_env[CTX], None))
                 except E.EvalError as error:
                     self._calling(error, fn.lam, env, span)
                     raise
@@ -782,7 +780,7 @@ class Machine:
                 body, param, closure_env = code.body, code.param, fn.env
                 assert body is not None and param is not None
                 ctx = closure_env[CTX]
-                return [thunk(None, ({param: arg}, closure_env, ctx, None), body) for arg in args]
+                return [thunk(None, (arg, closure_env, ctx, None), body) for arg in args]
         return [thunk(None, None, partial(self.call, fn, arg)) for arg in args]
 
     def _call_primop(
@@ -830,7 +828,7 @@ class Machine:
                 code.compile(self, fn.lam)
             closure_env = fn.env
             if code.formals is None:
-                new_env: Env = ({code.param: arg}, closure_env, closure_env[CTX], None)  # type: ignore[dict-item]
+                new_env: Env = (arg, closure_env, closure_env[CTX], None)
                 return code.body(new_env)  # type: ignore[misc]
             forced = force(arg)
             if type(forced) is Unknown:
@@ -973,12 +971,18 @@ class Machine:
         # is mostly these operators.
         on_ints = _ON_INTEGERS.get(op)
         if on_ints is not None and type(e.right) is n.Int and type(e.left) is n.Var:
-            depth, bound = _resolve(e.left.name, scope)
-            if bound and depth <= 1:
+            depth, found = _resolve(e.left.name, scope)
+            if found is not None and depth <= 1:
                 # ``i - 1``, ``n < 0``, ``x == 3``: a near variable and a constant, read
                 # here rather than by two codes of their own.
                 return _variable_and_integer(
-                    e.left.name, depth, e.right.value, on_ints, op in _ARITHMETIC, general
+                    e.left.name,
+                    depth,
+                    found.single,
+                    e.right.value,
+                    on_ints,
+                    op in _ARITHMETIC,
+                    general,
                 )
         if op is BinaryOp.ADD:
 
@@ -1292,17 +1296,19 @@ _ARITHMETIC = frozenset((BinaryOp.ADD, BinaryOp.SUB, BinaryOp.MUL))
 def _variable_and_integer(
     name: str,
     depth: int,
+    single: bool,
     constant: int,
     on_ints: Callable[[int, int], Any],
     arithmetic: bool,
     general: Callable[[Env, Any, Any], Any],
 ) -> Code:
-    """The code of ``name OP constant``, `name` bound `depth` (0 or 1) scopes out: an
-    integer value is computed here, anything else by `general`."""
+    """The code of ``name OP constant``, `name` bound `depth` (0 or 1) scopes out (in a
+    `Scope.single` one when `single`): an integer value is computed here, anything else
+    by `general`."""
     if depth == 0:
 
         def operation(env: Env) -> Any:
-            a = env[VARS][name]
+            a = env[VARS] if single else env[VARS][name]
             if type(a) is Thunk:
                 a = a.value if a.run is None else force(a)
             if type(a) is int:
@@ -1313,7 +1319,8 @@ def _variable_and_integer(
     else:
 
         def operation(env: Env) -> Any:
-            a = env[UP][VARS][name]  # type: ignore[index]
+            up: Any = env[UP]
+            a = up[VARS] if single else up[VARS][name]
             if type(a) is Thunk:
                 a = a.value if a.run is None else force(a)
             if type(a) is int:
@@ -1326,27 +1333,32 @@ def _variable_and_integer(
 
 class Scope:
     """At compile time, the names one scope binds, and the scope around it: one `Scope`
-    per `Env` the evaluator makes at run time (a ``with`` binds no name statically)."""
+    per `Env` the evaluator makes at run time (a ``with`` binds no name statically).
 
-    __slots__ = ("names", "up")
+    A `single` scope is a function's one plain parameter (``x: …``): its env's `vars` is
+    that parameter's item itself, not a dict of one name (a call makes no dict, and the
+    scopes that thunks keep alive are a third of the size)."""
 
-    def __init__(self, names: set[str], up: Scope | None) -> None:
+    __slots__ = ("names", "single", "up")
+
+    def __init__(self, names: set[str], up: Scope | None, single: bool = False) -> None:
         self.names = names
         self.up = up
+        self.single = single
 
 
-def _resolve(name: str, scope: Scope | None) -> tuple[int, bool]:
-    """How many scopes out `name` is bound, and whether it is bound at all in the scopes
-    known at compile time. (A name none binds is one the file's top expression sees bound
-    around it, `FileContext.names`, or one a ``with`` gives: compiled code is always that
-    of a file's top expression and what it contains, `Machine.eval`.)"""
+def _resolve(name: str, scope: Scope | None) -> tuple[int, Scope | None]:
+    """How many scopes out `name` is bound, and the scope binding it, if any of those
+    known at compile time does. (A name none binds is one the file's top expression sees
+    bound around it, `FileContext.names`, or one a ``with`` gives: compiled code is always
+    that of a file's top expression and what it contains, `Machine.eval`.)"""
     depth = 0
     while scope is not None:
         if name in scope.names:
-            return depth, True
+            return depth, scope
         depth += 1
         scope = scope.up
-    return depth, False
+    return depth, None
 
 
 def _up(env: Env | None, depth: int) -> Env | None:
@@ -1356,11 +1368,17 @@ def _up(env: Env | None, depth: int) -> Env | None:
     return env
 
 
-def _lexical_item(name: str, depth: int, e: n.Var, run: Code) -> Code:
-    """The code of a variable bound `depth` scopes out, as a binding's item. In the scope
-    being made (depth 0: a ``let``, a ``rec`` set, a function's formals) a later binding is
-    not there yet: it is then a thunk, as in Nix (``let a = b; b = 1; in a`` is 1, not
-    what an outer ``b`` is)."""
+def _lexical_item(name: str, depth: int, single: bool, e: n.Var, run: Code) -> Code:
+    """The code of a variable bound `depth` scopes out (in a `Scope.single` one when
+    `single`), as a binding's item. In the scope being made (depth 0: a ``let``, a ``rec``
+    set, a function's formals) a later binding is not there yet: it is then a thunk, as in
+    Nix (``let a = b; b = 1; in a`` is 1, not what an outer ``b`` is)."""
+    if single:
+        if depth == 0:
+            return lambda env: env[VARS]
+        if depth == 1:
+            return lambda env: env[UP][VARS]  # type: ignore[index]
+        return lambda env: _up(env, depth)[VARS]  # type: ignore[index]
     if depth == 0:
 
         def item(env: Env) -> Any:
@@ -1375,14 +1393,35 @@ def _lexical_item(name: str, depth: int, e: n.Var, run: Code) -> Code:
     return lambda env: _up(env, depth)[VARS][name]  # type: ignore[index]
 
 
-def _lexical_variable(name: str, depth: int) -> Code:
-    """The code of a variable bound `depth` scopes out: its value. (One function per
-    near depth, each inlining the walk and the forcing: variables are the commonest node,
-    and a call or a loop more per lookup shows in every library-heavy evaluation.)"""
-    if depth == 0:
+def _lexical_variable(name: str, depth: int, single: bool) -> Code:
+    """The code of a variable bound `depth` scopes out (in a `Scope.single` one when
+    `single`): its value. (One function per near depth, each inlining the walk and the
+    forcing: variables are the commonest node, and a call or a loop more per lookup shows
+    in every library-heavy evaluation.)"""
+    if depth == 0 and single:
+
+        def variable(env: Env) -> Any:
+            item = env[VARS]
+            if type(item) is not Thunk:
+                return item
+            if item.run is None:
+                return item.value
+            return force(item)
+
+    elif depth == 0:
 
         def variable(env: Env) -> Any:
             item = env[VARS][name]
+            if type(item) is not Thunk:
+                return item
+            if item.run is None:
+                return item.value
+            return force(item)
+
+    elif depth == 1 and single:
+
+        def variable(env: Env) -> Any:
+            item = env[UP][VARS]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
             if item.run is None:
@@ -1393,6 +1432,16 @@ def _lexical_variable(name: str, depth: int) -> Code:
 
         def variable(env: Env) -> Any:
             item = env[UP][VARS][name]  # type: ignore[index]
+            if type(item) is not Thunk:
+                return item
+            if item.run is None:
+                return item.value
+            return force(item)
+
+    elif depth == 2 and single:
+
+        def variable(env: Env) -> Any:
+            item = env[UP][UP][VARS]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
             if item.run is None:
@@ -1415,7 +1464,7 @@ def _lexical_variable(name: str, depth: int) -> Code:
             frame: Any = env[UP][UP][UP]  # type: ignore[index]
             for _ in hops:
                 frame = frame[UP]
-            item = frame[VARS][name]
+            item = frame[VARS] if single else frame[VARS][name]
             if type(item) is not Thunk:
                 return item
             if item.run is None:
@@ -1451,7 +1500,7 @@ class LambdaCode:
         names = {lam.param} if lam.param is not None else set()
         if lam.formals is not None:
             names.update(f.name for f in lam.formals.entries)
-        inner = Scope(names, self.scope)
+        inner = Scope(names, self.scope, single=lam.formals is None)
         if lam.formals is not None:
             self.formals = [
                 (f.name, None if f.default is None else machine._compile_item(f.default, inner))
