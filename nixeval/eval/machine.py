@@ -22,7 +22,7 @@ from __future__ import annotations
 import operator
 import os
 from collections.abc import Callable, Iterable, Sequence
-from functools import partial
+from functools import cache, partial
 from typing import TYPE_CHECKING, Any
 
 from ..spelling import closest
@@ -1393,6 +1393,7 @@ def _lexical_item(name: str, depth: int, single: bool, e: n.Var, run: Code) -> C
     return lambda env: _up(env, depth)[VARS][name]  # type: ignore[index]
 
 
+@cache  # the code depends on nothing else: one function for each
 def _lexical_variable(name: str, depth: int, single: bool) -> Code:
     """The code of a variable bound `depth` scopes out (in a `Scope.single` one when
     `single`): its value. (One function per near depth, each inlining the walk and the
