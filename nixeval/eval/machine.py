@@ -1405,9 +1405,7 @@ def _lexical_variable(name: str, depth: int, single: bool) -> Code:
             item = env[VARS]
             if type(item) is not Thunk:
                 return item
-            if item.run is None:
-                return item.value
-            return force(item)
+            return item.value if item.run is None else force(item)
 
     elif depth == 0:
 
@@ -1415,9 +1413,7 @@ def _lexical_variable(name: str, depth: int, single: bool) -> Code:
             item = env[VARS][name]
             if type(item) is not Thunk:
                 return item
-            if item.run is None:
-                return item.value
-            return force(item)
+            return item.value if item.run is None else force(item)
 
     elif depth == 1 and single:
 
@@ -1425,9 +1421,7 @@ def _lexical_variable(name: str, depth: int, single: bool) -> Code:
             item = env[UP][VARS]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
-            if item.run is None:
-                return item.value
-            return force(item)
+            return item.value if item.run is None else force(item)
 
     elif depth == 1:
 
@@ -1435,9 +1429,7 @@ def _lexical_variable(name: str, depth: int, single: bool) -> Code:
             item = env[UP][VARS][name]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
-            if item.run is None:
-                return item.value
-            return force(item)
+            return item.value if item.run is None else force(item)
 
     elif depth == 2 and single:
 
@@ -1445,9 +1437,7 @@ def _lexical_variable(name: str, depth: int, single: bool) -> Code:
             item = env[UP][UP][VARS]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
-            if item.run is None:
-                return item.value
-            return force(item)
+            return item.value if item.run is None else force(item)
 
     elif depth == 2:
 
@@ -1455,9 +1445,7 @@ def _lexical_variable(name: str, depth: int, single: bool) -> Code:
             item = env[UP][UP][VARS][name]  # type: ignore[index]
             if type(item) is not Thunk:
                 return item
-            if item.run is None:
-                return item.value
-            return force(item)
+            return item.value if item.run is None else force(item)
 
     else:
 
@@ -1468,9 +1456,7 @@ def _lexical_variable(name: str, depth: int, single: bool) -> Code:
             item = frame[VARS] if single else frame[VARS][name]
             if type(item) is not Thunk:
                 return item
-            if item.run is None:
-                return item.value
-            return force(item)
+            return item.value if item.run is None else force(item)
 
     hops = range(depth - 3)
     return variable
