@@ -14,9 +14,9 @@ literals are stored as values, variables share the item they name, everything el
 new thunk.
 That decides what ``--eval`` without ``--strict`` prints as ``<CODE>``.
 
-A thunk has explicit states: suspended (code to run), blackhole (being forced: forcing it
-again is infinite recursion), evaluated. A force that fails puts it back to suspended, so
-``builtins.tryEval`` can force it again and fail the same way.
+A thunk has three states, kept in its `run`: suspended (the code to run), blackhole (being
+forced: forcing it again is infinite recursion), evaluated (None). A force that fails puts
+it back to suspended, so ``builtins.tryEval`` can force it again and fail the same way.
 """
 
 from __future__ import annotations
