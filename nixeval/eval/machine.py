@@ -777,8 +777,8 @@ class Machine:
             if code.body is None:
                 code.compile(self, fn.lam)
             if code.formals is None:
-                body, param, closure_env = code.body, code.param, fn.env
-                assert body is not None and param is not None
+                body, closure_env = code.body, fn.env
+                assert body is not None
                 ctx = closure_env[CTX]
                 return [thunk(None, (arg, closure_env, ctx, None), body) for arg in args]
         return [thunk(None, None, partial(self.call, fn, arg)) for arg in args]
