@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import os
 import re
+import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -222,11 +224,26 @@ def checkout_for(
     if not use_git:
         return checkout_without_git(directory, as_branch, as_ref, as_tag)
     ref = _flag_ref(as_branch, as_ref, as_tag)
-    toplevel = _git(directory, "rev-parse", "--show-toplevel")
-    if ref is None and toplevel is not None:
-        ref = _git(directory, "symbolic-ref", "-q", "HEAD")
-    rev = _git(directory, "rev-parse", "--verify", "-q", "HEAD") if toplevel else None
-    url = _git(directory, "config", "--get", "remote.origin.url") if toplevel else None
+    # Two git processes at once, not one after another: each takes a few milliseconds to
+    # start, a good part of a main job's time. git prints the top level, HEAD's commit and
+    # what HEAD names ("HEAD" itself when detached), or fails when any of them is missing.
+    facts, urls = _git_lines(
+        directory,
+        ("rev-parse", "--show-toplevel", "HEAD", "--symbolic-full-name", "HEAD", "--"),
+        ("config", "--get", "remote.origin.url"),
+    )
+    toplevel: str | None
+    rev: str | None
+    if facts is not None and len(facts) == 4 and facts[3] == "--":
+        toplevel, rev, named = facts[:3]
+        if ref is None and named.startswith("refs/"):
+            ref = named
+    else:  # outside a repository, or on a branch without commits yet: ask one by one
+        toplevel = _git(directory, "rev-parse", "--show-toplevel")
+        if ref is None and toplevel is not None:
+            ref = _git(directory, "symbolic-ref", "-q", "HEAD")
+        rev = _git(directory, "rev-parse", "--verify", "-q", "HEAD") if toplevel else None
+    url = urls[0] if urls is not None and toplevel is not None else None
     root = toplevel if toplevel is not None else os.path.abspath(directory)
     return _checkout(ref, rev, url, root, "git" if toplevel is not None else None)
 
@@ -323,26 +340,56 @@ def _git(directory: str, *args: str) -> str | None:
     return line or None
 
 
+def _git_lines(directory: str, *commands: tuple[str, ...]) -> list[list[str] | None]:
+    """The non-empty lines each git command prints, the commands run at once; None for
+    one that fails, takes too long or prints nothing."""
+    outputs = _git_outputs(directory, commands)
+    lines = [[x for x in o.splitlines() if x] if o is not None else [] for o in outputs]
+    return [x or None for x in lines]
+
+
 def _git_output(directory: str, *args: str) -> str | None:
     """git's whole output, or None when git is missing, fails or takes too long."""
+    return _git_outputs(directory, (args,))[0]
+
+
+def _git_outputs(directory: str, commands: Sequence[tuple[str, ...]]) -> list[str | None]:
+    """Each git command's whole output, the commands started at once and given
+    `GIT_TIMEOUT` seconds in all; None for one that fails or takes too long, and for all
+    when git is missing."""
     import subprocess
 
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_OPTIONAL_LOCKS="0", LC_ALL="C")
+    started: list[subprocess.Popen[str]] = []
     try:
-        done = subprocess.run(
-            [GIT, "-C", directory, *args],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT,
-            env=env,
-            check=False,
-        )
+        for args in commands:
+            started.append(
+                subprocess.Popen(
+                    [GIT, "-C", directory, *args],
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                    env=env,
+                )
+            )
     except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-    if done.returncode != 0:
-        return None
-    return done.stdout
+        for process in started:
+            process.kill()
+            process.wait()
+        return [None] * len(commands)
+    deadline = time.monotonic() + GIT_TIMEOUT
+    outputs: list[str | None] = []
+    for process in started:
+        try:
+            stdout, _ = process.communicate(timeout=max(deadline - time.monotonic(), 0))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            outputs.append(None)
+            continue
+        outputs.append(stdout if process.returncode == 0 else None)
+    return outputs
 
 
 # --- reading a repository without git ----------------------------------------------------

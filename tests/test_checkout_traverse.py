@@ -236,6 +236,24 @@ def test_checkout_from_git_branch(repo: Path) -> None:
     assert src.items["outPath"] == NixPath(co.root)
 
 
+def test_checkout_asks_git_in_one_round(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A main job pays for every git process it waits for: on a branch with a commit,
+    # the checkout is two processes started together, whatever the flags.
+    started: list[list[str]] = []
+    real_init = subprocess.Popen.__init__
+
+    def counting(self: subprocess.Popen[Any], args: list[str], *rest: Any, **kw: Any) -> None:
+        started.append(list(args))
+        real_init(self, args, *rest, **kw)
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", counting)
+    for flags in ((None, None, None), ("main", None, None), (None, None, "v9")):
+        started.clear()
+        co = checkout_for(str(repo / "sub"), *flags)
+        assert co.rev is not None and co.owner == "neat-org"
+        assert [a[3:5] for a in started] == [["rev-parse", "--show-toplevel"], ["config", "--get"]]
+
+
 def test_checkout_flag_wins_over_git(repo: Path) -> None:
     rev = git(repo, "rev-parse", "HEAD")
     co = checkout_for(str(repo), None, None, "v9")
