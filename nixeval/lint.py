@@ -66,8 +66,8 @@ from __future__ import annotations
 import enum
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from typing import assert_never
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any
 
 from .builtins.names import BASE_ENV
 from .diagnostics import CODES, Diagnostic, Label, warning
@@ -268,61 +268,56 @@ class _Linter:
     # --- expressions --------------------------------------------------------------------------
 
     def expr(self, e: n.Expr, scope: _Scope | None) -> None:
-        match e:
-            case n.Var():
-                self.var(e, scope)
-            case n.Int() | n.Float() | n.CurPos() | n.SearchPath():
-                pass
-            case n.Uri(value=value, span=span):
-                self.warn(
-                    "W007", "URL literals are deprecated", span, [f'help: quote it: "{value}"']
-                )
-            case n.Str(parts=parts) | n.Path(parts=parts):
-                for p in parts:
-                    if not isinstance(p, str):
-                        self.expr(p, scope)
-            case n.Select():
-                self.select(e, scope)
-            case n.HasAttr(expr=base, path=path):
-                self.expr(base, scope)
-                self.attr_path(path, scope)
-            case n.Lambda():
-                self.lambda_(e, scope)
-            case n.Apply(fn=left, arg=right):
-                if _callee(left) in _MODULE_CALLS:
-                    self.called_by_name |= _modules(right)
-                self.expr(left, scope)
-                self.expr(right, scope)
-            case n.BinOp():
-                self.binop(e, scope)
-            case n.Not(expr=inner) | n.Negate(expr=inner):
-                self.expr(inner, scope)
-            case n.List(elements=elements):
-                for x in elements:
-                    self.expr(x, scope)
-            case n.AttrSet():
-                self.attrset(e, scope)
-            case n.LegacyLet(attrs=attrs, span=span):
-                self.warn(
-                    "W006",
-                    "the legacy 'let { …; body = …; }' is deprecated",
-                    self.word_span(span.start, "let", span),
-                    ["help: use 'let … in …', with the value of 'body' after 'in'"],
-                )
-                self.rec_bindings(attrs, scope)
-            case n.LetIn():
-                self.let_in(e, scope)
-            case n.With():
-                self.with_(e, scope)
-            case n.Assert(cond=cond, body=body):
-                self.expr(cond, scope)
-                self.guarded_expr(_guards(cond), body, scope)
-            case n.If(cond=cond, then=then, else_=else_):
-                self.expr(cond, scope)
-                self.guarded_expr(_guards(cond), then, scope)
-                self.guarded_expr(_negated_guards(cond), else_, scope)
-            case _:
-                assert_never(e)
+        _EXPR[type(e)](self, e, scope)
+
+    # One method per node class, found by `expr` through `_EXPR` (below the class): a
+    # dictionary lookup, where a ``match`` on the node's class tries the cases one by one.
+
+    def leaf(self, e: n.Expr, scope: _Scope | None) -> None:
+        pass
+
+    def uri(self, e: n.Uri, scope: _Scope | None) -> None:
+        self.warn("W007", "URL literals are deprecated", e.span, [f'help: quote it: "{e.value}"'])
+
+    def parts(self, e: n.Str | n.Path, scope: _Scope | None) -> None:
+        for p in e.parts:
+            if not isinstance(p, str):
+                self.expr(p, scope)
+
+    def has_attr(self, e: n.HasAttr, scope: _Scope | None) -> None:
+        self.expr(e.expr, scope)
+        self.attr_path(e.path, scope)
+
+    def apply(self, e: n.Apply, scope: _Scope | None) -> None:
+        if _callee(e.fn) in _MODULE_CALLS:
+            self.called_by_name |= _modules(e.arg)
+        self.expr(e.fn, scope)
+        self.expr(e.arg, scope)
+
+    def operand(self, e: n.Not | n.Negate, scope: _Scope | None) -> None:
+        self.expr(e.expr, scope)
+
+    def list_(self, e: n.List, scope: _Scope | None) -> None:
+        for x in e.elements:
+            self.expr(x, scope)
+
+    def legacy_let(self, e: n.LegacyLet, scope: _Scope | None) -> None:
+        self.warn(
+            "W006",
+            "the legacy 'let { …; body = …; }' is deprecated",
+            self.word_span(e.span.start, "let", e.span),
+            ["help: use 'let … in …', with the value of 'body' after 'in'"],
+        )
+        self.rec_bindings(e.attrs, scope)
+
+    def assert_(self, e: n.Assert, scope: _Scope | None) -> None:
+        self.expr(e.cond, scope)
+        self.guarded_expr(_guards(e.cond), e.body, scope)
+
+    def if_(self, e: n.If, scope: _Scope | None) -> None:
+        self.expr(e.cond, scope)
+        self.guarded_expr(_guards(e.cond), e.then, scope)
+        self.guarded_expr(_negated_guards(e.cond), e.else_, scope)
 
     def guarded_expr(self, names: frozenset[str], e: n.Expr, scope: _Scope | None) -> None:
         if not names:
@@ -545,6 +540,32 @@ class _Linter:
         self.expr(w.env, scope)
         names = _static_attrs(w.env, scope)
         self.expr(w.body, _Scope({}, scope, _With(w, names)))
+
+
+_EXPR: dict[type, Callable[[_Linter, Any, _Scope | None], None]] = {
+    n.Var: _Linter.var,
+    n.Int: _Linter.leaf,
+    n.Float: _Linter.leaf,
+    n.CurPos: _Linter.leaf,
+    n.SearchPath: _Linter.leaf,
+    n.Uri: _Linter.uri,
+    n.Str: _Linter.parts,
+    n.Path: _Linter.parts,
+    n.Select: _Linter.select,
+    n.HasAttr: _Linter.has_attr,
+    n.Lambda: _Linter.lambda_,
+    n.Apply: _Linter.apply,
+    n.BinOp: _Linter.binop,
+    n.Not: _Linter.operand,
+    n.Negate: _Linter.operand,
+    n.List: _Linter.list_,
+    n.AttrSet: _Linter.attrset,
+    n.LegacyLet: _Linter.legacy_let,
+    n.LetIn: _Linter.let_in,
+    n.With: _Linter.with_,
+    n.Assert: _Linter.assert_,
+    n.If: _Linter.if_,
+}
 
 
 # --- functions called with their arguments by name -------------------------------------------

@@ -33,7 +33,12 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
     for c in set(candidates):
         if c == name:
             continue
-        d = 0 if c.lower() == name.lower() else distance(name, c)
+        if c.lower() == name.lower():
+            d = 0
+        elif abs(len(c) - len(name)) > limit:
+            continue  # each letter one has and the other lacks is an edit: too far
+        else:
+            d = distance(name, c)
         if d <= limit and (best is None or (d, c) < best):
             best = (d, c)
     return best[1] if best else None

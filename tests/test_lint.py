@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import typing
 from pathlib import Path
 
 import pytest
 
 from nixeval.diagnostics import Diagnostic, Severity, error, warning
-from nixeval.lint import BUILTIN_ATTRS, LINT_CODES, apply_suppressions, lint
-from nixeval.syntax import Source, SyntaxFailure, parse_source
+from nixeval.lint import _EXPR, BUILTIN_ATTRS, LINT_CODES, apply_suppressions, lint
+from nixeval.syntax import Source, SyntaxFailure, nodes, parse_source
 from nixeval.syntax.nodes import Span
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -437,3 +438,9 @@ def test_real_files_never_crash() -> None:
         assert [d.span.start for d in diagnostics] == sorted(d.span.start for d in diagnostics)
         linted += 1
     assert linted > 10
+
+
+def test_every_expression_class_is_linted() -> None:
+    """The linter finds a node's walk by its class (no ``match`` that mypy checks for
+    exhaustiveness), so a new class of expression needs one too."""
+    assert set(_EXPR) == set(typing.get_args(nodes.Expr))

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nixeval.frontend import parse_checked
+from nixeval.spelling import closest, distance
 from nixeval.syntax import Source, SyntaxFailure, parse
 from nixeval.syntax.printer import to_nix
 
@@ -72,3 +73,22 @@ def test_truncated_files_give_a_diagnostic_or_an_ast(data: st.DataObject) -> Non
     text = data.draw(st.sampled_from(files))
     cut = data.draw(st.integers(min_value=0, max_value=len(text)))
     _answers_cleanly(text[:cut])
+
+
+_NAMES = st.text(alphabet="abcAB_-'İ", max_size=9)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_NAMES, st.lists(_NAMES, max_size=12))
+def test_closest_is_the_nearest_near_enough_name(name: str, candidates: list[str]) -> None:
+    """ "Did you mean" skips the candidates whose length alone puts them too far; what it
+    suggests is still the nearest within the limit of every candidate, by distance then
+    name (or one equal but for case)."""
+    limit = max(1, len(name) // 3)
+    near = sorted(
+        (0 if c.lower() == name.lower() else distance(name, c), c)
+        for c in set(candidates)
+        if c != name
+    )
+    expected = near[0][1] if near and near[0][0] <= limit else None
+    assert closest(name, candidates) == expected
