@@ -284,14 +284,15 @@ def render_gcc(diagnostics: Sequence[Diagnostic]) -> str:
     and notes are `escape`d (a line break in a message shows as ``\\n``)."""
     out: list[str] = []
     for d in diagnostics:
+        where = _location(d)
         message = escape_message(d.message)
-        out.append(f"{_location(d)}: {d.severity.value}[{d.code}]: {message}\n")
+        out.append(f"{where}: {d.severity.value}[{d.code}]: {message}\n")
         for lab in d.labels:
             out.append(f"{_location(d, lab.span.start)}: note: {escape_message(lab.message)}\n")
         for note in d.notes:
             # "note: x" is a note already; "help: x" stays a note saying "help: x".
             text = note[len("note: ") :] if note.startswith("note: ") else note
-            out.append(f"{_location(d)}: note: {escape_message(text)}\n")
+            out.append(f"{where}: note: {escape_message(text)}\n")
     return "".join(out)
 
 

@@ -129,7 +129,7 @@ def check_file(name: str, options: CheckOptions, stdin: IO[str]) -> list[Diagnos
             text = None if on_disk else source.text
             found = _evaluate(path, root, expr, text, options, budget)
             problems += [_before_the_flake(d, path, root) for d in found]
-    problems = [_for_the_user(d, path, source) for d in problems]
+    problems = _for_the_user(problems, path, source)
     # Last, on what is shown only: an ignore comment drops warnings, never an error, so it
     # cannot change whether the file is evaluated above.
     problems = apply_suppressions(source, problems)
@@ -257,14 +257,20 @@ def _secrets_file(options: CheckOptions, root: str) -> SecretsFile | None:
     return SecretsFile.read(str(path)) if path is not None and path.is_file() else None
 
 
-def _for_the_user(d: Diagnostic, path: str, source: Source) -> Diagnostic:
-    """As the main job shows it (`describe.for_the_user`: other files relative to the
+def _for_the_user(problems: list[Diagnostic], path: str, source: Source) -> list[Diagnostic]:
+    """As the main job shows them (`describe.for_the_user`: other files relative to the
     working directory, no notes from inside ci-eval's own models), with the checked file
-    named as the user named it (with the buffer's text) in its position and notes."""
+    named as the user named it (with the buffer's text) in their positions and notes."""
     from .describe import for_the_user
 
-    checked = d.source.name in (path, source.name)
-    d = for_the_user(d)
     here = os.getcwd() + os.sep
-    notes = tuple(note.replace(path, source.name).replace(here, "") for note in d.notes)
-    return d._replace(source=source if checked else d.source, notes=notes)
+    shown = []
+    for d in problems:
+        checked = d.source.name in (path, source.name)
+        d = for_the_user(d)
+        notes = tuple(note.replace(path, source.name).replace(here, "") for note in d.notes)
+        named = source if checked else d.source
+        if named is not d.source or notes != d.notes:
+            d = d._replace(source=named, notes=notes)
+        shown.append(d)
+    return shown

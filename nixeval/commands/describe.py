@@ -307,9 +307,12 @@ def for_the_user(d: Diagnostic) -> Diagnostic:
     from ..eval.access import MODEL_DIR
 
     source = d.source
-    if source.name != display_path(source.name):
-        source = source.renamed(display_path(source.name))
+    shown = display_path(source.name)
+    if source.name != shown:
+        source = source.renamed(shown)
     notes = tuple(note for note in d.notes if MODEL_DIR not in note)
+    if source is d.source and len(notes) == len(d.notes):
+        return d  # the commonest case: nothing to change
     return d._replace(source=source, notes=notes)
 
 

@@ -9,6 +9,7 @@ description is made for, a derivation ``{"derivation": NAME, "outPath": …}`` a
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,13 @@ def display_path(path: str) -> str:
     file is inside it, absolute otherwise."""
     if not os.path.isabs(path):
         return path
-    relative = os.path.relpath(path)
+    return _shown_from(path, os.getcwd())
+
+
+# `check` shows tens of thousands of diagnostics of one file; relpath splits both paths.
+@functools.lru_cache(maxsize=256)
+def _shown_from(path: str, directory: str) -> str:
+    relative = os.path.relpath(path, directory)
     return path if relative.startswith("..") else relative
 
 
