@@ -64,6 +64,7 @@ deep expressions have the stack they need (as the command line does).
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -404,7 +405,7 @@ class _Linter:
         known = name in BUILTIN_ATTRS or name in _EXPERIMENTAL_BUILTINS
         if known or name in self.guarded or _resolve("builtins", scope)[0] is not None:
             return
-        suggestion = closest(name, BUILTIN_ATTRS)
+        suggestion = _builtin_like(name)
         note = (
             f"help: did you mean '{suggestion}'?"
             if suggestion
@@ -566,6 +567,12 @@ _EXPR: dict[type, Callable[[_Linter, Any, _Scope | None], None]] = {
     n.Assert: _Linter.assert_,
     n.If: _Linter.if_,
 }
+
+
+@functools.lru_cache(maxsize=1024)
+def _builtin_like(name: str) -> str | None:
+    """The builtin `name` is likely a misspelling of (a file often repeats one)."""
+    return closest(name, BUILTIN_ATTRS)
 
 
 # --- functions called with their arguments by name -------------------------------------------

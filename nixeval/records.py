@@ -68,6 +68,7 @@ class _RecordMeta(type):
             __slots__=(),
             _fields=fields,
             _field_defaults=defaults,
+            _default_values=tuple(defaults.values()),
             __match_args__=fields,
         )
         for index, field in enumerate(fields):
@@ -81,10 +82,17 @@ class _Record(tuple[Any, ...], metaclass=_RecordMeta):
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
     _field_defaults: ClassVar[dict[str, Any]] = {}
+    _default_values: ClassVar[tuple[Any, ...]] = ()  # those of the last fields, in order
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != len(cls._fields):
-            args = cls._arguments(args, kwargs)
+        missing = len(cls._fields) - len(args)
+        if kwargs or missing:
+            if not kwargs and 0 < missing <= len(cls._default_values):
+                # The commonest call after a full one: the last fields left to their
+                # defaults (the defaulted fields are always the last).
+                args += cls._default_values[len(cls._default_values) - missing :]
+            else:
+                args = cls._arguments(args, kwargs)
         return tuple.__new__(cls, args)
 
     @classmethod
