@@ -236,9 +236,18 @@ class Machine:
         new thunk."""
         return self._compile_binding(e, scope)[0]
 
-    def _compile_binding(self, e: n.Expr, scope: Scope | None) -> tuple[Code, Code | None]:
+    def _compile_binding(
+        self,
+        e: n.Expr,
+        scope: Scope | None,
+        compiled: Callable[[Code], None] | None = None,
+    ) -> tuple[Code, Code | None]:
         """`_compile_item`'s code, and `e`'s own code when every item is a new thunk of
-        it (the hottest places make those thunks themselves, saving a call)."""
+        it (the hottest places make those thunks themselves, saving a call).
+
+        With `compiled`, that code of `e` is compiled only when a thunk first runs it, and
+        then handed to `compiled` (for the caller to use from then on): a set's members
+        are mostly never forced (a library's), and compiling them is much of a short run."""
         t = type(e)
         if t is n.Int or t is n.Float:
             return _compile_constant(e, scope), None  # type: ignore[arg-type]
@@ -248,6 +257,16 @@ class Machine:
                 return self._compile_str(e, scope), None  # type: ignore[arg-type]
         elif t is n.Path and len(e.parts) == 1:  # type: ignore[union-attr]
             return self._compile_path(e, scope), None  # type: ignore[arg-type]
+        if compiled is not None and t is not n.Var:
+            done: list[Code] = []
+
+            def run_first(env: Env) -> Any:
+                if not done:
+                    done.append(self.compile(e, scope))
+                    compiled(done[0])
+                return done[0](env)
+
+            return (lambda env: thunk(e, env, run_first)), run_first
         run = self.compile(e, scope)
         if t is n.Var:
             name = e.name  # type: ignore[union-attr]
@@ -1123,28 +1142,33 @@ class Machine:
         ]
         if e.recursive:
             overrides = any(d.name == "__overrides" for d in e.attrs)
-            # (name, node, code, inherited); with ``__overrides`` each member is a thunk.
-            members: list[tuple[str, n.Expr, Code, bool]] = []
+            # (name, node, code, run, inherited), as `_compile_binding` gives them; with
+            # ``__overrides`` each member is a thunk.
+            members: list[tuple[str, n.Expr, Code, Code | None, bool]] = []
             for d in e.attrs:
                 inherited = d.kind is AttrKind.INHERIT
                 if inherited:
-                    members.append((d.name, d.value, self._compile_item(d.value, scope), True))
+                    item = self._compile_item(d.value, scope)
+                    members.append((d.name, d.value, item, None, True))
                 elif overrides:
-                    members.append((d.name, d.value, self.compile(d.value, inner_scope), False))
+                    own = self.compile(d.value, inner_scope)
+                    members.append((d.name, d.value, own, own, False))
                 else:
-                    code = self._compile_item(d.value, inner_scope)
-                    members.append((d.name, d.value, code, False))
+                    code, maybe_run = self._compile_binding(
+                        d.value, inner_scope, partial(_compiled_member, members, len(members))
+                    )
+                    members.append((d.name, d.value, code, maybe_run, False))
 
             def recursive_set(env: Env) -> Attrs:
                 items: dict[str, Any] = {}
                 inner = (items, env, env[CTX], None)
-                for name, value, code, inherited in members:
+                for name, value, code, run, inherited in members:
                     if inherited:
                         items[name] = code(env)
-                    elif overrides:
-                        items[name] = thunk(value, inner, code)
-                    else:
+                    elif run is None:
                         items[name] = code(inner)
+                    else:
+                        items[name] = thunk(value, inner, run)
                 if overrides or dynamic:
                     # The set gets more names than the scope its members see.
                     items = dict(items)
@@ -1160,7 +1184,14 @@ class Machine:
                 return self._dynamic_attrs(items, dynamic, inner, env, origin)
 
             return recursive_set
-        members_plain = [(d.name, d.value, *self._compile_binding(d.value, scope)) for d in e.attrs]
+        members_plain: list[tuple[str, n.Expr, Code, Code | None]] = []
+        for d in e.attrs:
+            code, run = self._compile_binding(
+                d.value,
+                scope,
+                partial(_compiled_member, members_plain, len(members_plain)),
+            )
+            members_plain.append((d.name, d.value, code, run))
 
         def attrset(env: Env) -> Attrs:
             # A loop, not a comprehension (a function call of its own): sets are small.
@@ -1203,16 +1234,15 @@ class Machine:
     def _compile_let(self, e: n.LetIn, scope: Scope | None) -> Code:
         _name_lambdas(self, e.bindings)
         inner = Scope({d.name for d in e.bindings}, scope)
-        bindings = [
-            (
-                d.name,
+        bindings: list[tuple[str, n.Expr, Code, Code | None, bool]] = []
+        for d in e.bindings:
+            inherited = d.kind is AttrKind.INHERIT
+            code, run = self._compile_binding(
                 d.value,
-                *self._compile_binding(d.value, scope if inherited else inner),
-                inherited,
+                scope if inherited else inner,
+                partial(_compiled_member, bindings, len(bindings)),
             )
-            for d in e.bindings
-            for inherited in [d.kind is AttrKind.INHERIT]
-        ]
+            bindings.append((d.name, d.value, code, run, inherited))
         body = self.compile(e.body, inner)
 
         def let(env: Env) -> Any:
@@ -1510,6 +1540,13 @@ class LambdaCode:
         assert type(inner) is n.Lambda and first is not None and second is not None
         self.both = machine.compile(inner.body, Scope({first, second}, self.scope))
         return self.both
+
+
+def _compiled_member(members: list[Any], index: int, run: Code) -> None:
+    """Member `index` of a set's or a let's (name, node, code, run, …) has been compiled:
+    its next thunks run `run` itself."""
+    member = members[index]
+    members[index] = (*member[:3], run, *member[4:])
 
 
 def _compile_constant(e: n.Int | n.Float | n.Uri, scope: Scope | None) -> Code:
