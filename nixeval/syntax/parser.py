@@ -67,50 +67,97 @@ def tables() -> Tables:
 # How a reduction shapes its children (see the module docstring).
 _UNIT, _SPLICE, _CALL, _PASS = range(4)
 
-# A rule as the driver runs it: origin, size, shaping, lowering method, splice_children.
+# A rule as the driver runs it: origin, size, shaping, lowering method (its name in
+# `_Automaton.steps`), splice_children.
 _Step = tuple[str, int, int, Any, bool]
 
-# (state below, top state, lookahead) -> the top state after the chain of unit reductions
-# the lookahead makes there (see `_unit_chain`); filled as parses meet them.
-_unit_chains: dict[tuple[int, int, str], int] = {}
+
+class _Automaton:
+    """The tables in the form the driver's loop reads fastest (made once per process).
+
+    - `shifts[state]` maps a token's own type (``"{"``, ``"if"``, ``ID``) to a shift (>= 0)
+      or a reduction (< 0): the grammar's terminal names are translated once here, not on
+      every token.
+    - `gotos[state]` maps a rule's origin to the state after reducing to it.
+    - `steps[action]`, for a reduction ``action = -1 - i``, is rule i's `_Step`: the list
+      is reversed, so Python's negative index finds it without arithmetic.
+    - `unit_chains` maps (state below, top state, token type) to the top state after the
+      chain of unit reductions the token makes there (see `_unit_chain`); filled as
+      parses meet them.
+    """
+
+    __slots__ = ("end_state", "gotos", "shifts", "start_state", "steps", "unit_chains")
+
+    def __init__(self, t: Tables) -> None:
+        types = {name: text for text, name in t.literals.items()}
+        origins = {r.origin for r in t.rules}
+        self.shifts = [
+            {types.get(sym, sym): a for sym, a in row.items() if sym not in origins}
+            for row in t.actions
+        ]
+        self.gotos = [{sym: a for sym, a in row.items() if sym in origins} for row in t.actions]
+        steps: list[_Step] = [
+            (
+                r.origin,
+                r.size,
+                _UNIT
+                if r.expand1 and r.size == 1 and r.callback is None
+                else _SPLICE
+                if r.splice
+                else _CALL
+                if r.callback is not None
+                else _PASS,
+                r.callback,
+                r.splice_children,
+            )
+            for r in t.rules
+        ]
+        steps.reverse()
+        self.steps = steps
+        self.start_state = t.start_state
+        self.end_state = t.end_state
+        self.unit_chains: dict[tuple[int, int, str], int] = {}
+
+
+_automaton: _Automaton | None = None
+
+
+def automaton() -> _Automaton:
+    global _automaton
+    if _automaton is None:
+        t = tables()  # (takes the lock itself)
+        with _tables_lock:
+            if _automaton is None:
+                _automaton = _Automaton(t)
+    return _automaton
 
 
 def parse_source(source: Source) -> n.Expr:
     """Parse one Nix expression; raise SyntaxFailure on the first error, as Nix does."""
-    t = tables()
-    actions, literals, end_state = t.actions, t.literals, t.end_state
+    a = automaton()
+    shifts, gotos, unit_chains = a.shifts, a.gotos, a.unit_chains
     lowering = Lowering()
-    plan: list[_Step] = [
-        (
-            r.origin,
-            r.size,
-            _UNIT
-            if r.expand1 and r.size == 1 and r.callback is None
-            else _SPLICE
-            if r.splice
-            else _CALL
-            if r.callback is not None
-            else _PASS,
-            getattr(lowering, r.callback) if r.callback else None,
-            r.splice_children,
-        )
-        for r in t.rules
+    steps: list[_Step] = [
+        (origin, size, mode, getattr(lowering, name) if name else None, flatten)
+        for origin, size, mode, name, flatten in a.steps
     ]
-    unit_chains = _unit_chains
-    states: list[int] = [t.start_state]
+    states: list[int] = [a.start_state]
     values: list[Any] = []
     try:
         for tok in tokenize(source):
-            kind = literals.get(tok.type, tok.type)
+            kind = tok.type
             while True:
-                action = actions[states[-1]].get(kind)
+                action = shifts[states[-1]].get(kind)
                 if action is None:
-                    raise SyntaxFailure(source, _unexpected(source, t, states, values, tok, kind))
+                    if kind == EOF and states[-1] == a.end_state:
+                        result: n.Expr = values[-1]
+                        return result
+                    raise SyntaxFailure(source, _unexpected(source, states, values, tok))
                 if action >= 0:
                     states.append(action)
                     values.append(tok)
                     break
-                origin, size, mode, callback, flatten = plan[-1 - action]
+                origin, size, mode, callback, flatten = steps[action]
                 if mode == _UNIT:
                     # `?rule` with one child: the value stays, only the state changes. Most
                     # reductions are these, in chains as long as the precedence levels
@@ -120,8 +167,32 @@ def parse_source(source: Source) -> n.Expr:
                     key = (states[-2], states[-1], kind)
                     goto = unit_chains.get(key, -1)
                     if goto < 0:
-                        goto = unit_chains[key] = _unit_chain(t, plan, key)
+                        goto = unit_chains[key] = _unit_chain(a, key)
                     states[-1] = goto
+                elif size == 1:
+                    # A third of all reductions (a name, a number, a list's first element):
+                    # the child is replaced where it stands.
+                    child = values[-1]
+                    if mode == _CALL:
+                        value: Any = callback(
+                            child if flatten and type(child) is _Splice else [child]
+                        )
+                    else:  # _SPLICE (a `?rule` that passes its lone child through is a _UNIT)
+                        value = child if type(child) is _Splice else _Splice((child,))
+                    states[-1] = gotos[states[-2]][origin]
+                    values[-1] = value
+                elif size == 2 and mode == _SPLICE:
+                    # A list's next element (``xs: xs x``): the list is extended in place.
+                    child = values.pop()
+                    del states[-1]
+                    first = values[-1]
+                    value = first if type(first) is _Splice else _Splice((first,))
+                    if type(child) is _Splice:
+                        value.extend(child)
+                    else:
+                        value.append(child)
+                    states[-1] = gotos[states[-2]][origin]
+                    values[-1] = value
                 else:
                     if size:
                         children = values[-size:]
@@ -132,20 +203,13 @@ def parse_source(source: Source) -> n.Expr:
                     if flatten:
                         children = _flatten(children)
                     if mode == _SPLICE:
-                        value: Any = children if type(children) is _Splice else _Splice(children)
+                        value = children if type(children) is _Splice else _Splice(children)
                     elif mode == _CALL:
-                        assert callback is not None
                         value = callback(children)
-                    elif len(children) == 1:
-                        value = children[0]
                     else:  # pragma: no cover - the grammar names every other rule
                         raise AssertionError(f"rule {origin} has no callback")
-                    goto = actions[states[-1]][origin]
-                    states.append(goto)
+                    states.append(gotos[states[-1]][origin])
                     values.append(value)
-                if kind == EOF and goto == end_state:
-                    result: n.Expr = values[-1]
-                    return result
     except LexError as e:
         raise SyntaxFailure(
             source, ParseIssue("E001", e.message, Span(e.start, e.end), hint=e.hint)
@@ -158,19 +222,18 @@ def parse_source(source: Source) -> n.Expr:
     raise AssertionError("the token stream ended without an end-of-file token")
 
 
-def _unit_chain(t: Tables, plan: list[_Step], key: tuple[int, int, str]) -> int:
+def _unit_chain(a: _Automaton, key: tuple[int, int, str]) -> int:
     """The top state after the unit reductions that `key`'s lookahead triggers in a row,
     from `key`'s top state over `key`'s state below (which they never pop)."""
     below, top, kind = key
-    actions = t.actions
     while True:
-        action = actions[top].get(kind)
+        action = a.shifts[top].get(kind)
         if action is None or action >= 0:
             return top
-        origin, _, mode, _, _ = plan[-1 - action]
+        origin, _, mode, _, _ = a.steps[action]
         if mode != _UNIT:
             return top
-        top = actions[below][origin]
+        top = a.gotos[below][origin]
 
 
 def _flatten(children: list[Any]) -> list[Any]:
@@ -193,15 +256,11 @@ def _flatten(children: list[Any]) -> list[Any]:
 
 
 def _unexpected(
-    source: Source,
-    t: Tables,
-    states: Sequence[int],
-    values: Sequence[Any],
-    tok: Token,
-    kind: str,
+    source: Source, states: Sequence[int], values: Sequence[Any], tok: Token
 ) -> ParseIssue:
     # LALR states reduce by default on tokens that fail later; keep only the terminals the
     # parser can really take here, after the reductions they would trigger.
+    t = tables()
     candidates = {sym for sym in t.actions[states[-1]] if sym == EOF or sym.isupper()}
     expected = {sym for sym in candidates if _accepts(t, states, sym)}
     names = {v: k for k, v in t.literals.items()}
