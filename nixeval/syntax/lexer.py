@@ -120,21 +120,29 @@ _RE_INPATH = re.compile(rf"(?:{_PATH_CHAR}*(?:/{_PATH_CHAR}+)+/?)|(?:{_PATH_CHAR
 #   scheme and a path's first segment hold only identifier characters, '.' and '+'). The
 #   run is looked at for 64 characters at most, so that ``a.a.a…`` stays linear: a longer
 #   one takes the full rules, which remember where runs end.
-# - '.' before an identifier, unless it starts a path (``.a/b``); '=' but not '=='.
-# - Punctuation that begins no longer token: the lone ones, and '{', '}' and '"', which
-#   change the mode.
+# - An integer, unless a '.' follows (``1.5`` and ``1.`` are floats) or it starts a path.
+# - Punctuation and operators that begin no longer token. Those made of path characters
+#   ('.', '+', '-') only where no path starts with them (``.a/b``, ``++a/b``, ``-/a``); not
+#   '<' (``<nixpkgs>``) nor '/' (``/etc``).
+# - '{', '}' and '"', which change the mode; a whole "…" string in one piece when it holds
+#   no escape, interpolation, '$' or carriage return (most strings): its text is its value.
 _NOT_PATH_AFTER = rf"(?={_PATH_CHAR}{{0,64}}+(?:[^{_PATH_CHARS}/:]|\Z))"
 _RE_COMMON = re.compile(
     _BLANKS
     + rf"(?:({_ID}+)"  # possessive (``*+``): a word does not give back characters
     + _NOT_PATH_AFTER
-    + r"|([()\[\];:,?@]|=(?!=)|\.(?=[a-zA-Z_])"
+    + r"|([0-9]++)(?!\.)"
+    + _NOT_PATH_AFTER
+    + r"|([()\[\];:,?@*]|==|=|!=|!|<=|>=|>|&&|\|\||->|//"
+    + r"|(?:\.(?=[a-zA-Z_])|\.\.\.|\+\+|\+|-)"
     + _NOT_PATH_AFTER
     + ")"
-    + r"|(\{)|(\})|(\"))?"
+    + r'|(\{)|(\})|"([^"\\$\r]*+)"|(\"))?'
 )
 # _RE_COMMON's groups.
-_WORD, _LONE, _OPEN_BRACE, _CLOSE_BRACE, _QUOTE = 1, 2, 3, 4, 5
+_WORD, _INT, _PUNCTUATION_OR_OPERATOR, _OPEN_BRACE, _CLOSE_BRACE, _PLAIN_STRING, _QUOTE = range(
+    1, 8
+)
 # A keyword's token type is its text; any other word is an ID.
 _WORD_TYPES = {word: word for word in KEYWORDS}
 
@@ -209,20 +217,31 @@ class Lexer:
                     if group == _WORD:
                         word = text[start:end]
                         tok = Token(word_types.get(word, ID), word, start, end)
-                    else:
-                        c = text[start]
-                        if group == _OPEN_BRACE:
-                            modes.append(EXPR)
-                            openers.append(("{", start))
-                        elif group == _CLOSE_BRACE:
-                            if len(modes) > 1:
-                                modes.pop()
-                                if openers:
-                                    openers.pop()
-                        elif group == _QUOTE:
-                            modes.append(STRING)
-                            openers.append(('"', start))
-                        tok = Token(c, c, start, end)
+                    elif group == _PUNCTUATION_OR_OPERATOR:
+                        op = text[start:end]
+                        tok = Token(op, op, start, end)
+                    elif group == _INT:
+                        tok = self._finish_long(INT, start, end)
+                    elif group == _PLAIN_STRING:
+                        yield Token('"', '"', start - 1, start)
+                        if end > start:
+                            yield Token(STR, text[start:end], start, end)
+                        self.pos = end + 1
+                        tok = Token('"', '"', end, end + 1)
+                    elif group == _OPEN_BRACE:
+                        modes.append(EXPR)
+                        openers.append(("{", start))
+                        tok = Token("{", "{", start, end)
+                    elif group == _CLOSE_BRACE:
+                        if len(modes) > 1:
+                            modes.pop()
+                            if openers:
+                                openers.pop()
+                        tok = Token("}", "}", start, end)
+                    else:  # _QUOTE
+                        modes.append(STRING)
+                        openers.append(('"', start))
+                        tok = Token('"', '"', start, end)
             elif mode == STRING:
                 tok = self._string_token()
             elif mode == IND_STRING:
