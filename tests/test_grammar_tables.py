@@ -34,3 +34,23 @@ def test_stale_tables_fall_back_to_the_grammar(monkeypatch: object) -> None:
         assert tables.grammar_sha256 != grammar.grammar_sha256(grammar.GRAMMAR_PATH.read_text())
     finally:
         mp.undo()
+
+
+def test_every_token_type_the_lexer_makes_is_in_every_row() -> None:
+    # The driver looks a token's type up in its state's row without a default: each row
+    # holds every terminal (None where the grammar has no action).
+    from nixeval.syntax import lexer, parser
+
+    made = (
+        set(lexer._PUNCTUATION)
+        | set(lexer._OPERATORS)
+        | set(lexer.KEYWORDS)
+        | {"${", '"'}
+        | {
+            lexer.ID, lexer.INT, lexer.FLOAT, lexer.STR, lexer.IND_STR, lexer.PATH,
+            lexer.HPATH, lexer.SPATH, lexer.URI, lexer.PATH_END, lexer.IND_STRING_OPEN,
+            lexer.IND_STRING_CLOSE, lexer.EOF,
+        }
+    )  # fmt: skip
+    rows = parser.automaton().shifts
+    assert all(set(row) == made for row in rows)

@@ -75,9 +75,10 @@ _Step = tuple[str, int, int, Any, bool]
 class _Automaton:
     """The tables in the form the driver's loop reads fastest (made once per process).
 
-    - `shifts[state]` maps a token's own type (``"{"``, ``"if"``, ``ID``) to a shift (>= 0)
-      or a reduction (< 0): the grammar's terminal names are translated once here, not on
-      every token.
+    - `shifts[state]` maps a token's own type (``"{"``, ``"if"``, ``ID``) to a shift (>= 0),
+      a reduction (< 0) or None (a syntax error): the grammar's terminal names are
+      translated once here, not on every token, and every row holds every terminal, so
+      the lookup needs no default.
     - `gotos[state]` maps a rule's origin to the state after reducing to it.
     - `steps[action]`, for a reduction ``action = -1 - i``, is rule i's `_Step`: the list
       is reversed, so Python's negative index finds it without arithmetic.
@@ -91,9 +92,9 @@ class _Automaton:
     def __init__(self, t: Tables) -> None:
         types = {name: text for text, name in t.literals.items()}
         origins = {r.origin for r in t.rules}
+        terminals = {sym for row in t.actions for sym in row if sym not in origins}
         self.shifts = [
-            {types.get(sym, sym): a for sym, a in row.items() if sym not in origins}
-            for row in t.actions
+            {types.get(sym, sym): row.get(sym) for sym in sorted(terminals)} for row in t.actions
         ]
         self.gotos = [{sym: a for sym, a in row.items() if sym in origins} for row in t.actions]
         steps: list[_Step] = [
@@ -147,7 +148,7 @@ def parse_source(source: Source) -> n.Expr:
         for tok in tokenize(source):
             kind = tok.type
             while True:
-                action = shifts[states[-1]].get(kind)
+                action = shifts[states[-1]][kind]
                 if action is None:
                     if kind == EOF and states[-1] == a.end_state:
                         result: n.Expr = values[-1]
