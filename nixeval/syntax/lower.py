@@ -11,6 +11,7 @@ formal arguments, dynamic attribute names in ``let`` and ``inherit``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -133,6 +134,20 @@ class _Attrs:
 
 def _frozen(value: n.Expr | _Attrs) -> n.Expr:
     return value.freeze() if isinstance(value, _Attrs) else value
+
+
+# The fields after `span` (every expression's first) of each node class met so far.
+_FIELDS_AFTER_SPAN: dict[type, tuple[str, ...]] = {}
+
+
+def _respan(node: n.Expr, span: Span) -> n.Expr:
+    """A copy of `node` spanning `span` (as ``nodes.replace(node, span=span)``, without
+    its checks: a parenthesised expression is common)."""
+    cls = type(node)
+    names = _FIELDS_AFTER_SPAN.get(cls)
+    if names is None:
+        names = _FIELDS_AFTER_SPAN[cls] = tuple(f.name for f in n.fields(cls)[1:])
+    return cls(span, *[getattr(node, name) for name in names])
 
 
 def _start(x: Any) -> int:
@@ -278,7 +293,7 @@ class Lowering:
         tok: Token = c[0]
         if tok.value == "__curPos":
             return n.CurPos(Span(tok.start, tok.end))
-        return n.Var(Span(tok.start, tok.end), str(tok.value))
+        return n.Var(Span(tok.start, tok.end), tok.value)  # type: ignore[arg-type]
 
     def int_(self, c: list[Any]) -> n.Int:
         tok: Token = c[0]
@@ -315,7 +330,7 @@ class Lowering:
 
     def paren(self, c: list[Any]) -> n.Expr:
         # No node of its own (Nix has none): the inner expression, spanning the parentheses.
-        return n.replace(c[1], span=Span(c[0].start, c[2].end))  # type: ignore[no-any-return]
+        return _respan(c[1], Span(c[0].start, c[2].end))
 
     def legacy_let(self, c: list[Any]) -> n.LegacyLet:
         attrs = self._build_attrs(_span(c), True, c[2:-1]).freeze()
@@ -343,7 +358,7 @@ class Lowering:
 
     def attr_id(self, c: list[Any]) -> n.StaticAttr:
         tok: Token = c[0]
-        return n.StaticAttr(Span(tok.start, tok.end), str(tok.value))
+        return n.StaticAttr(Span(tok.start, tok.end), tok.value)  # type: ignore[arg-type]
 
     def attr_string(self, c: list[Any]) -> n.AttrName:
         parts = _merge(_string_parts(c[1:-1]))
@@ -529,6 +544,8 @@ def strip_indentation(children: Sequence[Any]) -> list[str | n.Expr]:
     ]
     if not pieces:
         return []
+    # Line by line, not character by character: a run of spaces and the rest of a line
+    # are each found by one call (scripts in indented strings are most of some files).
     at_line_start = True
     min_indent = 1_000_000
     cur_indent = 0
@@ -538,18 +555,26 @@ def strip_indentation(children: Sequence[Any]) -> list[str | n.Expr]:
                 at_line_start = False
                 min_indent = min(min_indent, cur_indent)
             continue
-        for ch in p.text:
+        text, i, end = p.text, 0, len(p.text)
+        while i < end:
             if at_line_start:
-                if ch == " ":
-                    cur_indent += 1
-                elif ch == "\n":
+                spaces = _SPACES(text, i).end()  # type: ignore[union-attr]
+                cur_indent += spaces - i
+                i = spaces
+                if i == end:
+                    break
+                if text[i] == "\n":
                     cur_indent = 0
-                else:
-                    at_line_start = False
-                    min_indent = min(min_indent, cur_indent)
-            elif ch == "\n":
-                at_line_start = True
-                cur_indent = 0
+                    i += 1
+                    continue
+                at_line_start = False
+                min_indent = min(min_indent, cur_indent)
+            newline = text.find("\n", i)
+            if newline < 0:
+                break
+            at_line_start = True
+            cur_indent = 0
+            i = newline + 1
 
     out: list[str | n.Expr] = []
     at_line_start = True
@@ -563,23 +588,31 @@ def strip_indentation(children: Sequence[Any]) -> list[str | n.Expr]:
             remaining -= 1
             continue
         buf: list[str] = []
-        for ch in p.text:
+        text, i, end = p.text, 0, len(p.text)
+        while i < end:
             if at_line_start:
-                if ch == " ":
-                    if dropped >= min_indent:
-                        buf.append(ch)
-                    dropped += 1
-                elif ch == "\n":
-                    dropped = 0
-                    buf.append(ch)
-                else:
-                    at_line_start = False
-                    dropped = 0
-                    buf.append(ch)
-            else:
-                buf.append(ch)
-                if ch == "\n":
-                    at_line_start = True
+                # Of the spaces here, those past the smallest indentation are kept.
+                spaces = _SPACES(text, i).end()  # type: ignore[union-attr]
+                kept = min(spaces - i, dropped + spaces - i - min_indent)
+                if kept > 0:
+                    buf.append(" " * kept)
+                dropped += spaces - i
+                i = spaces
+                if i == end:
+                    break
+                dropped = 0
+                if text[i] == "\n":
+                    buf.append("\n")
+                    i += 1
+                    continue
+                at_line_start = False
+            newline = text.find("\n", i)
+            if newline < 0:
+                buf.append(text[i:])
+                break
+            buf.append(text[i : newline + 1])
+            at_line_start = True
+            i = newline + 1
         text = "".join(buf)
         if remaining == 1:
             # The last piece: drop a final line that holds only spaces.
@@ -589,3 +622,6 @@ def strip_indentation(children: Sequence[Any]) -> list[str | n.Expr]:
         out.append(text)
         remaining -= 1
     return out
+
+
+_SPACES = re.compile(" *").match  # (always matches)
