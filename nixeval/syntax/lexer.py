@@ -131,16 +131,16 @@ _RE_COMMON = re.compile(
     _BLANKS
     + rf"(?:({_ID}+)"  # possessive (``*+``): a word does not give back characters
     + _NOT_PATH_AFTER
-    + r"|([0-9]++)(?!\.)"
-    + _NOT_PATH_AFTER
     + r"|([()\[\];:,?@*]|==|=|!=|!|<=|>=|>|&&|\|\||->|//"
     + r"|(?:\.(?=[a-zA-Z_])|\.\.\.|\+\+|\+|-)"
     + _NOT_PATH_AFTER
     + ")"
+    + r"|([0-9]++)(?!\.)"
+    + _NOT_PATH_AFTER
     + r'|(\{)|(\})|"([^"\\$\r]*+)"|(\"))?'
 )
-# _RE_COMMON's groups.
-_WORD, _INT, _PUNCTUATION_OR_OPERATOR, _OPEN_BRACE, _CLOSE_BRACE, _PLAIN_STRING, _QUOTE = range(
+# _RE_COMMON's groups (the first two are the tokens `Lexer.tokens` makes itself).
+_WORD, _PUNCTUATION_OR_OPERATOR, _INT, _OPEN_BRACE, _CLOSE_BRACE, _PLAIN_STRING, _QUOTE = range(
     1, 8
 )
 # A keyword's token type is its text; any other word is an ID.
@@ -201,6 +201,7 @@ class Lexer:
         openers = self.openers
         common = _RE_COMMON.match
         word_types = _WORD_TYPES
+        new = object.__new__
         while True:
             mode = modes[-1]
             if mode == EXPR:
@@ -214,12 +215,14 @@ class Lexer:
                 else:
                     start, end = m.span(group)  # type: ignore[union-attr]
                     self.pos = end
-                    if group == _WORD:
-                        word = text[start:end]
-                        tok = Token(word_types.get(word, ID), word, start, end)
-                    elif group == _PUNCTUATION_OR_OPERATOR:
-                        op = text[start:end]
-                        tok = Token(op, op, start, end)
+                    if group <= _PUNCTUATION_OR_OPERATOR:  # a word or punctuation
+                        # The commonest tokens are made without calling the class: its
+                        # __init__'s frame is a third of the cost of making one.
+                        tok = new(Token)
+                        tok.value = value = text[start:end]
+                        tok.type = word_types.get(value, ID) if group == _WORD else value
+                        tok.start = start
+                        tok.end = end
                     elif group == _INT:
                         tok = self._finish_long(INT, start, end)
                     elif group == _PLAIN_STRING:
