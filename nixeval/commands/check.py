@@ -19,6 +19,7 @@ there). Exit status: 1 if any error (or any warning with ``--warnings-as-errors`
 from __future__ import annotations
 
 import functools
+import operator
 import os
 from collections.abc import Sequence
 from typing import IO, TYPE_CHECKING
@@ -133,7 +134,23 @@ def check_file(name: str, options: CheckOptions, stdin: IO[str]) -> list[Diagnos
     # Last, on what is shown only: an ignore comment drops warnings, never an error, so it
     # cannot change whether the file is evaluated above.
     problems = apply_suppressions(source, problems)
-    return sorted(problems, key=lambda d: (d.source.name != shown, d.source.name, d.span.start))
+    return _in_order(problems, shown)
+
+
+# Sort keys made in C: no Python call per diagnostic.
+_start = operator.attrgetter("span.start")
+_name_and_start = operator.attrgetter("source.name", "span.start")
+
+
+def _in_order(problems: list[Diagnostic], shown: str) -> list[Diagnostic]:
+    """The diagnostics of the checked file (named `shown`) by position, then those of other
+    files (found by evaluating it) by file name and position; a stable sort, so those at
+    one position keep their order (the undefined variables before the lint warnings)."""
+    here = [d for d in problems if d.source.name == shown]
+    elsewhere = [d for d in problems if d.source.name != shown]
+    here.sort(key=_start)
+    elsewhere.sort(key=_name_and_start)
+    return here + elsewhere
 
 
 def _read(name: str, shown: str, stdin: IO[str]) -> Source:
@@ -261,16 +278,25 @@ def _for_the_user(problems: list[Diagnostic], path: str, source: Source) -> list
     """As the main job shows them (`describe.for_the_user`: other files relative to the
     working directory, no notes from inside ci-eval's own models), with the checked file
     named as the user named it (with the buffer's text) in their positions and notes."""
-    from .describe import for_the_user
+    from .describe import all_for_the_user
 
     here = os.getcwd() + os.sep
+    checked = [d.source.name in (path, source.name) for d in problems]
     shown = []
-    for d in problems:
-        checked = d.source.name in (path, source.name)
-        d = for_the_user(d)
-        notes = tuple(note.replace(path, source.name).replace(here, "") for note in d.notes)
-        named = source if checked else d.source
+    for d, is_checked in zip(all_for_the_user(problems), checked, strict=True):
+        notes = _notes_for_the_user(d.notes, path, source.name, here)
+        named = source if is_checked else d.source
         if named is not d.source or notes != d.notes:
             d = d._replace(source=named, notes=notes)
         shown.append(d)
     return shown
+
+
+def _notes_for_the_user(notes: tuple[str, ...], path: str, name: str, here: str) -> tuple[str, ...]:
+    """`notes` with the checked file's absolute `path` as the user named it (`name`) and
+    the files in the working directory `here` relative to it; `notes` itself when no note
+    names either (most do not: asking is cheaper than replacing)."""
+    for note in notes:
+        if path in note or here in note:
+            return tuple(note.replace(path, name).replace(here, "") for note in notes)
+    return notes

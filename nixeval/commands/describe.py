@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import IO, Any
 
 from ..budget import JOB_MIB, JOB_SECONDS, Budget, BudgetExceeded, over_budget
@@ -302,18 +302,38 @@ def _schedule_of(document: dict[str, Any], attr_path: str) -> dict[str, str]:
 def for_the_user(d: Diagnostic) -> Diagnostic:
     """File names relative to the working directory; no notes from inside ci-eval's own
     models of nixpkgs and the effects library (the user's call is the position)."""
+    return all_for_the_user([d])[0]
 
+
+def all_for_the_user(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """`for_the_user` of each of `diagnostics` (``check`` shows tens of thousands of one
+    file): each file renamed once, its diagnostics sharing the renamed Source (a copy
+    would find its line starts again when a position is asked of it)."""
     from ..effects.encode import display_path
     from ..eval.access import MODEL_DIR
 
-    source = d.source
-    shown = display_path(source.name)
-    if source.name != shown:
-        source = source.renamed(shown)
-    notes = tuple(note for note in d.notes if MODEL_DIR not in note)
-    if source is d.source and len(notes) == len(d.notes):
-        return d  # the commonest case: nothing to change
-    return d._replace(source=source, notes=notes)
+    renamed: dict[Source, Source] = {}  # by identity, as Sources compare
+    shown = []
+    for d in diagnostics:
+        source = renamed.get(d.source)
+        if source is None:
+            name = display_path(d.source.name)
+            source = d.source if name == d.source.name else d.source.renamed(name)
+            renamed[d.source] = source
+        notes = _without_model_notes(d.notes, MODEL_DIR)
+        if source is not d.source or notes is not d.notes:
+            d = d._replace(source=source, notes=notes)
+        shown.append(d)
+    return shown
+
+
+def _without_model_notes(notes: tuple[str, ...], model_dir: str) -> tuple[str, ...]:
+    """`notes` without those that name a file of ci-eval's models (`notes` itself if none
+    does)."""
+    for note in notes:
+        if model_dir in note:
+            return tuple(note for note in notes if model_dir not in note)
+    return notes
 
 
 def _report(diagnostics: list[Diagnostic], options: DescribeOptions, stderr: IO[str]) -> None:
