@@ -145,7 +145,9 @@ def error(
     labels: Iterable[Label] = (),
     notes: Iterable[str] = (),
 ) -> Diagnostic:
-    return Diagnostic(Severity.ERROR, code, message, source, span, tuple(labels), tuple(notes))
+    return Diagnostic(
+        Severity.ERROR, code, message, source, span, tuple(labels), tuple(notes), True
+    )
 
 
 def warning(
@@ -156,7 +158,10 @@ def warning(
     labels: Iterable[Label] = (),
     notes: Iterable[str] = (),
 ) -> Diagnostic:
-    return Diagnostic(Severity.WARNING, code, message, source, span, tuple(labels), tuple(notes))
+    # Every field given: made without looking up the defaults (lint makes thousands).
+    return Diagnostic(
+        Severity.WARNING, code, message, source, span, tuple(labels), tuple(notes), True
+    )
 
 
 def unplaced(code: str, message: str, name: str, notes: Iterable[str] = ()) -> Diagnostic:

@@ -65,6 +65,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import operator
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -124,6 +125,8 @@ _MODULE_CALLS = frozenset(
         "submodule",
     ]
 )
+# The attributes whose value may hold modules (every attribute is asked first).
+_MODULE_HOLDERS = _MODULE_ATTRS | _MODULE_LISTS | _MODULE_SETS
 
 # The attributes of Nix 2.8's `builtins`: every global without its `__` (and `builtins`).
 BUILTIN_ATTRS: frozenset[str] = frozenset(name.removeprefix("__") for name in BASE_ENV)
@@ -481,7 +484,7 @@ class _Linter:
     ) -> None:
         """Walk the values of `defs`: ``inherit x;`` looks outside, the rest inside."""
         for d in defs:
-            if d.kind is AttrKind.PLAIN:
+            if d.kind is AttrKind.PLAIN and d.name in _MODULE_HOLDERS:
                 self.called_by_name |= _modules_of(d.name, d.value)
             if d.kind is AttrKind.INHERIT:
                 self.expr(d.value, outer)
@@ -608,10 +611,13 @@ def _modules_of(name: str, value: n.Expr) -> set[int]:
     return set()
 
 
+_name = operator.attrgetter("name")
+
+
 def _network_modules(s: n.AttrSet) -> set[int]:
     """The modules of a NixOps network (a set with a ``network`` attribute): each machine
     and ``defaults`` is a NixOS module, each ``resources.<type>.<name>`` a resource's."""
-    if not any(d.name == "network" for d in s.attrs):
+    if "network" not in map(_name, s.attrs):  # asked of every set: no call per attribute
         return set()
     found: set[int] = set()
     for d in s.attrs:
