@@ -288,17 +288,36 @@ def render_gcc(diagnostics: Sequence[Diagnostic]) -> str:
     Each diagnostic and note is exactly one line, whatever it holds: the file name, message
     and notes are `escape`d (a line break in a message shows as ``\\n``)."""
     out: list[str] = []
+    names = _Escaped()
     for d in diagnostics:
-        where = _location(d)
+        name = names[d.source.name]
+        where = _gcc_location(d, name, d.span.start)
         message = escape_message(d.message)
         out.append(f"{where}: {d.severity.value}[{d.code}]: {message}\n")
         for lab in d.labels:
-            out.append(f"{_location(d, lab.span.start)}: note: {escape_message(lab.message)}\n")
+            label = escape_message(lab.message)
+            out.append(f"{_gcc_location(d, name, lab.span.start)}: note: {label}\n")
         for note in d.notes:
             # "note: x" is a note already; "help: x" stays a note saying "help: x".
             text = note[len("note: ") :] if note.startswith("note: ") else note
             out.append(f"{where}: note: {escape_message(text)}\n")
     return "".join(out)
+
+
+class _Escaped(dict[str, str]):
+    """Each text `escape`d once: a file's name, shown on every line of its diagnostics."""
+
+    def __missing__(self, text: str) -> str:
+        self[text] = shown = escape(text)
+        return shown
+
+
+def _gcc_location(d: Diagnostic, name: str, offset: int) -> str:
+    """`_location` with the file's name `name` escaped already."""
+    if not d.placed:
+        return name
+    line, column = d.source.position(offset)
+    return f"{name}:{line}:{column}"
 
 
 def _lsp_range(source: Source, span: Span) -> dict[str, Any]:

@@ -98,6 +98,8 @@ def escape_message(text: str, *, lines: bool = False) -> str:
     """A message for people (a diagnostic's message, note or label; a ``trace``): its own
     escape sequences dropped, as Nix drops them (`strip_escape_sequences`), the rest
     `escape`d; with `lines`, its line breaks and tabs kept (`escape_lines`)."""
+    if text.isascii() and text.isprintable():  # the commonest: nothing to drop or escape
+        return text
     text = strip_escape_sequences(text)
     return escape_lines(text) if lines else escape(text)
 
