@@ -93,10 +93,18 @@ class _Automaton:
         types = {name: text for text, name in t.literals.items()}
         origins = {r.origin for r in t.rules}
         terminals = {sym for row in t.actions for sym in row if sym not in origins}
-        self.shifts = [
-            {types.get(sym, sym): row.get(sym) for sym in sorted(terminals)} for row in t.actions
-        ]
-        self.gotos = [{sym: a for sym, a in row.items() if sym in origins} for row in t.actions]
+        no_action = dict.fromkeys(sorted(types.get(sym, sym) for sym in terminals))
+        self.shifts: list[dict[str, int | None]] = []
+        self.gotos: list[dict[str, int]] = []
+        for row in t.actions:  # (one pass over the entries: this runs in every process)
+            shifts, gotos = no_action.copy(), {}
+            for sym, action in row.items():
+                if sym in origins:
+                    gotos[sym] = action
+                else:
+                    shifts[types.get(sym, sym)] = action
+            self.shifts.append(shifts)
+            self.gotos.append(gotos)
         steps: list[_Step] = [
             (
                 r.origin,
