@@ -186,8 +186,10 @@ def parse_source(source: Source) -> n.Expr:
                         value: Any = callback(
                             child if flatten and type(child) is _Splice else [child]
                         )
-                    else:  # _SPLICE (a `?rule` that passes its lone child through is a _UNIT)
+                    elif mode == _SPLICE:
                         value = child if type(child) is _Splice else _Splice((child,))
+                    else:  # _PASS: the lone child passes through
+                        value = child
                     states[-1] = gotos[states[-2]][origin]
                     values[-1] = value
                 elif size == 2 and mode == _SPLICE:
