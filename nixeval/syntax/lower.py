@@ -136,20 +136,6 @@ def _frozen(value: n.Expr | _Attrs) -> n.Expr:
     return value.freeze() if isinstance(value, _Attrs) else value
 
 
-# The fields after `span` (every expression's first) of each node class met so far.
-_FIELDS_AFTER_SPAN: dict[type, tuple[str, ...]] = {}
-
-
-def _respan(node: n.Expr, span: Span) -> n.Expr:
-    """A copy of `node` spanning `span` (as ``nodes.replace(node, span=span)``, without
-    its checks: a parenthesised expression is common)."""
-    cls = type(node)
-    names = _FIELDS_AFTER_SPAN.get(cls)
-    if names is None:
-        names = _FIELDS_AFTER_SPAN[cls] = tuple(f.name for f in n.fields(cls)[1:])
-    return cls(span, *[getattr(node, name) for name in names])
-
-
 def _start(x: Any) -> int:
     return x.start if isinstance(x, Token) else int(x.span.start)
 
@@ -330,7 +316,7 @@ class Lowering:
 
     def paren(self, c: list[Any]) -> n.Expr:
         # No node of its own (Nix has none): the inner expression, spanning the parentheses.
-        return _respan(c[1], Span(c[0].start, c[2].end))
+        return n.replace(c[1], span=Span(c[0].start, c[2].end))  # type: ignore[no-any-return]
 
     def legacy_let(self, c: list[Any]) -> n.LegacyLet:
         attrs = self._build_attrs(_span(c), True, c[2:-1]).freeze()

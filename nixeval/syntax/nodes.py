@@ -88,11 +88,12 @@ def node_classes() -> tuple[type, ...]:
 def replace(node: _N, **changes: Any) -> _N:
     """A copy of `node` with the fields `changes` names set anew (as
     `dataclasses.replace` makes one of a dataclass)."""
-    names = [f.name for f in fields(node)]
-    unknown = set(changes) - set(names)
+    cls = type(node)
+    names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]
+    unknown = changes.keys() - names
     if unknown:
-        raise TypeError(f"{type(node).__name__} has no field {sorted(unknown)[0]!r}")
-    return type(node)(*[changes.get(name, getattr(node, name)) for name in names])
+        raise TypeError(f"{cls.__name__} has no field {sorted(unknown)[0]!r}")
+    return cls(*[changes[name] if name in changes else getattr(node, name) for name in names])
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(field,))
