@@ -190,12 +190,13 @@ def use_colour(stream: IO[str]) -> bool:
     return bool(isatty and isatty())
 
 
-def _location(d: Diagnostic, offset: int | None = None) -> str:
-    """``file:line:column`` for people (the human and gcc formats): the name escaped."""
+def _location(d: Diagnostic, name: str, offset: int) -> str:
+    """``file:line:column`` for people (the human and gcc formats), with the file's name
+    `name` escaped already (the gcc format escapes each file's name once)."""
     if not d.placed:
-        return escape(d.source.name)
-    pos = d.source.position(d.span.start if offset is None else offset)
-    return f"{escape(d.source.name)}:{pos.line}:{pos.column}"
+        return name
+    line, column = d.source.position(offset)
+    return f"{name}:{line}:{column}"
 
 
 def render_human(
@@ -234,7 +235,8 @@ def _human(d: Diagnostic, colour: bool, nix_headline: bool = False) -> str:
     gutter = len(str(max(by_line)))
     pad = " " * gutter
     code = f" ({d.code})" if nix_headline else ""
-    lines.append(f"{pad}{paint(_BLUE, '-->')} {_location(d)}{code}")
+    where = _location(d, escape(d.source.name), d.span.start)
+    lines.append(f"{pad}{paint(_BLUE, '-->')} {where}{code}")
     # A sensitive source (a secrets file) is pointed at but never quoted.
     if d.source.text and not d.source.sensitive:
         lines.append(f"{pad} {paint(_BLUE, '|')}")
@@ -291,12 +293,12 @@ def render_gcc(diagnostics: Sequence[Diagnostic]) -> str:
     names = _Escaped()
     for d in diagnostics:
         name = names[d.source.name]
-        where = _gcc_location(d, name, d.span.start)
+        where = _location(d, name, d.span.start)
         message = escape_message(d.message)
         out.append(f"{where}: {d.severity.value}[{d.code}]: {message}\n")
         for lab in d.labels:
             label = escape_message(lab.message)
-            out.append(f"{_gcc_location(d, name, lab.span.start)}: note: {label}\n")
+            out.append(f"{_location(d, name, lab.span.start)}: note: {label}\n")
         for note in d.notes:
             # "note: x" is a note already; "help: x" stays a note saying "help: x".
             text = note[len("note: ") :] if note.startswith("note: ") else note
@@ -310,14 +312,6 @@ class _Escaped(dict[str, str]):
     def __missing__(self, text: str) -> str:
         self[text] = shown = escape(text)
         return shown
-
-
-def _gcc_location(d: Diagnostic, name: str, offset: int) -> str:
-    """`_location` with the file's name `name` escaped already."""
-    if not d.placed:
-        return name
-    line, column = d.source.position(offset)
-    return f"{name}:{line}:{column}"
 
 
 def _lsp_range(source: Source, span: Span) -> dict[str, Any]:
